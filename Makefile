@@ -1,0 +1,45 @@
+# curate: every target creates .venv by itself when it is missing or pyproject.toml changed.
+# CURATE_* variables (and GITHUB_TOKEN, YOUTUBE_API_KEY) in your environment reach the command.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+URL    ?=
+FILE   ?=
+ARGS   ?=
+
+.PHONY: install ingest run export demo bench test clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)  ## create .venv and install curate with its dev tools
+
+ingest: $(STAMP)  ## fetch and store links: make ingest URL="https://arxiv.org/abs/2512.07461 2512.08296" (or FILE=links.md)
+	@if [ -z "$(URL)$(FILE)" ]; then echo 'usage: make ingest URL="<link> [<link>...]"  (or FILE=path)' >&2; exit 2; fi
+	$(BIN)/curate ingest $(foreach u,$(URL),'$(u)') $(if $(FILE),--file $(FILE)) $(ARGS)
+
+run: $(STAMP)  ## the scheduled job: read data/sources.toml, ingest what is new, refresh, export
+	$(BIN)/curate run $(ARGS)
+
+export: $(STAMP)  ## write the draft issue (JSON + Markdown) under data/drafts/
+	$(BIN)/curate export $(ARGS)
+
+demo: $(STAMP)  ## the whole pipeline offline, against the replay server; writes data/demo/
+	$(BIN)/python -m tests.replay.demo
+
+bench: $(STAMP)  ## requests, time and memory at newsletter and archive scale (offline)
+	$(BIN)/python -m tests.bench $(ARGS)
+
+test: $(STAMP)  ## the test suite (offline)
+	$(BIN)/python -m pytest -n 2 -q $(ARGS)
+
+clean:  ## remove .venv and caches (keeps data/)
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

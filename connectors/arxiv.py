@@ -1,0 +1,282 @@
+"""arXiv papers through the `arxiv` package: many ids per request, arXiv's delay kept.
+
+Owns every link form of a paper (abs, pdf, html, alphaxiv, Hugging Face papers, the
+arXiv DOI, a bare id). Never touches the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from connectors._urls import split
+from connectors.base import Fetched
+from connectors.errors import BadPayload, FetchError, NotFound, Unavailable
+from connectors.http import USER_AGENT
+from schemas import Kind, Paper, SourceRef
+
+if TYPE_CHECKING:
+    import arxiv
+    import requests
+
+log = logging.getLogger(__name__)
+
+# new style (0704.0001 onwards: YYMM.NNNN, 5 digits from 1501) and old style (hep-th/9901001,
+# math.GT/0309136); see https://info.arxiv.org/help/arxiv_identifier.html
+_NEW_ID = r"\d{4}\.\d{4,5}"
+_OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
+ARXIV_ID = re.compile(rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?")
+_BARE = re.compile(rf"^(?:arxiv:)?\s*(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?$", re.IGNORECASE)
+
+_ABS_HOSTS = {"arxiv.org", "export.arxiv.org", "alphaxiv.org"}
+_PATH_KINDS = {"abs", "pdf", "html", "format", "overview", "papers"}
+
+# code hosts a paper's comment or abstract may point at; the path must name a project
+_CODE_LINK = re.compile(
+    r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+(?:/[^\s<>()\[\]{}\"',;]*)?",
+    re.IGNORECASE,
+)
+_NOT_CODE_OWNERS = {"papers", "blog", "docs", "login", "join", "collections", "orgs", "about"}
+_WITHDRAWN = re.compile(r"\bwithdrawn\b", re.IGNORECASE)
+
+
+def make_ref(arxiv_id: str) -> SourceRef:
+    return SourceRef(
+        kind=Kind.paper,
+        key=f"arxiv:{arxiv_id}",
+        url=f"https://arxiv.org/abs/{arxiv_id}",
+        connector=ArxivConnector.name,
+    )
+
+
+def parse_bare_id(text: str) -> SourceRef | None:
+    """A ref for a bare id (`2512.07461`, `arXiv:2512.07461v2`, `hep-th/9901001`), else None."""
+    m = _BARE.match(text.strip())
+    return make_ref(m.group("id")) if m else None
+
+
+def _id_from_path(path: str) -> str | None:
+    m = re.match(rf"^(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?(?:\.pdf)?/?$", path)
+    return m.group("id") if m else None
+
+
+def code_links(*texts: str | None) -> list[str]:
+    """Project links (github.com/o/n, gitlab.com/o/n, huggingface.co/o/n) in order, each once.
+
+    github and gitlab links are cut to the project root; trailing punctuation is dropped.
+    """
+    found: list[str] = []
+    for text in texts:
+        for m in _CODE_LINK.finditer(text or ""):
+            url = m.group(0).rstrip(".:;!?")
+            link = split(url)
+            if link is None or len(link.segments) < 2:
+                continue
+            owner, name = link.segments[0], link.segments[1]
+            if owner.lower() in _NOT_CODE_OWNERS:
+                continue
+            if link.host in ("github.com", "gitlab.com"):
+                name = name.removesuffix(".git").rstrip(".")
+                url = f"https://{link.host}/{owner}/{name}"
+            if url not in found:
+                found.append(url)
+    return found
+
+
+def paper_from_result(result: "arxiv.Result") -> Paper:
+    """A Paper from one parsed arXiv API entry (the package's `Result`)."""
+    short = result.get_short_id()
+    m = ARXIV_ID.fullmatch(short)
+    if m is None:
+        raise ValueError(f"unexpected arXiv entry id {result.entry_id!r}")
+    arxiv_id, version = m.group("id"), int(m.group("version") or 1)
+    abstract = " ".join(result.summary.split())
+    comment = " ".join(result.comment.split()) if result.comment else None
+    categories = list(result.categories)
+    if result.primary_category and result.primary_category not in categories:
+        categories.insert(0, result.primary_category)
+    return Paper(
+        id=f"arxiv:{arxiv_id}",
+        url=f"https://arxiv.org/abs/{arxiv_id}",
+        title=" ".join(result.title.split()),
+        arxiv_id=arxiv_id,
+        version=version,
+        authors=[" ".join(a.name.split()) for a in result.authors],
+        abstract=abstract,
+        primary_category=result.primary_category or None,
+        categories=categories,
+        published=result.published,
+        updated=result.updated,
+        comment=comment,
+        journal_ref=result.journal_ref or None,
+        doi=result.doi or None,
+        pdf_url=result.pdf_url,
+        code_links=code_links(result.comment, result.summary),
+        withdrawn=bool(_WITHDRAWN.search(comment or "")),
+    )
+
+
+class _Malformed(Exception):
+    """The API answered 200 with something that is not an Atom feed."""
+
+
+def _session(timeout: float) -> "requests.Session":
+    """A requests session with a timeout, our User-Agent and a check that 200s are Atom.
+
+    arxiv.Client calls requests without a timeout and parses with lxml `recover=True`,
+    so an HTML error page or a cut-off body would otherwise look like "no results".
+    """
+    import requests
+    from lxml import etree
+
+    class _Session(requests.Session):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bodies: list[bytes] = []
+
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+            kwargs.setdefault("timeout", timeout)
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), "user-agent": USER_AGENT}
+            resp = super().request(method, url, *args, **kwargs)
+            if resp.status_code == 200:
+                ctype = resp.headers.get("content-type", "")
+                if "xml" not in ctype:
+                    raise _Malformed(f"arXiv answered with {ctype or 'no content type'}, not Atom")
+                try:
+                    etree.fromstring(resp.content, etree.XMLParser(resolve_entities=False, no_network=True))
+                except etree.XMLSyntaxError as exc:
+                    raise _Malformed(f"malformed Atom from arXiv ({exc})") from None
+                self.bodies.append(resp.content)
+            return resp
+
+    return _Session()
+
+
+def _entries_by_id(bodies: Sequence[bytes]) -> dict[str, str]:
+    """The raw `<entry>` XML of each paper in the responses, by id without version."""
+    from lxml import etree
+
+    out: dict[str, str] = {}
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    for body in bodies:
+        root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True))
+        for entry in root.iterfind("a:entry", ns):
+            entry_id = entry.findtext("a:id", default="", namespaces=ns)
+            m = ARXIV_ID.search(entry_id.split("/abs/")[-1])
+            if m:
+                out[m.group("id")] = etree.tostring(entry, encoding="unicode")
+    return out
+
+
+class ArxivConnector:
+    name: ClassVar[str] = "arxiv"
+    kinds: ClassVar[tuple[Kind, ...]] = (Kind.paper,)
+    batch_size: ClassVar[int] = 100  # id_list of 100 keeps the URL near 1.4 kB (LIBRARIES.md §1)
+
+    def __init__(self, api_url: str, delay: float, retries: int = 3, timeout: float = 20.0) -> None:
+        self.api_url, self.delay, self.retries, self.timeout = api_url, delay, retries, timeout
+        self.requests = 0
+        self._client: arxiv.Client | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "ArxivConnector":
+        return cls(
+            api_url=settings.arxiv_api_url,
+            delay=settings.arxiv_delay,
+            retries=settings.arxiv_retries,
+            timeout=settings.http_timeout,
+        )
+
+    @staticmethod
+    def owns(url: str) -> SourceRef | None:
+        link = split(url)
+        if link is None:
+            return None
+        seg = link.segments
+        if link.host in _ABS_HOSTS or link.host == "huggingface.co":
+            if len(seg) >= 2 and seg[0] in _PATH_KINDS:
+                if link.host == "huggingface.co" and seg[0] != "papers":
+                    return None
+                arxiv_id = _id_from_path("/".join(seg[1:]))
+                return make_ref(arxiv_id) if arxiv_id else None
+            return None
+        if link.host in ("doi.org", "dx.doi.org") and len(seg) >= 2 and seg[0] == "10.48550":
+            doi = "/".join(seg[1:])
+            if doi.lower().startswith("arxiv."):
+                arxiv_id = _id_from_path(doi[len("arxiv."):])
+                return make_ref(arxiv_id) if arxiv_id else None
+        return None
+
+    def _arxiv_client(self) -> "arxiv.Client":
+        if self._client is None:
+            import arxiv
+
+            client = arxiv.Client(page_size=self.batch_size, delay_seconds=self.delay, num_retries=self.retries)
+            client.query_url_format = self.api_url + "?{}"
+            client._session = _session(self.timeout)  # the only hook for a timeout (LIBRARIES.md §1)
+            self._client = client
+        return self._client
+
+    def fetch(self, refs: Sequence[SourceRef]) -> Iterator[Fetched]:
+        for start in range(0, len(refs), self.batch_size):
+            yield from self._fetch_batch(refs[start : start + self.batch_size])
+
+    def _fetch_batch(self, refs: Sequence[SourceRef]) -> Iterator[Fetched]:
+        import arxiv
+
+        client = self._arxiv_client()
+        session = client._session
+        session.bodies = []
+        ids = [ref.key.removeprefix("arxiv:") for ref in refs]
+        search = arxiv.Search(id_list=ids, max_results=len(ids))
+        started = time.monotonic()
+        try:
+            results = list(client.results(search))
+        except Exception as exc:  # noqa: BLE001 - every library failure becomes a per-ref value
+            for ref in refs:
+                yield Fetched(ref, error=_classify(exc, ref))
+            return
+        finally:
+            self.requests += 1
+        log.info("arxiv: %d ids, %d results in %.2f s", len(ids), len(results), time.monotonic() - started)
+        raw = _entries_by_id(session.bodies)
+        by_id: dict[str, Paper] = {}
+        for result in results:
+            try:
+                paper = paper_from_result(result)
+            except ValueError as exc:
+                log.warning("arxiv: skipped an entry: %s", exc)
+                continue
+            by_id[paper.arxiv_id] = paper
+        for ref, arxiv_id in zip(refs, ids):
+            paper = by_id.get(arxiv_id)
+            if paper is None:
+                yield Fetched(ref, error=NotFound(ref, "not found on arXiv"))
+            else:
+                yield Fetched(ref, record=paper, payload=raw.get(arxiv_id), follow=list(paper.code_links))
+
+    def notes(self) -> list[str]:
+        return []
+
+
+def _classify(exc: BaseException, ref: SourceRef) -> FetchError:
+    """Map an `arxiv`/`requests` exception onto our error vocabulary."""
+    import arxiv
+    import requests
+
+    if isinstance(exc, _Malformed):
+        return BadPayload(ref, str(exc))
+    if isinstance(exc, arxiv.HTTPError):
+        if exc.status >= 500 or exc.status == 429:
+            return Unavailable(ref, f"arXiv answered HTTP {exc.status}; try again later")
+        return BadPayload(ref, f"arXiv refused the request (HTTP {exc.status})")
+    if isinstance(exc, requests.Timeout):
+        return Unavailable(ref, "arXiv did not answer in time")
+    if isinstance(exc, requests.ConnectionError):
+        return Unavailable(ref, "could not connect to arXiv")
+    if isinstance(exc, arxiv.ArxivError):
+        return Unavailable(ref, f"arXiv gave an unexpected answer ({exc.message})")
+    return BadPayload(ref, f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,53 @@
+"""What every connector shares: the result type and the shape of a connector class."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from connectors.errors import FetchError
+from schemas import Kind, Paper, Playlist, Repo, SourceRef, Video, Article
+
+AnyRecord = Paper | Video | Playlist | Repo | Article
+
+
+@dataclass
+class Fetched:
+    """The outcome for one ref: a record (with its raw payload) or the error that stopped it.
+
+    `follow` lists links found inside the record (a paper's code repository) that the
+    run ingests too; a failure there is a warning, never an error of this ref.
+    A record whose id differs from `ref.key` (a renamed repo) is stored under its own
+    id and the ref's key becomes an alias of it.
+    """
+
+    ref: SourceRef
+    record: AnyRecord | None = None
+    error: FetchError | None = None
+    payload: Any = None
+    follow: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.record is not None
+
+
+class Connector(Protocol):
+    name: ClassVar[str]
+    kinds: ClassVar[tuple[Kind, ...]]
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "Connector": ...
+
+    @staticmethod
+    def owns(url: str) -> SourceRef | None:
+        """The ref for a link this connector owns, None if it is not one; LinkRefused if it is
+        one of this source's links that cannot be ingested (a channel page)."""
+
+    def fetch(self, refs: Sequence[SourceRef]) -> Iterator[Fetched]:
+        """One Fetched per ref, as few requests as the API allows; never raises for one bad ref."""
+
+    def notes(self) -> list[str]:
+        """Lines for the run summary (quota spent, degraded mode); empty when all is normal."""

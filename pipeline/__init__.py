@@ -1,0 +1,1 @@
+"""links → connectors → store → draft, plus the CLI, settings and the scheduled run."""

@@ -1,0 +1,337 @@
+"""The `curate` command line (typer + rich).
+
+stdout carries only what the user asked for (rows, JSON, Markdown); progress, warnings
+and errors go to stderr. Heavy modules are imported inside each command so that
+`curate --help` starts at once. No traceback reaches the user unless `--debug`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pipeline.config import Settings
+    from pipeline.ingest import Report
+    from pipeline.store import Store
+
+app = typer.Typer(
+    help="Links in, typed records in SQLite, a draft newsletter issue out.\n\n"
+    "Settings come from CURATE_* environment variables (see the README); "
+    "GITHUB_TOKEN and YOUTUBE_API_KEY are read but never printed or stored.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _State:
+    debug = False
+    verbose = False
+    log_format = "text"
+    db: str | None = None
+
+
+state = _State()
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _err() -> "Console":
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _out() -> "Console":
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print a one-line error on stderr and exit."""
+    _err().print(f"[red]error:[/red] {_redact(message)}", markup=True)
+    raise typer.Exit(code)
+
+
+_SECRETS: list[str] = []
+
+
+def _redact(text: str) -> str:
+    from pipeline.redact import redact
+
+    return redact(text, _SECRETS)
+
+
+def settings() -> "Settings":
+    """Settings from the environment, or a one-line error naming the bad variable."""
+    from pydantic import ValidationError
+
+    from pipeline.config import Settings
+
+    try:
+        s = Settings() if state.db is None else Settings(db=state.db)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"CURATE_{str(e['loc'][0]).upper()}: {e['msg']}" if e["loc"] else e["msg"] for e in exc.errors()
+        )
+        fail(f"bad setting: {problems}")
+    _SECRETS[:] = s.secrets()
+    _setup_logging(s)
+    return s
+
+
+def _setup_logging(s: "Settings") -> None:
+    from pipeline.redact import configure_logging
+
+    level = logging.DEBUG if state.debug else logging.INFO if state.verbose else logging.WARNING
+    configure_logging(level, state.log_format, s.secrets())
+
+
+def open_store(s: "Settings") -> "Store":
+    from pipeline.store import Store, StoreError
+
+    try:
+        return Store(s.db)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log requests and waits to stderr.")] = False,
+    log_format: Annotated[LogFormat, typer.Option("--log-format", help="Log lines as text or JSON (for log collectors).")] = LogFormat.text,
+    db: Annotated[Optional[str], typer.Option("--db", help="Database path or SQLAlchemy URL (overrides CURATE_DB).")] = None,
+) -> None:
+    state.debug, state.verbose, state.log_format, state.db = debug, verbose, log_format.value, db
+
+
+def _read_inputs(urls: list[str], file: Optional[str]) -> list[str]:
+    from pipeline.links import extract
+
+    inputs = list(urls)
+    if file is not None:
+        try:
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            fail(f"cannot read {file}: {exc.strerror}")
+        found = extract(text)
+        if not found and text.strip():
+            # a plain list with one link or id per line (bare arXiv ids have no scheme to find)
+            found = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        inputs += found
+    return inputs
+
+
+def print_report(report: "Report", err: "Console", out: "Console") -> int:
+    """The summary line and the exit status of an ingest report."""
+    from pipeline.ingest import Status
+
+    for followed in report.followed:
+        if followed.status in (Status.failed, Status.refused):
+            err.print(f"[yellow]![/yellow] {followed.input}  linked code not fetched: {_redact(followed.message)}")
+    for note in report.notes:
+        err.print(f"[yellow]![/yellow] {_redact(note)}")
+    counts: dict[str, int] = {}
+    for o in report.outcomes:
+        label = {Status.stored: "stored", Status.fresh: "fresh", Status.deferred: "postponed",
+                 Status.refused: "refused"}.get(o.status, o.label or "failed")
+        counts[label] = counts.get(label, 0) + 1
+    stored_follow = sum(1 for o in report.followed if o.status == Status.stored)
+    if stored_follow:
+        counts["linked repos stored"] = stored_follow
+    summary = " · ".join(f"{n} {label}" for label, n in counts.items()) or "nothing to do"
+    err.print(summary)
+    if report.outcomes and all(o.status == Status.refused for o in report.outcomes):
+        return EXIT_USAGE
+    return EXIT_SOME_FAILED if report.failed else EXIT_OK
+
+
+def _row(outcome: "Any", err: "Console", out: "Console") -> None:  # noqa: F821 - typing only
+    from rich.markup import escape
+
+    from pipeline.ingest import Status
+
+    if outcome.status in (Status.stored, Status.fresh):
+        mark = "✓" if outcome.status == Status.stored else "="
+        kind = outcome.ref.kind.value if outcome.ref else ""
+        out.print(f"{mark} {outcome.item_id}\t{kind}\t{escape(outcome.title or '')}", markup=False)
+    elif outcome.status == Status.deferred:
+        err.print(f"! {outcome.input}  {_redact(outcome.message)}", markup=False)
+    else:
+        err.print(f"✗ {outcome.input}  {_redact(outcome.message)}", markup=False)
+
+
+@app.command()
+def ingest(
+    urls: Annotated[Optional[list[str]], typer.Argument(help="Links or arXiv ids, space separated.", show_default=False)] = None,
+    file: Annotated[Optional[str], typer.Option("--file", "-f", help="Also take every link in this text, Markdown or HTML file ('-' reads stdin).")] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Fetch again even when the stored record is fresh (younger than CURATE_MAX_AGE).")] = False,
+    with_playlist: Annotated[bool, typer.Option("--with-playlist", help="For a YouTube link with &list=…, ingest the playlist too.")] = False,
+) -> None:
+    """Fetch links (arXiv, YouTube, GitHub, any web page) and store their records.
+
+    Prints one row per stored link on stdout and one line per failure on stderr.
+    Exit status: 0 every link stored, 1 some failed, 2 no valid link or a bad option.
+    """
+    inputs = _read_inputs(urls or [], file)
+    if not inputs:
+        fail("no links given: curate ingest URL... or --file PATH")
+    s = settings()
+    store = open_store(s)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from pipeline.ingest import Ingest
+
+    err, out = _err(), _out()
+    with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as bar:
+        task = bar.add_task("ingest", total=len(inputs))
+
+        def progress(outcome: "Any") -> None:  # noqa: F821
+            bar.advance(task)
+            _row(outcome, err, out)
+
+        report = Ingest(s, store).run(inputs, refresh=refresh, with_companions=with_playlist, progress=progress)
+    raise typer.Exit(print_report(report, err, out))
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command("list")
+def list_items(
+    kind: Annotated[Optional[str], typer.Option("--kind", help="Only this kind: paper, video, playlist, repo, article.")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="Only this status: candidate, shortlisted, rejected, published.")] = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", help="A table, or JSON lines.")] = ListFormat.table,
+) -> None:
+    """List stored items, newest first."""
+    from schemas import ItemStatus, Kind
+
+    try:
+        kind_v = Kind(kind) if kind else None
+        status_v = ItemStatus(status) if status else None
+    except ValueError as exc:
+        fail(str(exc))
+    store = open_store(settings())
+    items = store.items(kind=kind_v, status=status_v)
+    out = _out()
+    if fmt == ListFormat.json:
+        for item in items:
+            out.print(json.dumps({"id": item.id, "kind": item.kind.value, "status": item.status.value,
+                                  "title": item.title, "url": item.url}, ensure_ascii=False),
+                      markup=False, highlight=False)
+        return
+    from rich.table import Table
+
+    table = Table("id", "kind", "status", "title", "fetched", box=None, pad_edge=False)
+    for item in items:
+        table.add_row(item.id, item.kind.value, item.status.value, item.title, item.fetched_at.strftime("%Y-%m-%d %H:%M"))
+    out.print(table)
+    _err().print(f"{len(items)} items")
+
+
+@app.command()
+def show(
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="An id (arxiv:2512.07461) or any link to the item.")],
+    payload: Annotated[bool, typer.Option("--payload", help="Print the raw API payload kept for the item instead.")] = False,
+) -> None:
+    """Print one stored item as JSON."""
+    store = open_store(settings())
+    key = item_id
+    if ":" not in item_id or "://" in item_id or item_id.lower().startswith("arxiv:"):
+        from connectors.errors import LinkRefused
+        from pipeline.links import parse
+
+        try:
+            key = parse(item_id).key
+        except LinkRefused:
+            pass
+    item = store.get(key)
+    if item is None:
+        fail(f"{item_id}: not in the database (curate list shows what is)", EXIT_SOME_FAILED)
+    if payload:
+        sys.stdout.write((store.payload(item.id) or "") + "\n")
+        return
+    sys.stdout.write(json.dumps(item.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n")
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    markdown = "markdown"
+    both = "both"
+
+
+@app.command()
+def export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="json, markdown, or both (default).")] = ExportFormat.both,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write here ('-' for stdout) instead of data/drafts/issue-<N>.<ext>.")] = None,
+) -> None:
+    """Export the draft issue as JSON (the contract other tools read) and Markdown."""
+    from datetime import datetime, timezone
+
+    from pipeline import draft
+
+    s = settings()
+    store = open_store(s)
+    doc = draft.build(store, now=datetime.now(timezone.utc))
+    formats = [ExportFormat.json, ExportFormat.markdown] if fmt == ExportFormat.both else [fmt]
+    if output is not None and len(formats) > 1:
+        fail("--output needs --format json or --format markdown")
+    for f in formats:
+        text = draft.to_json(doc) if f == ExportFormat.json else draft.to_markdown(doc)
+        if output == "-":
+            sys.stdout.write(text)
+            continue
+        path = Path(output) if output else s.drafts_dir / f"issue-{doc.issue.number}.{'json' if f == ExportFormat.json else 'md'}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)  # never leave a half-written draft
+        _out().print(str(path), markup=False)
+    counts = ", ".join(f"{len(sec.items)} {sec.key.value}" for sec in doc.sections)
+    _err().print(f"issue {doc.issue.number}: {counts}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the export document."""
+    from pipeline import draft
+
+    sys.stdout.write(json.dumps(draft.json_schema(), indent=2) + "\n")
+
+
+def main() -> None:
+    """Console-script entry point: expected failures become one line, not a traceback."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        _err().print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # an unexpected bug: one line, and how to see more
+        if state.debug:
+            raise
+        _err().print(f"[red]error:[/red] {_redact(f'{type(exc).__name__}: {exc}')} (run with --debug for the traceback)")
+        sys.exit(EXIT_SOME_FAILED)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Settings, read once from `CURATE_*` environment variables (and the two credentials).
+
+The CLI builds one `Settings` and passes it down; no other module reads os.environ.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DURATION = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>w|d|h|m|s)", re.IGNORECASE)
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(value: object) -> object:
+    """`24h`, `90m`, `1h30m`, `2d`, `3600` (seconds) → timedelta; anything else is left to pydantic."""
+    if isinstance(value, (int, float)):
+        return timedelta(seconds=value)
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return timedelta(seconds=float(text))
+    parts = list(_DURATION.finditer(text))
+    if not parts or "".join(p.group(0) for p in parts).replace(" ", "") != text.replace(" ", ""):
+        raise ValueError(f"{value!r} is not a duration such as 24h, 90m, 1h30m or 2d")
+    return timedelta(seconds=sum(float(p["n"]) * _UNIT_SECONDS[p["unit"].lower()] for p in parts))
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class Settings(BaseSettings):
+    """Every knob of curate. Tests construct it directly; users set `CURATE_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="CURATE_", extra="ignore", populate_by_name=True)
+
+    db: str = "data/curate.db"
+    """SQLite path or any SQLAlchemy URL."""
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_delay: float = Field(default=3.0, ge=0)
+    """Seconds between arXiv requests: arXiv's API terms ask for one request every 3 s."""
+    arxiv_retries: int = Field(default=3, ge=0)
+    """Retries of a failed arXiv request (arxiv.py retries at once, spaced only by the delay)."""
+    github_api_url: str = "https://api.github.com"
+    youtube_api_url: str = "https://www.googleapis.com"
+    youtube_web_url: str = "https://www.youtube.com"
+    max_age: Duration = timedelta(hours=24)
+    """A record fetched less than this long ago is not fetched again (`--refresh` overrides)."""
+    sources: Path = Path("data/sources.toml")
+    allow_private_hosts: bool = False
+    """Let the web connector fetch loopback and private addresses (tests only)."""
+    http_timeout: float = Field(default=20.0, gt=0)
+    """Seconds to wait for any one HTTP response."""
+    drafts_dir: Path = Path("data/drafts")
+    """Where `curate export` writes issue-<N>.json and issue-<N>.md."""
+
+    github_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("GITHUB_TOKEN", "CURATE_GITHUB_TOKEN")
+    )
+    youtube_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("YOUTUBE_API_KEY", "CURATE_YOUTUBE_API_KEY")
+    )
+
+    def secrets(self) -> list[str]:
+        """The credential values, for redacting anything that could echo them."""
+        return [s.get_secret_value() for s in (self.github_token, self.youtube_api_key) if s and s.get_secret_value()]

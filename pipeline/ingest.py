@@ -1,0 +1,220 @@
+"""One ingest run: refs grouped by connector, fetched concurrently, stored in batches.
+
+Both `curate ingest` and the scheduled run go through `Ingest.run`. Each connector
+fetches in its own thread (only arXiv's delay is serial, inside its connector); the
+calling thread alone writes to the store, a transaction per batch, so a killed run
+loses at most the batch in flight and never leaves half of one.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Any
+
+from connectors import CONNECTORS
+from connectors.base import Fetched
+from connectors.errors import Deferred, FetchError, LinkRefused
+from pipeline import links
+from pipeline.config import Settings
+from pipeline.store import Store
+from schemas import SourceRef
+
+log = logging.getLogger(__name__)
+
+SAVE_BATCH = 200
+"""Records written per transaction."""
+
+
+class Status(StrEnum):
+    stored = "stored"
+    fresh = "fresh"  # fetched recently: not fetched again
+    failed = "failed"
+    deferred = "deferred"
+    refused = "refused"  # not a link we can ingest
+
+
+@dataclass
+class Outcome:
+    """What happened to one input link; the CLI prints one row per outcome."""
+
+    input: str
+    status: Status
+    ref: SourceRef | None = None
+    item_id: str | None = None
+    title: str | None = None
+    message: str = ""
+    label: str = ""
+    """Short kind of failure for the summary: `not found`, `unavailable`, …"""
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+    followed: list[Outcome] = field(default_factory=list)
+    """Links found inside records (a paper's code) and ingested too; failures here are warnings."""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status in (Status.failed, Status.refused)]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+Progress = Callable[[Outcome], None]
+
+
+class Ingest:
+    def __init__(self, settings: Settings, store: Store, connectors: Sequence[Any] | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self._connector_classes = {c.name: c for c in (connectors or CONNECTORS)}
+        self._connectors: dict[str, Any] = {}
+
+    def connector(self, name: str) -> Any:
+        """The run's single instance of a connector (so quotas and delays are shared)."""
+        if name not in self._connectors:
+            self._connectors[name] = self._connector_classes[name].from_settings(self.settings)
+        return self._connectors[name]
+
+    def run(
+        self,
+        inputs: Iterable[str],
+        *,
+        refresh: bool = False,
+        with_companions: bool = False,
+        source: str | None = None,
+        include_pending: bool = True,
+        progress: Progress | None = None,
+        now: datetime | None = None,
+    ) -> Report:
+        """Parse, skip fresh, fetch and store every input; never raises for one bad link."""
+        now = now or datetime.now(timezone.utc)
+        report = Report()
+        self._follow: list[list[str]] = []
+        refs: list[tuple[str, SourceRef]] = []
+        for text in inputs:
+            try:
+                ref = links.parse(text)
+                refs += [(text, r) for r in links.expand(ref, with_companions)]
+            except LinkRefused as exc:
+                outcome = Outcome(input=text, status=Status.refused, message=exc.reason, label="refused")
+                report.outcomes.append(outcome)
+                if progress:
+                    progress(outcome)
+        if include_pending:
+            for row in self.store.pending():
+                if row.until is None or row.until <= now:
+                    try:
+                        refs.append((row.url, links.parse(row.url)))
+                    except LinkRefused:
+                        continue
+        seen: set[str] = set()
+        todo: list[tuple[str, SourceRef]] = []
+        for text, ref in refs:
+            if ref.key not in seen:
+                seen.add(ref.key)
+                todo.append((text, ref))
+        report.outcomes += self._fetch_all(todo, refresh=refresh, source=source, progress=progress, now=now)
+
+        # second round: links found inside the records (a paper's code repository)
+        found = [url for urls in self._follow for url in urls]
+        follow_refs: list[tuple[str, SourceRef]] = []
+        for url in dict.fromkeys(found):
+            try:
+                ref = links.parse(url)
+            except LinkRefused:
+                continue
+            if ref.key not in seen:
+                seen.add(ref.key)
+                follow_refs.append((url, ref))
+        if follow_refs:
+            report.followed = self._fetch_all(follow_refs, refresh=refresh, source=source, progress=None, now=now)
+        for name, connector in self._connectors.items():
+            report.notes += connector.notes()
+        return report
+
+    def _fetch_all(
+        self,
+        todo: Sequence[tuple[str, SourceRef]],
+        *,
+        refresh: bool,
+        source: str | None,
+        progress: Progress | None,
+        now: datetime,
+    ) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+
+        def emit(outcome: Outcome) -> None:
+            outcomes.append(outcome)
+            if progress:
+                progress(outcome)
+
+        fresh = set() if refresh else self.store.fresh([r.key for _, r in todo], self.settings.max_age, now)
+        inputs: dict[str, str] = {}
+        groups: dict[str, list[SourceRef]] = {}
+        for text, ref in todo:
+            inputs[ref.key] = text
+            if ref.key in fresh:
+                item = self.store.get(ref.key)
+                emit(Outcome(input=text, status=Status.fresh, ref=ref, item_id=item.id if item else ref.key,
+                             title=item.title if item else None, message="fresh, not fetched again"))
+            else:
+                groups.setdefault(ref.connector, []).append(ref)
+
+        results: queue.Queue[Fetched | BaseException | None] = queue.Queue()
+
+        def worker(name: str, refs: list[SourceRef]) -> None:
+            try:
+                for fetched in self.connector(name).fetch(refs):
+                    results.put(fetched)
+            except BaseException as exc:  # a connector bug must not lose the other connectors' work
+                log.exception("%s connector failed", name)
+                results.put(exc)
+                for ref in refs:
+                    results.put(Fetched(ref, error=FetchError(ref, f"internal error in the {name} connector: {exc}")))
+            finally:
+                results.put(None)
+
+        threads = [threading.Thread(target=worker, args=(n, r), name=f"fetch-{n}", daemon=True) for n, r in groups.items()]
+        for t in threads:
+            t.start()
+        running, done_refs = len(threads), set()
+        batch: list[Fetched] = []
+        while running:
+            item = results.get()
+            if item is None:
+                running -= 1
+            elif isinstance(item, BaseException):
+                continue
+            elif item.ref.key not in done_refs:  # a connector that crashed mid-batch may repeat refs
+                done_refs.add(item.ref.key)
+                batch.append(item)
+            if batch and (len(batch) >= SAVE_BATCH or results.empty() or not running):
+                for outcome in self._save(batch, inputs, source, now):
+                    emit(outcome)
+                batch = []
+        return outcomes
+
+    def _save(self, batch: list[Fetched], inputs: dict[str, str], source: str | None, now: datetime) -> list[Outcome]:
+        self.store.save(batch, now=now, source=source)
+        out: list[Outcome] = []
+        for fetched in batch:
+            text = inputs.get(fetched.ref.key, fetched.ref.url)
+            if fetched.record is not None:
+                self._follow.append(fetched.follow)
+                out.append(Outcome(input=text, status=Status.stored, ref=fetched.ref, item_id=fetched.record.id,
+                                   title=fetched.record.title, message="; ".join(fetched.warnings)))
+            else:
+                error = fetched.error or FetchError(fetched.ref, "no record and no error")
+                status = Status.deferred if isinstance(error, Deferred) else Status.failed
+                out.append(Outcome(input=text, status=status, ref=fetched.ref, message=error.reason, label=error.label))
+        return out

@@ -1,0 +1,61 @@
+"""Keep credentials out of everything curate prints or logs.
+
+Client libraries echo request URLs in errors and debug logs (googleapiclient puts
+`key=` in the query string, LIBRARIES.md §3), so every line on its way out passes here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+
+_KEY_PARAM = re.compile(r"(?i)([?&](?:key|access_token|token|api_key)=)[^&\s\"'<>]+")
+_AUTH_HEADER = re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:token|bearer)\s+)[^\s'\"]+")
+MASK = "***"
+
+
+def redact(text: str, secrets: Sequence[str] = ()) -> str:
+    """`text` with every known secret and every `key=`/token-looking parameter masked."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    text = _KEY_PARAM.sub(rf"\g<1>{MASK}", text)
+    return _AUTH_HEADER.sub(rf"\g<1>{MASK}", text)
+
+
+class RedactingFilter(logging.Filter):
+    def __init__(self, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self.secrets = list(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage(), self.secrets)
+        record.args = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps({
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }, ensure_ascii=False)
+
+
+def configure_logging(level: int, fmt: str, secrets: Sequence[str]) -> None:
+    """One stderr handler for the whole process, every record redacted."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter(secrets))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+    # PyGithub adds its own INFO handler on import; googleapiclient logs full URLs at DEBUG
+    for noisy in ("github", "googleapiclient", "urllib3", "httpx", "httpcore", "arxiv"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING) if level > logging.DEBUG else logging.INFO)

@@ -1,0 +1,279 @@
+"""SQLite (or any SQLAlchemy URL) storage of items, raw payloads and metric snapshots.
+
+Idempotent upserts by canonical id; a batch is written in one transaction, so a failure
+or a killed process never leaves half a batch. The store never makes an HTTP request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, Column, Engine, Text, event, func
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Field, Session, SQLModel, create_engine, select
+
+from connectors.base import Fetched
+from connectors.errors import Deferred
+from schemas import Item, ItemStatus, Kind, SourceRef, record_adapter
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+"""Bump when a table changes shape; a database with a higher number is refused."""
+
+
+class StoreError(Exception):
+    """The database cannot be used (newer schema, unreadable file); the message says what to do."""
+
+
+class MetaRow(SQLModel, table=True):
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class ItemRow(SQLModel, table=True):
+    __tablename__ = "item"
+    id: str = Field(primary_key=True)
+    kind: str = Field(index=True)
+    url: str
+    title: str
+    status: str = Field(default=ItemStatus.candidate.value, index=True)
+    first_seen: datetime = Field(index=True)
+    fetched_at: datetime
+    fetch_count: int = 1
+    record: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """The raw API payload (JSON text or XML), kept so records can be re-normalized later."""
+    sources: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class AliasRow(SQLModel, table=True):
+    """An id that now means another one (a renamed repo: github:old/name → github:new/name)."""
+
+    __tablename__ = "alias"
+    old_id: str = Field(primary_key=True)
+    item_id: str = Field(index=True)
+
+
+class MetricRow(SQLModel, table=True):
+    __tablename__ = "metric"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: str = Field(index=True)
+    name: str
+    value: float
+    at: datetime = Field(index=True)
+
+
+class PendingRow(SQLModel, table=True):
+    """A link not fetched yet (deferred by a spent rate limit); the next run picks it up."""
+
+    __tablename__ = "pending"
+    id: str = Field(primary_key=True)
+    url: str
+    reason: str
+    until: datetime | None = None
+    added: datetime
+
+
+def _engine_url(db: str) -> str:
+    if "://" in db:
+        return db
+    path = Path(db).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets a cron run and a manual ingest read and write at once; busy_timeout makes the
+    # second writer wait instead of failing with "database is locked".
+    cur = dbapi_conn.cursor()
+    for pragma in ("journal_mode=WAL", "busy_timeout=10000", "foreign_keys=ON", "synchronous=NORMAL"):
+        cur.execute(f"PRAGMA {pragma}")
+    cur.close()
+
+
+def _json_text(payload: Any) -> str | None:
+    if payload is None or isinstance(payload, str):
+        return payload
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+
+
+class Store:
+    def __init__(self, db: str) -> None:
+        url = _engine_url(db)
+        self.url = url
+        kwargs: dict[str, Any] = {}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 10}
+        self.engine: Engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            self._migrate()
+        except OperationalError as exc:
+            raise StoreError(f"cannot open the database {db}: {exc.orig}") from None
+
+    def _migrate(self) -> None:
+        SQLModel.metadata.create_all(self.engine)
+        with Session(self.engine) as session:
+            row = session.get(MetaRow, "schema_version")
+            if row is None:
+                session.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
+                session.commit()
+            elif int(row.value) > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the database {self.url} has schema version {row.value}, newer than this curate "
+                    f"understands ({SCHEMA_VERSION}): upgrade curate, or point CURATE_DB at another database"
+                )
+
+    def session(self) -> Session:
+        return Session(self.engine)
+
+    # ---- reading
+
+    def resolve(self, ids: Iterable[str]) -> dict[str, str]:
+        """Each id mapped to the id it is stored under now (itself unless it is an alias)."""
+        ids = list(ids)
+        with self.session() as session:
+            rows = session.exec(select(AliasRow).where(AliasRow.old_id.in_(ids))).all() if ids else []
+        aliases = {row.old_id: row.item_id for row in rows}
+        return {i: aliases.get(i, i) for i in ids}
+
+    def fresh(self, ids: Iterable[str], max_age: timedelta, now: datetime) -> set[str]:
+        """The ids (as given, aliases followed) whose record was fetched within `max_age`."""
+        resolved = self.resolve(ids)
+        cutoff = now - max_age
+        with self.session() as session:
+            rows = session.exec(
+                select(ItemRow.id).where(ItemRow.id.in_(set(resolved.values())), ItemRow.fetched_at > cutoff)
+            ).all()
+        fresh_ids = set(rows)
+        return {given for given, stored in resolved.items() if stored in fresh_ids}
+
+    def get(self, item_id: str) -> Item | None:
+        item_id = self.resolve([item_id])[item_id]
+        with self.session() as session:
+            row = session.get(ItemRow, item_id)
+            return _item(row) if row else None
+
+    def payload(self, item_id: str) -> str | None:
+        with self.session() as session:
+            row = session.get(ItemRow, self.resolve([item_id])[item_id])
+            return row.payload if row else None
+
+    def items(self, kind: Kind | None = None, status: ItemStatus | None = None) -> list[Item]:
+        """Stored items, newest first."""
+        query = select(ItemRow).order_by(ItemRow.first_seen.desc(), ItemRow.id)
+        if kind is not None:
+            query = query.where(ItemRow.kind == kind.value)
+        if status is not None:
+            query = query.where(ItemRow.status == status.value)
+        with self.session() as session:
+            return [_item(row) for row in session.exec(query).all()]
+
+    def count(self) -> int:
+        with self.session() as session:
+            return session.exec(select(func.count()).select_from(ItemRow)).one()
+
+    def metrics(self, item_id: str, name: str) -> list[tuple[datetime, float]]:
+        """The snapshots of one figure, oldest first."""
+        with self.session() as session:
+            rows = session.exec(
+                select(MetricRow.at, MetricRow.value)
+                .where(MetricRow.item_id == item_id, MetricRow.name == name)
+                .order_by(MetricRow.at)
+            ).all()
+        return [(at, value) for at, value in rows]
+
+    def pending(self) -> list[PendingRow]:
+        with self.session() as session:
+            return list(session.exec(select(PendingRow).order_by(PendingRow.added)).all())
+
+    # ---- writing
+
+    def save(self, results: Sequence[Fetched], now: datetime, source: str | None = None) -> list[str]:
+        """Upsert the records among `results` in one transaction; return the stored ids.
+
+        Keeps `first_seen`, bumps `fetch_count`, writes one metric snapshot per figure,
+        records an alias when a ref's key differs from its record's id, and moves deferred
+        refs into the pending table (and successful ones out of it).
+        """
+        now = now.astimezone(timezone.utc)
+        stored: list[str] = []
+        with self.session() as session:
+            ok = [r for r in results if r.record is not None]
+            ids = [r.record.id for r in ok]  # type: ignore[union-attr]
+            existing = {
+                row.id: row for row in session.exec(select(ItemRow).where(ItemRow.id.in_(ids))).all()
+            } if ids else {}
+            for result in ok:
+                record = result.record
+                assert record is not None
+                data = record.model_dump(mode="json")
+                row = existing.get(record.id)
+                if row is None:
+                    row = ItemRow(
+                        id=record.id, kind=record.kind, url=record.url, title=record.title,
+                        first_seen=now, fetched_at=now, record=data, payload=_json_text(result.payload),
+                        sources=[source] if source else [],
+                    )
+                    existing[record.id] = row
+                else:
+                    row.url, row.title, row.record = record.url, record.title, data
+                    row.payload = _json_text(result.payload)
+                    row.fetched_at = now
+                    row.fetch_count += 1
+                    if source and source not in row.sources:
+                        row.sources = [*row.sources, source]  # reassign: JSON columns do not track appends
+                session.add(row)
+                for name, value in record.metrics().items():
+                    session.add(MetricRow(item_id=record.id, name=name, value=float(value), at=now))
+                if result.ref.key != record.id:
+                    session.merge(AliasRow(old_id=result.ref.key, item_id=record.id))
+                done = {result.ref.key, record.id}
+                for pending in session.exec(select(PendingRow).where(PendingRow.id.in_(done))).all():
+                    session.delete(pending)
+                stored.append(record.id)
+            for result in results:
+                if isinstance(result.error, Deferred):
+                    session.merge(PendingRow(
+                        id=result.ref.key, url=result.ref.url, reason=result.error.reason,
+                        until=result.error.until, added=now,
+                    ))
+            session.commit()
+        return stored
+
+    def set_status(self, ids: Sequence[str], status: ItemStatus) -> list[str]:
+        """Set the status of stored items; raises KeyError naming the ids that are not stored."""
+        resolved = self.resolve(ids)
+        with self.session() as session:
+            rows = {row.id: row for row in session.exec(select(ItemRow).where(ItemRow.id.in_(resolved.values()))).all()}
+            missing = [given for given, stored in resolved.items() if stored not in rows]
+            if missing:
+                raise KeyError(", ".join(missing))
+            for row in rows.values():
+                row.status = status.value
+                session.add(row)
+            session.commit()
+        return list(rows)
+
+
+def _item(row: ItemRow) -> Item:
+    return Item(
+        id=row.id, kind=Kind(row.kind), url=row.url, title=row.title, status=ItemStatus(row.status),
+        first_seen=row.first_seen, fetched_at=row.fetched_at, fetch_count=row.fetch_count,
+        sources=list(row.sources), record=record_adapter.validate_python(row.record),
+    )
+
+
+def ref_of(item: Item) -> SourceRef:
+    """The ref that fetches a stored item again."""
+    from pipeline.links import parse
+
+    return parse(item.url)

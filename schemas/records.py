@@ -1,0 +1,283 @@
+"""The five record kinds a connector produces, and the ref that names what to fetch.
+
+A record holds what its source said, normalized: no I/O, no clock, no settings.
+Every record answers the same four questions for the export (`byline`, `blurb_source`,
+`metrics`, `links`) so the draft never needs to know which kind it holds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc)
+
+
+UTCDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+"""A timezone-aware timestamp, converted to UTC on the way in."""
+
+
+class Kind(StrEnum):
+    paper = "paper"
+    video = "video"
+    playlist = "playlist"
+    repo = "repo"
+    article = "article"
+
+
+class SourceRef(BaseModel):
+    """A parsed link: what it names (kind and canonical id) and where that lives."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Kind
+    key: str = Field(description="Canonical id, e.g. `arxiv:2512.07461` or `github:owner/name`.")
+    url: str = Field(description="Canonical URL of the thing, e.g. `https://arxiv.org/abs/2512.07461`.")
+    connector: str = Field(description="Name of the connector that owns this link.")
+    companions: tuple[str, ...] = Field(
+        default=(),
+        description="Other things the same link names (a playlist beside a video), as URLs.",
+    )
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class _RecordBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="Canonical id (DESIGN.md ids table).")
+    url: str = Field(description="Canonical URL.")
+    title: str = Field(description="Title as the source gives it, whitespace folded.")
+
+    def byline(self) -> list[str]:
+        """Authors for a paper or article, the channel for a video, the owner for a repo."""
+        return []
+
+    def blurb_source(self) -> str:
+        """The text a draft blurb is made from (abstract, description)."""
+        return ""
+
+    def published_at(self) -> datetime | None:
+        return None
+
+    def metrics(self) -> dict[str, int | float]:
+        """Figures worth tracking over time (stars, views); snapshotted at every fetch."""
+        return {}
+
+    def links(self) -> dict[str, Any]:
+        """Related links for the export (`pdf`, `code`, `homepage`)."""
+        return {}
+
+
+class Paper(_RecordBase):
+    """An arXiv paper, latest version."""
+
+    kind: Literal["paper"] = "paper"
+    arxiv_id: str = Field(description="arXiv id without version, e.g. `2512.07461` or `hep-th/9901001`.")
+    version: int = Field(ge=1, description="Latest version number the API returned.")
+    authors: list[str] = Field(default_factory=list, description="Author names in paper order.")
+    abstract: str = ""
+    primary_category: str | None = None
+    categories: list[str] = Field(default_factory=list, description="All categories, primary first.")
+    published: UTCDatetime | None = Field(default=None, description="First version's submission time.")
+    updated: UTCDatetime | None = Field(default=None, description="Latest version's submission time.")
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = Field(default=None, description="Bare DOI, e.g. `10.1103/PhysRevD.76.013009`.")
+    pdf_url: str | None = None
+    code_links: list[str] = Field(
+        default_factory=list,
+        description="Code links (github.com, gitlab.com, huggingface.co) found in the comment and abstract.",
+    )
+    withdrawn: bool = Field(default=False, description="The latest version withdraws the paper.")
+
+    def byline(self) -> list[str]:
+        return list(self.authors)
+
+    def blurb_source(self) -> str:
+        return self.abstract
+
+    def published_at(self) -> datetime | None:
+        return self.published
+
+    def links(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.pdf_url:
+            out["pdf"] = self.pdf_url
+        if self.code_links:
+            out["code"] = list(self.code_links)
+        if self.doi:
+            out["doi"] = f"https://doi.org/{self.doi}"
+        return out
+
+
+FilledBy = Literal["api", "oembed", "feed"]
+
+
+class Video(_RecordBase):
+    """A YouTube video."""
+
+    kind: Literal["video"] = "video"
+    video_id: str
+    channel: str | None = None
+    channel_id: str | None = None
+    channel_url: str | None = None
+    published: UTCDatetime | None = None
+    duration_seconds: int | None = Field(default=None, ge=0)
+    views: int | None = Field(default=None, ge=0)
+    likes: int | None = Field(default=None, ge=0)
+    description: str = ""
+    thumbnail: str | None = None
+    filled_by: FilledBy = Field(description="How the record was filled: `api` (complete), `oembed` or `feed`.")
+
+    def byline(self) -> list[str]:
+        return [self.channel] if self.channel else []
+
+    def blurb_source(self) -> str:
+        return self.description
+
+    def published_at(self) -> datetime | None:
+        return self.published
+
+    def metrics(self) -> dict[str, int | float]:
+        out: dict[str, int | float] = {}
+        if self.views is not None:
+            out["views"] = self.views
+        if self.duration_seconds is not None:
+            out["duration_seconds"] = self.duration_seconds
+        return out
+
+
+class PlaylistVideo(BaseModel):
+    """One video inside a playlist, in playlist order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    position: int = Field(ge=0)
+    video_id: str
+    title: str
+    duration_seconds: int | None = Field(default=None, ge=0)
+    views: int | None = Field(default=None, ge=0)
+    published: UTCDatetime | None = None
+
+
+class Playlist(_RecordBase):
+    """A YouTube playlist: one draft item, with its videos inside."""
+
+    kind: Literal["playlist"] = "playlist"
+    playlist_id: str
+    channel: str | None = None
+    channel_id: str | None = None
+    published: UTCDatetime | None = None
+    description: str = ""
+    thumbnail: str | None = None
+    video_count: int | None = Field(default=None, ge=0, description="Videos the playlist lists, as the source reports.")
+    duration_seconds: int | None = Field(default=None, ge=0, description="Total running time of the available videos.")
+    videos: list[PlaylistVideo] = Field(default_factory=list, description="Available videos in order.")
+    unavailable_count: int = Field(default=0, ge=0, description="Private or deleted videos skipped.")
+    truncated: bool = Field(default=False, description="The item cap stopped the listing early.")
+    filled_by: FilledBy
+
+    def byline(self) -> list[str]:
+        return [self.channel] if self.channel else []
+
+    def blurb_source(self) -> str:
+        return self.description
+
+    def published_at(self) -> datetime | None:
+        return self.published
+
+    def metrics(self) -> dict[str, int | float]:
+        out: dict[str, int | float] = {}
+        if self.video_count is not None:
+            out["video_count"] = self.video_count
+        if self.duration_seconds is not None:
+            out["duration_seconds"] = self.duration_seconds
+        return out
+
+
+class Release(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tag: str
+    name: str | None = None
+    published: UTCDatetime | None = None
+    url: str | None = None
+
+
+class Repo(_RecordBase):
+    """A GitHub repository."""
+
+    kind: Literal["repo"] = "repo"
+    full_name: str = Field(description="`Owner/Name` as GitHub spells it.")
+    owner: str
+    name: str
+    description: str | None = None
+    stars: int = Field(ge=0)
+    forks: int = Field(default=0, ge=0)
+    language: str | None = None
+    topics: list[str] = Field(default_factory=list)
+    license: str | None = Field(default=None, description="SPDX id, when GitHub knows it.")
+    homepage: str | None = None
+    created: UTCDatetime | None = None
+    pushed: UTCDatetime | None = None
+    archived: bool = False
+    fork: bool = False
+    latest_release: Release | None = None
+    arxiv_ids: list[str] = Field(default_factory=list, description="arXiv ids named in the description or homepage.")
+
+    def byline(self) -> list[str]:
+        return [self.owner]
+
+    def blurb_source(self) -> str:
+        return self.description or ""
+
+    def published_at(self) -> datetime | None:
+        return self.created
+
+    def metrics(self) -> dict[str, int | float]:
+        return {"stars": self.stars, "forks": self.forks}
+
+    def links(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.homepage:
+            out["homepage"] = self.homepage
+        if self.latest_release and self.latest_release.url:
+            out["release"] = self.latest_release.url
+        return out
+
+
+class Article(_RecordBase):
+    """A web page: a blog post or article for the Reads section."""
+
+    kind: Literal["article"] = "article"
+    site_name: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    published: UTCDatetime | None = None
+    description: str | None = None
+    image: str | None = None
+    language: str | None = None
+    final_url: str | None = Field(default=None, description="Where the fetch landed after redirects.")
+    declared_canonical: str | None = Field(
+        default=None, description="`<link rel=canonical>` or `og:url` as the page declares it."
+    )
+    content_type: str | None = None
+
+    def byline(self) -> list[str]:
+        return list(self.authors)
+
+    def blurb_source(self) -> str:
+        return self.description or ""
+
+    def published_at(self) -> datetime | None:
+        return self.published
+
+
+Record = Annotated[Union[Paper, Video, Playlist, Repo, Article], Field(discriminator="kind")]
+record_adapter: TypeAdapter[Paper | Video | Playlist | Repo | Article] = TypeAdapter(Record)

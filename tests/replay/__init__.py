@@ -1,0 +1,1 @@
+"""The loopback replay server used by the tests, `make demo` and `make bench`."""
