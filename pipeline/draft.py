@@ -10,6 +10,7 @@ import json
 import re
 from datetime import datetime, timezone
 
+from pipeline.metrics import enrich
 from pipeline.store import Store
 from schemas import (
     SECTION_TITLES,
@@ -41,7 +42,7 @@ def summary_of(text: str, limit: int = SUMMARY_CHARS) -> str:
     return out or text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def export_item(item: Item, order: int) -> ExportItem:
+def export_item(item: Item, order: int, metrics: dict[str, int | float], links: dict) -> ExportItem:
     record = item.record
     return ExportItem(
         id=item.id,
@@ -51,8 +52,8 @@ def export_item(item: Item, order: int) -> ExportItem:
         authors=record.byline(),
         summary=summary_of(record.blurb_source()),
         published=record.published_at(),
-        metrics=dict(record.metrics()),
-        links=record.links(),
+        metrics=metrics,
+        links=links,
         details=record.model_dump(mode="json"),
         annotation=Annotation(order=order),
     )
@@ -67,9 +68,11 @@ def build(store: Store, now: datetime, number: int = 1, since: datetime | None =
         if i.status in (ItemStatus.candidate, ItemStatus.shortlisted) and (since is None or i.first_seen >= since)
     ]
     items.sort(key=lambda i: (i.status != ItemStatus.shortlisted, -(i.first_seen.timestamp()), i.id))
+    extra = enrich(store, items, since, now)
     for item in items:
         section = sections[SECTION_OF_KIND[item.kind]]
-        section.items.append(export_item(item, order=len(section.items) + 1))
+        metrics, links = extra[item.id]
+        section.items.append(export_item(item, len(section.items) + 1, metrics, links))
     return ExportDocument(
         issue=IssueInfo(number=number, title=f"Issue #{number}", generated_at=now, since=since, until=now),
         sections=list(sections.values()),
