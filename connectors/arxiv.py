@@ -277,6 +277,8 @@ def _classify(exc: BaseException, ref: SourceRef) -> FetchError:
         return Unavailable(ref, "arXiv did not answer in time")
     if isinstance(exc, requests.ConnectionError):
         return Unavailable(ref, "could not connect to arXiv")
+    if isinstance(exc, requests.RequestException):
+        return Unavailable(ref, f"the connection to arXiv broke off ({type(exc).__name__})")
     if isinstance(exc, arxiv.ArxivError):
         return Unavailable(ref, f"arXiv gave an unexpected answer ({exc.message})")
     return BadPayload(ref, f"{type(exc).__name__}: {exc}")
