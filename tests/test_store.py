@@ -1,0 +1,129 @@
+"""The SQLite store: idempotent upserts, freshness, snapshots, aliases, versions, concurrency."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from connectors.base import Fetched
+from connectors.errors import Deferred, NotFound
+from pipeline.links import parse
+from pipeline.store import SCHEMA_VERSION, Store, StoreError
+from schemas import ItemStatus, Paper, Repo
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+
+
+def paper(arxiv_id: str = "2512.07461", title: str = "A paper", version: int = 1) -> Fetched:
+    ref = parse(arxiv_id)
+    record = Paper(id=ref.key, url=ref.url, title=title, arxiv_id=arxiv_id, version=version, authors=["A"])
+    return Fetched(ref, record=record, payload="<entry/>")
+
+
+def repo(text: str, stars: int, full_name: str | None = None) -> Fetched:
+    ref = parse(text)
+    owner, name = (full_name or ref.url.removeprefix("https://github.com/")).split("/")
+    record = Repo(id=f"github:{owner.lower()}/{name.lower()}", url=f"https://github.com/{owner}/{name}",
+                  title=f"{owner}/{name}", full_name=f"{owner}/{name}", owner=owner, name=name, stars=stars)
+    return Fetched(ref, record=record, payload={"stargazers_count": stars})
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(str(tmp_path / "curate.db"))
+
+
+def test_ingesting_the_same_link_twice_keeps_one_row_and_its_first_seen(store):
+    store.save([paper(title="First title")], now=T0)
+    store.save([paper(title="Revised title", version=2)], now=T0 + timedelta(days=2))
+    (item,) = store.items()
+    assert item.title == "Revised title" and item.record.version == 2
+    assert item.first_seen == T0
+    assert item.fetched_at == T0 + timedelta(days=2)
+    assert item.fetch_count == 2
+
+
+def test_a_record_fetched_within_max_age_is_fresh(store):
+    store.save([paper()], now=T0)
+    assert store.fresh(["arxiv:2512.07461", "arxiv:2511.13945"], timedelta(hours=24), T0 + timedelta(hours=23)) == {
+        "arxiv:2512.07461"
+    }
+    assert store.fresh(["arxiv:2512.07461"], timedelta(hours=24), T0 + timedelta(hours=25)) == set()
+
+
+def test_raw_payload_is_kept_beside_the_record(store):
+    store.save([paper(), repo("github.com/o/n", 5)], now=T0)
+    assert store.payload("arxiv:2512.07461") == "<entry/>"
+    assert store.payload("github:o/n") == '{"stargazers_count": 5}'
+
+
+def test_every_fetch_writes_a_metric_snapshot_with_its_time(store):
+    store.save([repo("github.com/o/n", 10)], now=T0)
+    store.save([repo("github.com/o/n", 25)], now=T0 + timedelta(days=1))
+    assert store.metrics("github:o/n", "stars") == [(T0, 10.0), (T0 + timedelta(days=1), 25.0)]
+
+
+def test_a_renamed_record_is_stored_under_its_new_id_and_the_old_id_points_to_it(store):
+    store.save([repo("github.com/old-owner/tool", 3, full_name="NewOwner/Tool")], now=T0)
+    assert [i.id for i in store.items()] == ["github:newowner/tool"]
+    assert store.get("github:old-owner/tool").id == "github:newowner/tool"
+    assert store.fresh(["github:old-owner/tool"], timedelta(hours=1), T0) == {"github:old-owner/tool"}
+
+
+def test_deferred_links_wait_in_pending_until_stored(store):
+    ref = parse("github.com/o/later")
+    store.save([Fetched(ref, error=Deferred(ref, "rate limit spent", until=T0 + timedelta(hours=1)))], now=T0)
+    assert [(p.id, p.url) for p in store.pending()] == [("github:o/later", "https://github.com/o/later")]
+    store.save([repo("github.com/o/later", 1)], now=T0 + timedelta(hours=2))
+    assert store.pending() == []
+
+
+def test_failed_links_store_nothing_and_keep_what_was_there(store):
+    store.save([paper()], now=T0)
+    ref = parse("2512.07461")
+    store.save([Fetched(ref, error=NotFound(ref, "gone"))], now=T0 + timedelta(days=1))
+    (item,) = store.items()
+    assert item.title == "A paper" and item.fetched_at == T0
+
+
+def test_status_changes_name_unknown_ids(store):
+    store.save([paper()], now=T0)
+    store.set_status(["arxiv:2512.07461"], ItemStatus.shortlisted)
+    assert store.get("arxiv:2512.07461").status == ItemStatus.shortlisted
+    with pytest.raises(KeyError, match="arxiv:2511.13945"):
+        store.set_status(["arxiv:2512.07461", "arxiv:2511.13945"], ItemStatus.rejected)
+    assert store.get("arxiv:2512.07461").status == ItemStatus.shortlisted
+
+
+def test_database_runs_in_wal_mode_with_a_busy_timeout(store, tmp_path):
+    store.save([paper()], now=T0)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_a_database_from_a_newer_curate_is_refused_with_a_clear_message(tmp_path):
+    path = tmp_path / "curate.db"
+    Store(str(path))
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    with pytest.raises(StoreError, match="newer than this curate understands"):
+        Store(str(path))
+
+
+def test_two_processes_writing_at_once_both_succeed(tmp_path):
+    db = tmp_path / "curate.db"
+    Store(str(db))
+    script = (
+        "import sys\nfrom datetime import datetime, timezone\nfrom tests.test_store import paper\n"
+        "from pipeline.store import Store\ns = Store(sys.argv[1])\n"
+        "for n in range(int(sys.argv[2]), int(sys.argv[2]) + 60):\n"
+        "    s.save([paper(f'2512.{n:05d}')], now=datetime.now(timezone.utc))\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(db), str(start)]) for start in (0, 1000)]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+    assert Store(str(db)).count() == 120
