@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     github_api_url: str = "https://api.github.com"
     youtube_api_url: str = "https://www.googleapis.com"
     youtube_web_url: str = "https://www.youtube.com"
+    youtube_playlist_max_items: int = Field(default=500, ge=1)
+    """Playlist items listed per playlist (50 per quota unit): enough for a long course, bounded for a channel's uploads."""
+    youtube_retries: int = Field(default=3, ge=0)
+    """Retries of a failed YouTube API call (5xx, 429, rate limits; googleapiclient backs off 1, 2, 4 s at most)."""
     max_age: Duration = timedelta(hours=24)
     """A record fetched less than this long ago is not fetched again (`--refresh` overrides)."""
     sources: Path = Path("data/sources.toml")
