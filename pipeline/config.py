@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     arxiv_retries: int = Field(default=3, ge=0)
     """Retries of a failed arXiv request (arxiv.py retries at once, spaced only by the delay)."""
     github_api_url: str = "https://api.github.com"
+    github_max_wait: float = Field(default=60.0, ge=0)
+    """Longest GitHub rate-limit wait sat out in a run; GitHub asks for a minute after a secondary limit."""
+    github_retries: int = Field(default=3, ge=0)
+    """Retries of a GitHub request that failed with a 5xx or a dropped connection."""
     youtube_api_url: str = "https://www.googleapis.com"
     youtube_web_url: str = "https://www.youtube.com"
     youtube_playlist_max_items: int = Field(default=500, ge=1)
