@@ -164,14 +164,15 @@ def print_report(report: "Report", err: "Console", out: "Console") -> int:
 
 
 def _row(outcome: "Any", err: "Console", out: "Console") -> None:  # noqa: F821 - typing only
-    from rich.markup import escape
-
     from pipeline.ingest import Status
 
     if outcome.status in (Status.stored, Status.fresh):
         mark = "✓" if outcome.status == Status.stored else "="
         kind = outcome.ref.kind.value if outcome.ref else ""
-        out.print(f"{mark} {outcome.item_id}\t{kind}\t{escape(outcome.title or '')}", markup=False)
+        # plain tab-separated rows on stdout, so `cut -f1` and friends work
+        title = " ".join((outcome.title or "").split())
+        sys.stdout.write(f"{mark} {outcome.item_id}\t{kind}\t{title}\n")
+        sys.stdout.flush()
     elif outcome.status == Status.deferred:
         err.print(f"! {outcome.input}  {_redact(outcome.message)}", markup=False)
     else:

@@ -1,0 +1,148 @@
+"""The `curate` command as a user runs it: rows, one-line errors, exit statuses, files."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import jsonschema
+
+from tests.replay.server import Response
+
+PAPERS = ["https://arxiv.org/abs/2512.07461", "arxiv.org/pdf/2511.13945v2", "2512.08296"]
+
+
+def test_ingest_prints_a_row_per_link_and_a_summary(curate, replay):
+    result = curate("ingest", *PAPERS)
+    assert result.returncode == 0
+    rows = result.stdout.splitlines()
+    assert rows[0].split("\t") == ["✓ arxiv:2512.07461", "paper",
+                                   "Sparse Mixture-of-Experts Routing with Learned Capacity for Long-Context Language Models"]
+    assert len(rows) == 3
+    assert result.stderr.strip().splitlines()[-1].startswith("3 stored")
+
+
+def test_not_a_link_is_a_usage_error_naming_the_input(curate, replay):
+    result = curate("ingest", "not-a-link")
+    assert result.returncode == 2
+    assert "✗ not-a-link  not a link: give an http(s) URL or an arXiv id such as 2512.07461" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert replay.count("") == 0
+
+
+def test_an_unknown_id_fails_alone_and_the_others_are_stored(curate, replay):
+    result = curate("ingest", "2512.99999", *PAPERS, "ftp://example.com/x")
+    assert result.returncode == 1
+    assert "✗ 2512.99999  not found on arXiv" in result.stderr
+    assert "✗ ftp://example.com/x  ftp: links are not supported, only http and https" in result.stderr
+    assert "1 refused" in result.stderr and "3 stored" in result.stderr and "1 not found" in result.stderr
+    assert replay.count(r".*/api/query") == 1
+    assert len(curate("list", "--format", "json").stdout.splitlines()) == 3
+
+
+def test_a_server_error_or_malformed_answer_loses_nothing_already_stored(curate, replay):
+    assert curate("ingest", *PAPERS).returncode == 0
+    for fault in (Response(status=500, body="oops", content_type="text/plain"),
+                  Response(body="<feed><entry>", content_type="application/atom+xml")):
+        replay.fault(r".*/api/query", fault)
+        result = curate("ingest", "--refresh", "2512.07461")
+        assert result.returncode == 1
+        (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("✗")]
+        assert line.startswith("✗ 2512.07461  ")
+        assert "Traceback" not in result.stderr
+    show = json.loads(curate("show", "2512.07461").stdout)
+    assert show["title"].startswith("Sparse Mixture-of-Experts")
+    assert len(curate("list", "--format", "json").stdout.splitlines()) == 3
+
+
+def test_a_fresh_link_costs_no_request_and_refresh_fetches_it_again(curate, replay):
+    curate("ingest", *PAPERS)
+    replay.reset()
+    again = curate("ingest", *PAPERS)
+    assert again.returncode == 0 and replay.count("") == 0
+    assert again.stdout.startswith("= arxiv:2512.07461") and "3 fresh" in again.stderr
+    refreshed = curate("ingest", "--refresh", "2512.07461")
+    assert refreshed.returncode == 0 and replay.count(r".*/api/query") == 1
+    assert json.loads(curate("show", "arxiv:2512.07461").stdout)["fetch_count"] == 2
+
+
+def test_links_are_taken_from_a_markdown_file_and_from_stdin(curate, replay, tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Ideas\n- [MoE](https://arxiv.org/abs/2512.07461)\n- <a href='https://arxiv.org/pdf/2511.13945'>pdf</a>\n")
+    assert curate("ingest", "--file", str(notes)).returncode == 0
+    piped = curate("ingest", "--file", "-", input="2512.08296\n")
+    assert piped.returncode == 0 and piped.stdout.startswith("✓ arxiv:2512.08296")
+    assert len(curate("list", "--format", "json").stdout.splitlines()) == 3
+
+
+def test_a_missing_file_is_a_one_line_error(curate, tmp_path):
+    result = curate("ingest", "--file", str(tmp_path / "nope.md"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: cannot read {tmp_path / 'nope.md'}: No such file or directory"
+
+
+def test_show_accepts_a_link_and_says_when_an_item_is_not_stored(curate, replay):
+    curate("ingest", "2512.07461")
+    item = json.loads(curate("show", "https://arxiv.org/pdf/2512.07461v1").stdout)
+    assert item["id"] == "arxiv:2512.07461" and item["record"]["authors"][0] == "Zoë Müller-Łukasiewicz"
+    assert curate("show", "--payload", "2512.07461").stdout.startswith("<entry")
+    missing = curate("show", "2511.13945")
+    assert missing.returncode == 1 and "2511.13945: not in the database" in missing.stderr
+
+
+def test_export_json_follows_the_schema_that_curate_schema_prints(curate, replay, tmp_path):
+    curate("ingest", *PAPERS)
+    schema = json.loads(curate("schema").stdout)
+    doc = json.loads(curate("export", "--format", "json", "--output", "-").stdout)
+    jsonschema.validate(doc, schema)
+    assert doc["schema_version"] == 1
+    papers = next(s for s in doc["sections"] if s["key"] == "papers")
+    assert {i["id"] for i in papers["items"]} == {"arxiv:2512.07461", "arxiv:2511.13945", "arxiv:2512.08296"}
+    moe = next(i for i in papers["items"] if i["id"] == "arxiv:2512.07461")
+    assert moe["links"]["pdf"] == "https://arxiv.org/pdf/2512.07461v2"
+    assert moe["links"]["code"] == ["https://github.com/curate-fixtures/moe-capacity"]
+    assert moe["published"] == "2025-12-08T11:39:43Z"
+
+
+def test_export_writes_json_and_markdown_under_the_drafts_dir(curate, replay, tmp_path):
+    curate("ingest", *PAPERS)
+    result = curate("export")
+    assert result.returncode == 0
+    paths = result.stdout.split()
+    assert [p.rsplit(".", 1)[1] for p in paths] == ["json", "md"]
+    assert all(p.startswith(str(tmp_path / "drafts")) for p in paths)
+
+
+def test_a_bad_setting_is_named(curate):
+    result = curate("list", extra_env={"CURATE_MAX_AGE": "soon"})
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: bad setting: CURATE_MAX_AGE:")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_database_from_a_newer_curate_is_refused(curate, env):
+    curate("list")
+    with sqlite3.connect(env["CURATE_DB"]) as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    result = curate("ingest", "2512.07461")
+    assert result.returncode == 2
+    assert "has schema version 99, newer than this curate understands" in result.stderr
+
+
+def test_help_explains_every_command(curate):
+    top = curate("--help").stdout
+    for command in ("ingest", "list", "show", "export", "schema"):
+        assert command in top
+        assert curate(command, "--help").returncode == 0
+
+
+def test_credentials_never_reach_output_or_the_database(curate, replay, env):
+    secrets = {"GITHUB_TOKEN": "ghp_SECRETgithubtoken123", "YOUTUBE_API_KEY": "AIzaSECRETyoutubekey456"}
+    result = curate("ingest", *PAPERS, "--refresh", extra_env=secrets)
+    shown = curate("--verbose", "--debug", "show", "2512.07461", extra_env=secrets)
+    exported = curate("export", "--format", "json", "--output", "-", extra_env=secrets)
+    text = result.stdout + result.stderr + shown.stdout + shown.stderr + exported.stdout
+    db = open(env["CURATE_DB"], "rb").read()
+    for secret in secrets.values():
+        assert secret not in text
+        assert secret.encode() not in db
