@@ -243,9 +243,13 @@ def list_items(
         return
     from rich.table import Table
 
+    rows = [(i.id, i.kind.value, i.status.value, i.title, i.fetched_at.strftime("%Y-%m-%d %H:%M")) for i in items]
+    # rich squeezes whole columns to nothing when a title is long, so cut titles to the room left
+    fixed = sum(max([len(h)] + [len(r[c]) for r in rows]) + 2 for c, h in ((0, "id"), (1, "kind"), (2, "status"), (4, "fetched")))
+    room = max(20, out.width - fixed - 2)
     table = Table("id", "kind", "status", "title", "fetched", box=None, pad_edge=False)
-    for item in items:
-        table.add_row(item.id, item.kind.value, item.status.value, item.title, item.fetched_at.strftime("%Y-%m-%d %H:%M"))
+    for item_id, kind_s, status_s, title, fetched in rows:
+        table.add_row(item_id, kind_s, status_s, title if len(title) <= room else title[: room - 1] + "…", fetched)
     out.print(table)
     _err().print(f"{len(items)} items")
 
