@@ -97,3 +97,51 @@ def corpus_file(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"corpus file {relative} not available (../shared/corpus)")
     return path
+
+
+# ---- a fixture file that no test reads fails a full run (it is dead weight, or a test lost it)
+
+FIXTURES_DIR = ROOT / "tests" / "fixtures"
+_LOG_VAR = "CURATE_TESTS_FIXTURE_LOG"
+
+
+def _record_fixture_reads() -> None:
+    log_dir = os.environ.get(_LOG_VAR)
+    if not log_dir:
+        return
+    prefix = str(FIXTURES_DIR) + os.sep
+    seen: set[str] = set()
+    log_path = Path(log_dir) / f"{os.getpid()}.txt"
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "open" and isinstance(args[0], str) and args[0].startswith(prefix) and args[0] not in seen:
+            seen.add(args[0])
+            with open(log_path, "a", encoding="utf-8") as fh:  # noqa: PTH123 - inside an audit hook
+                fh.write(args[0] + "\n")
+
+    sys.addaudithook(hook)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and _LOG_VAR not in os.environ:
+        import tempfile
+
+        os.environ[_LOG_VAR] = tempfile.mkdtemp(prefix="curate-fixture-log-")
+    _record_fixture_reads()
+
+
+def _full_run(config: pytest.Config) -> bool:
+    args = [a for a in config.args if a not in ("tests", "tests/", str(ROOT / "tests"))]
+    return not args and not config.option.keyword and not config.option.markexpr and not config.option.lf
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or exitstatus != 0 or not _full_run(config):
+        return
+    log_dir = Path(os.environ.get(_LOG_VAR, ""))
+    used = {line for f in log_dir.glob("*.txt") for line in f.read_text(encoding="utf-8").splitlines()}
+    unused = sorted(str(p.relative_to(ROOT)) for p in FIXTURES_DIR.rglob("*") if p.is_file() and str(p) not in used)
+    if unused:
+        print("\nfixtures no test reads (use them in a test or delete them):\n  " + "\n  ".join(unused))
+        session.exitstatus = 1

@@ -37,7 +37,7 @@ def test_an_unknown_id_fails_alone_and_the_others_are_stored(curate, replay):
     assert "✗ ftp://example.com/x  ftp: links are not supported, only http and https" in result.stderr
     assert "1 refused" in result.stderr and "3 stored" in result.stderr and "1 not found" in result.stderr
     assert replay.count(r".*/api/query") == 1
-    assert len(curate("list", "--format", "json").stdout.splitlines()) == 3
+    assert len(curate("list", "--kind", "paper", "--format", "json").stdout.splitlines()) == 3
 
 
 def test_a_server_error_or_malformed_answer_loses_nothing_already_stored(curate, replay):
@@ -52,7 +52,7 @@ def test_a_server_error_or_malformed_answer_loses_nothing_already_stored(curate,
         assert "Traceback" not in result.stderr
     show = json.loads(curate("show", "2512.07461").stdout)
     assert show["title"].startswith("Sparse Mixture-of-Experts")
-    assert len(curate("list", "--format", "json").stdout.splitlines()) == 3
+    assert len(curate("list", "--kind", "paper", "--format", "json").stdout.splitlines()) == 3
 
 
 def test_a_fresh_link_costs_no_request_and_refresh_fetches_it_again(curate, replay):
@@ -72,7 +72,7 @@ def test_links_are_taken_from_a_markdown_file_and_from_stdin(curate, replay, tmp
     assert curate("ingest", "--file", str(notes)).returncode == 0
     piped = curate("ingest", "--file", "-", input="2512.08296\n")
     assert piped.returncode == 0 and piped.stdout.startswith("✓ arxiv:2512.08296")
-    assert len(curate("list", "--format", "json").stdout.splitlines()) == 3
+    assert len(curate("list", "--kind", "paper", "--format", "json").stdout.splitlines()) == 3
 
 
 def test_a_missing_file_is_a_one_line_error(curate, tmp_path):

@@ -8,6 +8,6 @@ def test_five_arxiv_forms_cost_one_request_and_store_each_paper_once(curate, rep
                     "https://alphaxiv.org/abs/2512.07461", "huggingface.co/papers/2511.13945")
     assert result.returncode == 0, result.stderr
     assert replay.count("/api/query") == 1
-    listed = curate("list", "--format", "json")
+    listed = curate("list", "--kind", "paper", "--format", "json")
     ids = sorted(line.split('"id": "')[1].split('"')[0] for line in listed.stdout.splitlines())
     assert ids == ["arxiv:2511.13945", "arxiv:2512.07461", "arxiv:2512.08296"]
