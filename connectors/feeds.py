@@ -1,0 +1,238 @@
+"""RSS and Atom feeds: a conditional GET with httpx, then feedparser on the bytes.
+
+Reads arXiv RSS listings, YouTube channel and playlist feeds, blog feeds and GitHub
+releases feeds, and turns each entry into the link it is about. Keeps no state: the
+caller passes the ETag / Last-Modified it kept and stores the new ones. Never touches
+the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from connectors._urls import split
+from connectors.arxiv import ARXIV_ID
+
+if TYPE_CHECKING:
+    import httpx
+
+log = logging.getLogger(__name__)
+
+MAX_FEED_BYTES = 10 * 1024 * 1024
+"""A feed larger than this is refused: the busiest arXiv listings are about 2 MB."""
+
+ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+
+ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
+"""arXiv RSS `<arxiv:announce_type>` values (https://info.arxiv.org/help/rss.html)."""
+
+# arXiv RSS descriptions start with "arXiv:2611.17201v1 Announce Type: new \nAbstract: " (LIBRARIES.md §4)
+_ARXIV_PREFIX = re.compile(r"^arXiv:\S+\s+Announce Type:\s*\S+\s*(?:Abstract:\s*)?", re.IGNORECASE)
+_OAI_GUID = re.compile(r"^oai:arXiv\.org:(?P<id>.+)$", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+class FeedError(Exception):
+    """Reading one feed failed; the other feeds are unaffected. Never carries a credential."""
+
+    def __init__(self, url: str, reason: str, label: str = "failed", retryable: bool = True) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url, self.reason, self.label, self.retryable = url, reason, label, retryable
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One feed entry, reduced to what the scheduled run filters on and the link it names."""
+
+    link: str
+    """What to ingest: the arXiv abs page, the YouTube watch page, the post, the repository."""
+    title: str = ""
+    summary: str = ""
+    categories: tuple[str, ...] = ()
+    """arXiv categories, or a blog's tags."""
+    announce_type: str | None = None
+    """arXiv only: new, cross, replace or replace-cross."""
+
+
+@dataclass
+class FeedRead:
+    """The outcome of one conditional GET: new entries, `unchanged` (a 304), or an error."""
+
+    url: str
+    status: int | None = None
+    entries: list[FeedEntry] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    error: FeedError | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> bool:
+        return self.status == 304
+
+
+def _text(html: str | None) -> str:
+    return " ".join(_TAGS.sub(" ", html or "").split())
+
+
+def _arxiv_id(entry: Mapping[str, Any]) -> str | None:
+    """The version-less arXiv id of an arXiv RSS entry (from its link, else its oai guid)."""
+    link = split(entry.get("link") or "")
+    if link is not None and link.host.endswith("arxiv.org") and len(link.segments) >= 2 and link.segments[0] == "abs":
+        m = ARXIV_ID.fullmatch("/".join(link.segments[1:]))
+        if m:
+            return m.group("id")
+    guid = _OAI_GUID.match(entry.get("id") or "")
+    if guid:
+        m = ARXIV_ID.fullmatch(guid.group("id"))
+        if m:
+            return m.group("id")
+    return None
+
+
+def link_of_entry(entry: Mapping[str, Any], base_url: str = "") -> str | None:
+    """The link a feed entry is about, in the form our connectors own; None if it has none.
+
+    YouTube entries give the watch page (also for Shorts), arXiv entries the abs page without
+    a version, GitHub release entries the repository; anything else its own link.
+    """
+    video_id = entry.get("yt_videoid")
+    if video_id:
+        return f"https://www.youtube.com/watch?v={video_id}"
+    if entry.get("arxiv_announce_type") or _OAI_GUID.match(entry.get("id") or ""):
+        arxiv_id = _arxiv_id(entry)
+        if arxiv_id:
+            return f"https://arxiv.org/abs/{arxiv_id}"
+    href = (entry.get("link") or "").strip()
+    if not href:
+        return None
+    href = urljoin(base_url, href) if base_url else href
+    link = split(href)
+    if link is not None and link.host == "github.com" and len(link.segments) >= 3 and link.segments[2] == "releases":
+        return f"https://github.com/{link.segments[0]}/{link.segments[1]}"
+    return href
+
+
+def entry_from_feedparser(entry: Mapping[str, Any], base_url: str = "") -> FeedEntry | None:
+    """A FeedEntry from one feedparser entry, or None when it names no link."""
+    link = link_of_entry(entry, base_url)
+    if link is None:
+        return None
+    summary = _text(entry.get("summary"))
+    announce = entry.get("arxiv_announce_type")
+    if announce:
+        summary = _ARXIV_PREFIX.sub("", summary)
+    tags = tuple(t["term"] for t in entry.get("tags") or () if t.get("term"))
+    return FeedEntry(
+        link=link,
+        title=" ".join((entry.get("title") or "").split()),
+        summary=summary,
+        categories=tags,
+        announce_type=announce.strip().lower() if announce else None,
+    )
+
+
+def entries_from_bytes(body: bytes, url: str, content_type: str = "") -> list[FeedEntry]:
+    """The entries of a feed document; FeedError when the body is not a feed at all.
+
+    feedparser sets `bozo` for harmless things (a charset mismatch, blank lines before
+    `<?xml`) and still parses every entry, so a feed is judged by what it yields: entries,
+    or a recognised feed version for a feed that is empty today (LIBRARIES.md §4).
+    """
+    import feedparser
+
+    parsed = feedparser.parse(body)  # bytes: a str would be taken for a URL or a file path
+    if not parsed.entries and not parsed.get("version"):
+        kind = content_type.split(";")[0].strip()
+        what = "an HTML page" if "html" in kind else kind
+        answer = f"the answer is {what}, not an RSS or Atom feed" if what else "the answer is not an RSS or Atom feed"
+        raise FeedError(url, f"{answer}; check the feed's URL", label="not a feed", retryable=False)
+    entries = []
+    for raw in parsed.entries:
+        entry = entry_from_feedparser(raw, url)
+        if entry is None:
+            log.info("feed %s: an entry without a link skipped (%s)", url, raw.get("title", "untitled"))
+            continue
+        entries.append(entry)
+    return entries
+
+
+def _classify(exc: Exception, url: str, timeout: float) -> FeedError:
+    """Every httpx failure as a FeedError with a reason a user can act on."""
+    import httpx
+
+    if isinstance(exc, FeedError):
+        return exc
+    if isinstance(exc, httpx.TimeoutException):
+        return FeedError(url, f"no answer within {timeout:g} s", label="unavailable")
+    if isinstance(exc, httpx.ConnectError):
+        return FeedError(url, "cannot connect", label="unavailable")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return FeedError(url, "the answer was cut off", label="unavailable")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return FeedError(url, "too many redirects", label="failed", retryable=False)
+    if isinstance(exc, httpx.HTTPError):
+        return FeedError(url, f"HTTP error: {type(exc).__name__}", label="unavailable")
+    return FeedError(url, f"{type(exc).__name__}: {exc}")
+
+
+def _status_error(url: str, status: int, retry_after: str | None) -> FeedError:
+    if status in (404, 410):
+        return FeedError(url, f"HTTP {status}: the feed is gone; check its URL in the sources file",
+                         label="not found", retryable=False)
+    if status == 429:
+        wait = f", retry after {retry_after} s" if retry_after else ""
+        return FeedError(url, f"HTTP 429: rate limited{wait}", label="rate limited")
+    if status >= 500:
+        return FeedError(url, f"HTTP {status}: the server failed", label="unavailable")
+    return FeedError(url, f"HTTP {status}", label="failed", retryable=status == 408)
+
+
+def read_feed(client: "httpx.Client", url: str, etag: str | None = None, last_modified: str | None = None,
+              timeout: float = 20.0) -> FeedRead:
+    """One conditional GET of `url`; never raises: a failure is `FeedRead.error`.
+
+    Sends If-None-Match / If-Modified-Since when a validator is known, so an unchanged
+    feed costs one 304 and no parsing. The validators returned are those to keep.
+    """
+    headers = {"Accept": ACCEPT}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    result = FeedRead(url=url)
+    try:
+        with client.stream("GET", url, headers=headers, follow_redirects=True) as resp:
+            result.status = resp.status_code
+            if resp.status_code == 304:
+                # a 304 may omit the validators; the ones we sent stay valid
+                result.etag = resp.headers.get("etag") or etag
+                result.last_modified = resp.headers.get("last-modified") or last_modified
+                log.debug("feed %s: unchanged (304)", url)
+                return result
+            if resp.status_code >= 400:
+                raise _status_error(url, resp.status_code, resp.headers.get("retry-after"))
+            if any(r.status_code in (301, 308) for r in resp.history):
+                result.warnings.append(f"feed {url} moved permanently to {resp.url}: update the sources file")
+            chunks, size = [], 0
+            for chunk in resp.iter_bytes():
+                size += len(chunk)
+                if size > MAX_FEED_BYTES:
+                    raise FeedError(url, f"larger than {MAX_FEED_BYTES // (1024 * 1024)} MB", label="failed",
+                                    retryable=False)
+                chunks.append(chunk)
+            result.etag = resp.headers.get("etag")
+            result.last_modified = resp.headers.get("last-modified")
+            result.entries = entries_from_bytes(b"".join(chunks), str(resp.url), resp.headers.get("content-type", ""))
+    except Exception as exc:  # one feed's failure is a value, never an exception for the run
+        result.error = _classify(exc, url, timeout)
+        result.entries = []
+        log.debug("feed %s: %s", url, result.error.reason)
+        return result
+    log.debug("feed %s: %d entries (HTTP %d, %d bytes)", url, len(result.entries), result.status, size)
+    return result

@@ -1,0 +1,99 @@
+"""Feeds for the scheduled run: arXiv RSS, a YouTube channel feed, blogs, a releases feed.
+
+Each answers a conditional GET as real servers do: 304 and no body when `If-None-Match`
+names its ETag or `If-Modified-Since` is not older than its Last-Modified. Paths sit under
+`/rss/` (arXiv's own shape) and `/feeds/<kind>/…`, clear of the YouTube connector's
+`/feeds/videos.xml`. Per-test switches in `replay.state`:
+
+- `feeds:<path>`: serve another fixture at that path (the next day's listing);
+- `feeds:gates`: {path: threading.Event}: hold the answer until the test sets the event
+  (a run caught mid-way, for the lock and SIGKILL tests);
+- `feeds:answers` (read): the (path, status) of every feed answer, in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from email.utils import parsedate_to_datetime
+
+from tests.replay.server import Replay, Request, Response, fixture_bytes, route
+
+RSS = "application/rss+xml; charset=utf-8"
+ATOM = "application/atom+xml; charset=utf-8"
+YT = "text/xml; charset=UTF-8"
+
+# Last-Modified of each fixture, as its server would send it (fixtures without one send none)
+LAST_MODIFIED = {
+    "arxiv_rss_cs.LG+cs.CL.xml": "Tue, 09 Dec 2025 05:00:00 GMT",
+    "arxiv_rss_cs.LG+cs.CL_previous_day.xml": "Mon, 08 Dec 2025 05:00:00 GMT",
+    "blog_link_notes.atom": "Wed, 10 Dec 2025 09:30:00 GMT",
+}
+
+
+def _not_modified(req: Request, etag: str | None, last_modified: str | None) -> bool:
+    sent_tag = req.headers.get("if-none-match")
+    if sent_tag is not None:  # RFC 9110 §13.1.2: If-None-Match wins over If-Modified-Since
+        return etag is not None and etag in [t.strip() for t in sent_tag.split(",")]
+    since = req.headers.get("if-modified-since")
+    if since and last_modified:
+        try:
+            return parsedate_to_datetime(since) >= parsedate_to_datetime(last_modified)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def serve_feed(req: Request, replay: Replay, fixture: str, content_type: str, *, etag: bool = True,
+               weak: bool = False) -> Response:
+    gate = replay.state.get("feeds:gates", {}).get(req.path)
+    if gate is not None:
+        gate.wait(15)
+    name = replay.state.get(f"feeds:{req.path}", fixture)
+    body = fixture_bytes(f"feeds/{name}")
+    tag = None
+    if etag:
+        tag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
+        tag = f"W/{tag}" if weak else tag
+    last_modified = LAST_MODIFIED.get(name)
+    headers = {k: v for k, v in (("ETag", tag), ("Last-Modified", last_modified)) if v}
+    status = 304 if _not_modified(req, tag, last_modified) else 200
+    replay.state.setdefault("feeds:answers", []).append((req.path, status))
+    if status == 304:
+        return Response(status=304, body=b"", headers=headers, content_type=content_type)
+    return Response(body=body, headers=headers, content_type=content_type)
+
+
+@route("GET", r"/rss/(?P<cats>[^/]+)")
+def arxiv_rss(req: Request, replay: Replay) -> Response:
+    cats = req.path.rsplit("/", 1)[1]
+    return serve_feed(req, replay, f"arxiv_rss_{cats}.xml", RSS)
+
+
+@route("GET", r"/feeds/youtube/videos\.xml")
+def youtube_channel(req: Request, replay: Replay) -> Response:
+    # YouTube's feeds carry no validators: every read is a full 200
+    if req.param("channel_id") != "UCcurateFixtureChan01A":
+        return Response(status=404, body=b"", content_type="text/html; charset=utf-8")
+    return serve_feed(req, replay, "youtube_channel_feed.xml", YT, etag=False)
+
+
+@route("GET", r"/feeds/blog/notes\.atom")
+def blog_notes(req: Request, replay: Replay) -> Response:
+    return serve_feed(req, replay, "blog_link_notes.atom", ATOM, etag=False)  # Last-Modified only
+
+
+@route("GET", r"/feeds/blog/rss\.xml")
+def blog_rss(req: Request, replay: Replay) -> Response:
+    return serve_feed(req, replay, "blog_rss2.xml", RSS, weak=True)  # a weak ETag, no Last-Modified
+
+
+@route("GET", r"/feeds/github/[^/]+/[^/]+/releases\.atom")
+def releases(req: Request, replay: Replay) -> Response:
+    return serve_feed(req, replay, "github_releases.atom", ATOM)
+
+
+@route("GET", r"/feeds/broken\.xml")
+def broken(req: Request, replay: Replay) -> Response:
+    # a feed URL that now answers with an HTML page, status 200: a common way for a feed to break
+    replay.state.setdefault("feeds:answers", []).append((req.path, 200))
+    return Response(body=fixture_bytes("feeds/not_a_feed.html"), content_type="text/html; charset=utf-8")
