@@ -1,20 +1,37 @@
 """YouTube videos and playlists: the Data API v3 with a key, oEmbed and feeds without one.
 
-Owns watch/short/embed/live links on every YouTube host; refuses channel links.
-Never touches the database.
+Owns watch/short/embed/live/playlist links on every YouTube host; refuses channel links.
+Spends as few quota units as the API allows (one `videos.list` pass over every video id
+of the run) and never puts the key in a URL. Never touches the database.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
-from collections.abc import Iterator, Sequence
-from typing import Any, ClassVar
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from connectors import http
 from connectors._urls import split
+from connectors._youtube_records import (
+    item_video_id,
+    playlist_from_api,
+    playlist_from_feed,
+    video_from_item,
+    video_from_oembed,
+)
 from connectors.base import Fetched
-from connectors.errors import LinkRefused, Unavailable
+from connectors.errors import BadPayload, Deferred, FetchError, LinkRefused, NotFound, RateLimited, Unavailable
 from schemas import Kind, SourceRef
+
+if TYPE_CHECKING:
+    import httpx
+    from pydantic import SecretStr
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +40,15 @@ VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 PLAYLIST_ID = re.compile(r"^[A-Za-z0-9_-]{10,64}$")
 _VIDEO_PATHS = {"shorts", "embed", "live", "v", "e"}
 _CHANNEL_PATHS = {"channel", "c", "user"}
+# lists that are not playlists anyone else can read: mixes (RD…), a user's likes and watch later
+_PRIVATE_LISTS = ("RD", "LL", "WL")
+
+_VIDEO_PARTS = "snippet,contentDetails,statistics"
+_QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
+# the key itself is refused: no later call of this run can succeed with it
+_KEY_REASONS = {"keyInvalid", "keyExpired", "accessNotConfigured", "ipRefererBlocked", "API_KEY_INVALID"}
+_KEYLESS_WORKERS = 8
+"""Parallel oEmbed/feed requests: one request per link, so a few at a time, to stay polite."""
 
 
 def video_ref(video_id: str, companions: tuple[str, ...] = ()) -> SourceRef:
@@ -57,6 +83,10 @@ def _owns(url: str) -> SourceRef | None:
         video_id = seg[0] if seg else None
     elif seg[:1] == ("watch",):
         video_id = link.param("v")
+        if video_id is None and list_id is not None:  # watch?list=PL… plays the playlist from its start
+            return playlist_ref(list_id)
+    elif seg[:2] == ("embed", "videoseries") and list_id is not None:  # the embed form of a playlist
+        return playlist_ref(list_id)
     elif len(seg) >= 2 and seg[0] in _VIDEO_PATHS:
         video_id = seg[1]
     elif seg[:1] == ("playlist",):
@@ -70,29 +100,451 @@ def _owns(url: str) -> SourceRef | None:
             "(https://www.youtube.com/feeds/videos.xml?channel_id=…) so the scheduled run finds its videos",
         )
     if video_id is None:
-        return None
+        raise LinkRefused(url, "a YouTube page that is neither a video nor a playlist")
     if not VIDEO_ID.match(video_id):
         raise LinkRefused(url, f"{video_id!r} is not a YouTube video id (11 letters, digits, - or _)")
-    companions = (playlist_ref(list_id).url,) if list_id else ()
+    companions = (playlist_ref(list_id).url,) if list_id and not list_id.startswith(_PRIVATE_LISTS) else ()
     return video_ref(video_id, companions)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _id_of(ref: SourceRef) -> str:
+    return ref.key.rsplit(":", 1)[1]
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def quota_reset(now: datetime) -> datetime:
+    """When the daily quota comes back: the next midnight, Pacific time (Google's rule)."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        pacific = now.astimezone(ZoneInfo("America/Los_Angeles"))
+    except Exception:  # noqa: BLE001 - no tz database: Pacific standard time is close enough
+        pacific = now.astimezone(timezone(timedelta(hours=-8)))
+    midnight = (pacific + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight.astimezone(timezone.utc)
+
+
+class _Said403Filter(logging.Filter):
+    """Drops googleapiclient's warning on every 403: the connector reports a spent quota or a
+    refused key once in its notes and a per-link error otherwise, so the warning only repeats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Encountered 403 Forbidden")
+
+
+_SAID_403 = _Said403Filter()
+
+
+class _ApiStopped(Exception):
+    """The API cannot be used for the rest of the run (quota spent, key refused)."""
 
 
 class YouTubeConnector:
     name: ClassVar[str] = "youtube"
     kinds: ClassVar[tuple[Kind, ...]] = (Kind.video, Kind.playlist)
+    batch_size: ClassVar[int] = 50  # ids per videos/playlists.list and items per playlistItems page: the API's limit
 
-    def __init__(self, settings: Any) -> None:
-        self.settings = settings
+    def __init__(
+        self,
+        api_url: str,
+        web_url: str,
+        api_key: "SecretStr | None" = None,
+        max_items: int = 500,
+        retries: int = 3,
+        timeout: float = 20.0,
+    ) -> None:
+        self.api_url, self.web_url = api_url.rstrip("/"), web_url.rstrip("/")
+        self.api_key = api_key if api_key is not None and api_key.get_secret_value() else None
+        self.max_items, self.retries, self.timeout = max_items, retries, timeout
+        self.units = 0
+        """Quota units spent this run: 1 per list call (retries of one call not counted)."""
+        self._stopped: tuple[str, str] | None = None  # why the API is not used any more this run, and what to do
+        self._quota_out = False
+        self._fallback = 0  # links filled without the API after it stopped
+        self._keyless = 0  # links filled without the API because there is no key
+        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Any) -> "YouTubeConnector":
-        return cls(settings)
+        return cls(
+            api_url=settings.youtube_api_url,
+            web_url=settings.youtube_web_url,
+            api_key=settings.youtube_api_key,
+            max_items=settings.youtube_playlist_max_items,
+            retries=settings.youtube_retries,
+            timeout=settings.http_timeout,
+        )
 
     owns = staticmethod(_owns)
 
     def fetch(self, refs: Sequence[SourceRef]) -> Iterator[Fetched]:
+        """One Fetched per ref, in order: through the API while it is usable, then without it."""
+        refs = list(refs)
+        done: dict[str, Fetched] = {}
+        if self.api_key is not None and self._stopped is None:
+            done = _ApiRun(self).run(refs)
+        rest = [ref for ref in refs if ref.key not in done]
+        if rest:
+            done.update(self._fetch_keyless(rest))
         for ref in refs:
-            yield Fetched(ref, error=Unavailable(ref, "the YouTube connector is not built yet (issue #4)"))
+            yield done[ref.key]
 
     def notes(self) -> list[str]:
+        out: list[str] = []
+        if self.units:
+            out.append(f"YouTube Data API: {_plural(self.units, 'quota unit')} spent (10,000 a day by default)")
+        if self._stopped is not None:
+            why, then = self._stopped
+            filled = f": {_plural(self._fallback, 'link')} filled without the API (title and channel only)" if self._fallback else ""
+            out.append(f"{why}{filled}; {then}")
+        elif self._keyless:
+            out.append(f"YouTube: no YOUTUBE_API_KEY, so {_plural(self._keyless, 'link')} got title and channel only "
+                       "(oEmbed, feed); a key gives complete data: dates, durations, views and whole playlists")
+        return out
+
+    # ---- the Data API
+
+    def service(self) -> Any:
+        """A YouTube Data API client for this thread (httplib2 is not thread-safe).
+
+        The discovery document comes from the package, never the network. The key
+        travels as the `x-goog-api-key` header on every request (pages too), because
+        `developerKey` would put it in the URL, and so in errors and logs.
+        """
+        import httplib2
+        from googleapiclient.discovery import build
+        from googleapiclient.http import HttpRequest
+
+        assert self.api_key is not None
+        key = self.api_key.get_secret_value()
+        logging.getLogger("googleapiclient.http").addFilter(_SAID_403)  # a set: adding twice is harmless
+
+        def keyed(*args: Any, **kwargs: Any) -> HttpRequest:
+            request = HttpRequest(*args, **kwargs)
+            request.headers["x-goog-api-key"] = key
+            request.headers["user-agent"] = http.USER_AGENT
+            return request
+
+        # proxy_info=None: httplib2 fails on any *_proxy variable without PySocks, even for
+        # hosts listed in no_proxy (LIBRARIES.md §3); passing http= also skips the ADC lookup
+        return build(
+            "youtube", "v3", static_discovery=True, cache_discovery=False,
+            client_options={"api_endpoint": self.api_url},
+            http=httplib2.Http(timeout=self.timeout, proxy_info=None),
+            requestBuilder=keyed,
+        )
+
+    def execute(self, request: Any) -> dict[str, Any]:
+        """Run one list call, count its unit, and stop the API for the run on a spent quota or a refused key."""
+        from googleapiclient.errors import HttpError
+
+        with self._lock:
+            self.units += 1
+        try:
+            answer = request.execute(num_retries=self.retries)
+        except HttpError as exc:
+            reasons = google_reasons(exc)
+            if _QUOTA_REASONS.intersection(reasons):
+                reason = next(r for r in reasons if r in _QUOTA_REASONS)
+                with self._lock:
+                    self.units -= 1  # a call refused for quota is not charged
+                    self._quota_out = True
+                reset = quota_reset(datetime.now(timezone.utc))
+                self._stop(f"YouTube quota used up ({reason}) after {_plural(self.units, 'unit')} this run",
+                           f"it comes back at {reset:%H:%M} UTC; run again with --refresh then for complete data")
+                raise _ApiStopped from None
+            if _KEY_REASONS.intersection(reasons):
+                reason = next(r for r in reasons if r in _KEY_REASONS)
+                self._stop(f"YouTube refused YOUTUBE_API_KEY ({reason})",
+                           "check the key, then run again with --refresh for complete data")
+                raise _ApiStopped from None
+            raise
+        # googleapiclient hands back a non-JSON 200 (a proxy's HTML page) as a plain string
+        items = answer.get("items", []) if isinstance(answer, dict) else None
+        if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i for i in items):
+            raise _Malformed("the YouTube API answered with something that is not a list response")
+        return answer
+
+    def _stop(self, why: str, then: str) -> None:
+        with self._lock:
+            if self._stopped is None:
+                self._stopped = (why, then)
+                log.info("youtube: %s; the rest of the run goes without the API", why)
+
+    # ---- without a key: oEmbed for videos, the Atom feed for playlists
+
+    def _fetch_keyless(self, refs: Sequence[SourceRef]) -> dict[str, Fetched]:
+        with http.client(timeout=self.timeout, follow_redirects=True) as client:
+            with ThreadPoolExecutor(max_workers=min(_KEYLESS_WORKERS, len(refs))) as pool:
+                fetched = list(pool.map(lambda ref: self._keyless_one(client, ref), refs))
+        return {f.ref.key: f for f in fetched}
+
+    def _keyless_one(self, client: "httpx.Client", ref: SourceRef) -> Fetched:
+        try:
+            if ref.kind == Kind.playlist:
+                result = self._from_feed(client, ref)
+            else:
+                result = self._from_oembed(client, ref)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes this ref's value
+            error = _classify(exc, ref)
+            if self._quota_out and isinstance(exc, _EmbedRefused):
+                # the API would give this video's data: try again when the quota is back
+                error = Deferred(ref, f"the owner disabled embedding, so only the API can read this video: "
+                                      "postponed until the YouTube quota is back",
+                                 until=quota_reset(datetime.now(timezone.utc)))
+            return Fetched(ref, error=error)
+        with self._lock:
+            if self._stopped is not None:
+                self._fallback += 1
+            else:
+                self._keyless += 1
+        return result
+
+    def _from_oembed(self, client: "httpx.Client", ref: SourceRef) -> Fetched:
+        response = client.get(f"{self.web_url}/oembed", params={"url": ref.url, "format": "json"})
+        if response.status_code in (401, 403):
+            # embedding disabled (or a video oEmbed may not show); the body is a bare "Unauthorized"
+            raise _EmbedRefused(response.status_code)
+        response.raise_for_status()
+        data = response.json()  # a plain-text body despite a JSON content type raises ValueError
+        return Fetched(ref, record=video_from_oembed(data, _id_of(ref)), payload=data)
+
+    def _from_feed(self, client: "httpx.Client", ref: SourceRef) -> Fetched:
+        import feedparser
+
+        response = client.get(f"{self.web_url}/feeds/videos.xml", params={"playlist_id": _id_of(ref)})
+        response.raise_for_status()
+        feed = feedparser.parse(response.content)  # bytes: a str would be taken for a URL or a path
+        # judge by what was found, not by `bozo`: charset quirks set it on good feeds (LIBRARIES.md §4)
+        if not feed.entries and (feed.bozo or not feed.feed.get("title")):
+            raise _NotAFeed(f"the playlist feed is not Atom ({type(feed.get('bozo_exception')).__name__})")
+        return Fetched(ref, record=playlist_from_feed(feed, _id_of(ref)),
+                       payload=response.content.decode("utf-8", errors="replace"))
+
+
+class _ApiRun:
+    """One fetch through the Data API: playlists, their items, then every video id once.
+
+    Loose video links and the videos inside the playlists share one `videos.list` pass
+    (50 ids a call), so a video linked alone and listed in a playlist costs nothing extra.
+    A link is settled only when every call it needs succeeded; when the API stops (quota,
+    key) the links not settled yet are left for the keyless path.
+    """
+
+    def __init__(self, connector: YouTubeConnector) -> None:
+        self.c = connector
+        self.out: dict[str, Fetched] = {}
+
+    def run(self, refs: Sequence[SourceRef]) -> dict[str, Fetched]:
+        yt = self.c.service()
+        videos = [r for r in refs if r.kind == Kind.video]
+        playlists = [r for r in refs if r.kind == Kind.playlist]
+        try:
+            meta = self._playlists(yt, playlists)
+            listings = self._listings(yt, [r for r in playlists if r.key not in self.out], meta)
+        except _ApiStopped:
+            return self.out
+        wanted = [_id_of(r) for r in videos]
+        for items, _ in listings.values():
+            wanted += [v for v in map(item_video_id, items) if v]
+        found, failed, answered = self._videos(yt, list(dict.fromkeys(wanted)))
+        for ref in videos:
+            vid = _id_of(ref)
+            if vid in found:
+                self._settle(ref, lambda: Fetched(ref, record=video_from_item(found[vid]), payload=found[vid]))
+            elif vid in failed:
+                self.out[ref.key] = Fetched(ref, error=_classify(failed[vid], ref))
+            elif vid in answered:
+                self.out[ref.key] = Fetched(ref, error=NotFound(ref, "video not found on YouTube (removed, private or a wrong id)"))
+        for ref in playlists:
+            if ref.key in self.out or _id_of(ref) not in listings:
+                continue
+            items, truncated = listings[_id_of(ref)]
+            ids = [v for v in map(item_video_id, items) if v]
+            errors = [failed[v] for v in ids if v in failed]
+            if errors:
+                self.out[ref.key] = Fetched(ref, error=_classify(errors[0], ref))
+            elif all(v in answered for v in ids):
+                self._settle(ref, lambda: self._playlist(ref, meta[_id_of(ref)], items, truncated, found))
+        log.info("youtube: %d videos, %d playlists through the API; %d units spent so far",
+                 len(videos), len(playlists), self.c.units)
+        return self.out
+
+    def _settle(self, ref: SourceRef, make: Callable[[], Fetched]) -> None:
+        try:
+            self.out[ref.key] = make()
+        except (ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+            self.out[ref.key] = Fetched(ref, error=_classify(exc, ref))
+
+    @staticmethod
+    def _playlist(ref: SourceRef, meta: dict[str, Any], items: list[dict[str, Any]], truncated: bool,
+                  found: dict[str, dict[str, Any]]) -> Fetched:
+        ids = {v for v in map(item_video_id, items) if v}
+        videos = {v: video_from_item(found[v]) for v in ids if v in found}
+        record = playlist_from_api(meta, items, videos, truncated=truncated)
+        warnings = [f"only the first {len(items)} items listed (CURATE_YOUTUBE_PLAYLIST_MAX_ITEMS)"] if truncated else []
+        payload = {"playlist": meta, "items": items, "videos": [found[v] for v in ids if v in found]}
+        return Fetched(ref, record=record, payload=payload, warnings=warnings)
+
+    def _playlists(self, yt: Any, refs: Sequence[SourceRef]) -> dict[str, dict[str, Any]]:
+        """playlists.list for every playlist, 50 ids a call; unknown ids become NotFound."""
+        meta: dict[str, dict[str, Any]] = {}
+        for batch in _chunks(refs, self.c.batch_size):
+            ids = [_id_of(r) for r in batch]
+            try:
+                resp = self.c.execute(yt.playlists().list(part="snippet,contentDetails", id=",".join(ids),
+                                                          maxResults=self.c.batch_size))
+            except _ApiStopped:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                for ref in batch:
+                    self.out[ref.key] = Fetched(ref, error=_classify(exc, ref))
+                continue
+            meta.update({item["id"]: item for item in resp.get("items") or []})
+            for ref in batch:
+                if _id_of(ref) not in meta:
+                    self.out[ref.key] = Fetched(ref, error=NotFound(ref, "playlist not found on YouTube (removed, private or a wrong id)"))
+        return meta
+
+    def _listings(self, yt: Any, refs: Sequence[SourceRef],
+                  meta: dict[str, dict[str, Any]]) -> dict[str, tuple[list[dict[str, Any]], bool]]:
+        """Each playlist's items in order, following nextPageToken up to the item cap."""
+        listings: dict[str, tuple[list[dict[str, Any]], bool]] = {}
+        for ref in refs:
+            pid = _id_of(ref)
+            items: list[dict[str, Any]] = []
+            token: str | None = None
+            truncated = False
+            try:
+                while True:
+                    want = min(self.c.batch_size, self.c.max_items - len(items))
+                    resp = self.c.execute(yt.playlistItems().list(
+                        part="snippet,contentDetails", playlistId=pid, maxResults=want, pageToken=token))
+                    page = resp.get("items") or []
+                    items += page[:want]
+                    token = resp.get("nextPageToken")
+                    if not token or not page:
+                        break
+                    if len(items) >= self.c.max_items:
+                        truncated = True
+                        break
+            except _ApiStopped:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                self.out[ref.key] = Fetched(ref, error=_classify(exc, ref))
+                continue
+            listings[pid] = (items, truncated)
+        return listings
+
+    def _videos(self, yt: Any, ids: Sequence[str]) -> tuple[dict[str, Any], dict[str, Exception], set[str]]:
+        """videos.list over `ids`, 50 a call: (resources found, error per id of a failed call, ids answered)."""
+        found: dict[str, Any] = {}
+        failed: dict[str, Exception] = {}
+        answered: set[str] = set()
+        for batch in _chunks(ids, self.c.batch_size):
+            try:
+                resp = self.c.execute(yt.videos().list(part=_VIDEO_PARTS, id=",".join(batch)))
+            except _ApiStopped:
+                break  # what is not answered yet goes the keyless way
+            except Exception as exc:  # noqa: BLE001
+                failed.update({v: exc for v in batch})
+                continue
+            answered.update(batch)
+            found.update({item["id"]: item for item in resp.get("items") or []})
+        return found, failed, answered
+
+
+class _EmbedRefused(Exception):
+    """oEmbed answered 401/403: the owner disabled embedding, so oEmbed says nothing about it."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+class _NotAFeed(Exception):
+    """The feed URL answered 200 with something that is not a feed."""
+
+
+class _Malformed(ValueError):
+    """The API answered 200 with something that is not a list response."""
+
+
+def google_reasons(exc: Any) -> list[str]:
+    """The `reason`s of a Google API error body (`quotaExceeded`, `playlistNotFound`, `API_KEY_INVALID`…).
+
+    Read from the body, not `error_details`, whose shape changes with the error
+    (LIBRARIES.md §3); a refused key says so only in `details` (`badRequest` in `errors`).
+    """
+    try:
+        error = json.loads(exc.content)["error"]
+    except (ValueError, KeyError, TypeError, AttributeError):
         return []
+    found = [e.get("reason") for e in (error.get("errors") or []) + (error.get("details") or []) if isinstance(e, dict)]
+    return [str(r) for r in found if r]
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _classify(exc: BaseException, ref: SourceRef) -> FetchError:
+    """Map a googleapiclient, httplib2, httpx or parsing exception onto our error vocabulary.
+
+    Never quotes the exception text of a client library: it may hold a request URL.
+    """
+    from http.client import HTTPException
+
+    import httplib2
+    import httpx
+    from googleapiclient.errors import HttpError
+
+    what = "playlist" if ref.kind == Kind.playlist else "video"
+    if isinstance(exc, HttpError):
+        status, reasons = exc.status_code, google_reasons(exc)
+        reason = reasons[0] if reasons else ""
+        if status == 404 or any(r.endswith("NotFound") for r in reasons):
+            return NotFound(ref, f"{what} not found on YouTube (removed, private or a wrong id)")
+        if "playlistItemsNotAccessible" in reasons:
+            return NotFound(ref, "the playlist is private: YouTube does not list its videos")
+        if status == 429 or {"rateLimitExceeded", "userRateLimitExceeded"}.intersection(reasons):
+            return RateLimited(ref, "YouTube asked to slow down; try again later",
+                               retry_after=_retry_after(exc.resp.get("retry-after")))
+        if status >= 500:
+            return Unavailable(ref, f"YouTube answered HTTP {status}; try again later")
+        return BadPayload(ref, f"YouTube refused the request (HTTP {status}{' ' + reason if reason else ''})")
+    if isinstance(exc, _EmbedRefused):
+        return FetchError(ref, f"the owner disabled embedding, so YouTube's oEmbed gives nothing (HTTP {exc.status}); "
+                               "set YOUTUBE_API_KEY to read this video")
+    if isinstance(exc, (_NotAFeed, _Malformed)):
+        return BadPayload(ref, str(exc))
+    if isinstance(exc, httpx.HTTPStatusError):
+        status = exc.response.status_code
+        if status in (400, 404):
+            return NotFound(ref, f"{what} not found on YouTube (removed, private or a wrong id)")
+        if status == 429:
+            return RateLimited(ref, "YouTube asked to slow down; try again later",
+                               retry_after=_retry_after(exc.response.headers.get("retry-after")))
+        if status >= 500:
+            return Unavailable(ref, f"YouTube answered HTTP {status}; try again later")
+        return BadPayload(ref, f"YouTube refused the request (HTTP {status})")
+    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+        return Unavailable(ref, "YouTube did not answer in time")
+    if isinstance(exc, (HTTPException, httpx.RemoteProtocolError)):
+        return Unavailable(ref, "YouTube's answer was cut off; try again later")
+    if isinstance(exc, (httpx.TransportError, httplib2.HttpLib2Error, OSError)):
+        return Unavailable(ref, "could not connect to YouTube")
+    if isinstance(exc, (ValueError, KeyError, TypeError)):
+        return BadPayload(ref, f"YouTube answered in a shape curate does not know ({type(exc).__name__})")
+    return FetchError(ref, f"unexpected {type(exc).__name__} while reading YouTube")
