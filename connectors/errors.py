@@ -42,6 +42,12 @@ class BadPayload(FetchError):
     label = "bad answer"
 
 
+class Refused(FetchError):
+    """Fetching it would be unsafe (a private address, a redirect to a file: URL); not retried."""
+
+    label = "refused"
+
+
 class Unavailable(FetchError):
     """5xx, timeout, connection refused: trying again later may work."""
 

@@ -1,23 +1,41 @@
 """Web articles (the Reads section): any http(s) page no other connector owns.
 
-Owns every http(s) URL, so it is asked last. Never touches the database.
+Owns every http(s) URL, so it is asked last. Fetches pages concurrently (a bounded pool,
+at most `per_host` at a time on one host), follows redirects itself so that every hop is
+checked, and reads what the page says about itself (`article_from_html`). A page that is
+too large, too slow, not HTML or on a private address is an error of that link only.
+Never touches the database.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Iterator, Sequence
-from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from email.message import Message
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from connectors._urls import split
+from connectors._web_meta import PageMeta, Unparseable, decode, metadata_html, page_meta, parse
 from connectors.base import Fetched
-from connectors.errors import Unavailable
-from schemas import Kind, SourceRef
+from connectors.errors import BadPayload, FetchError, NotFound, RateLimited, Refused, Unavailable
+from schemas import Article, Kind, SourceRef
+
+if TYPE_CHECKING:
+    import httpcore
+    import httpx
+    from lxml.html import HtmlElement
 
 log = logging.getLogger(__name__)
 
 _TRACKING = {"fbclid", "gclid", "ref", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid"}
+_HTML_TYPES = {"text/html", "application/xhtml+xml"}
+_REDIRECTS = {301, 302, 303, 307, 308}
 
 
 def canonical_url(url: str) -> str:
@@ -53,22 +71,301 @@ def _owns(url: str) -> SourceRef | None:
     return article_ref(url)
 
 
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().rstrip(".")
+
+
+def same_site(a: str, b: str) -> bool:
+    """Both URLs are on one host; `www.` is ignored (sites serve both and point one at the other)."""
+    host_a, host_b = _host(a), _host(b)
+    return bool(host_a) and host_a.removeprefix("www.") == host_b.removeprefix("www.")
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def _article(meta: PageMeta, url: str, content_type: str | None) -> Article:
+    # a canonical on the page's own host names the page (tracking variants, paginated
+    # copies); one on another host is only a claim by the page's content, kept but not obeyed,
+    # so a post copied onto another site stays a separate item
+    chosen = meta.canonical if meta.canonical and same_site(meta.canonical, url) else url
+    canonical = canonical_url(chosen)
+    return Article(
+        id=f"web:{canonical}",
+        url=canonical,
+        title=meta.title or _host(url),
+        site_name=meta.site_name or _host(url).removeprefix("www.") or None,
+        authors=meta.authors,
+        published=meta.published,
+        description=meta.description,
+        image=meta.image,
+        language=meta.language,
+        final_url=url,
+        declared_canonical=meta.canonical,
+        content_type=_media_type(content_type) or None,
+    )
+
+
+def article_from_html(body: bytes | str, url: str, headers: Mapping[str, str] | None = None) -> Article:
+    """The Article a page describes. `url` is where it was fetched from (after redirects);
+    `headers` are the response's (their charset decodes `body` when it is bytes).
+
+    Raises Unparseable for a body that is not a readable HTML document or has no title.
+    """
+    return _read_page(body, url, headers)[0]
+
+
+def _read_page(body: bytes | str, url: str, headers: Mapping[str, str] | None) -> tuple[Article, "HtmlElement"]:
+    content_type = _header(headers, "content-type")
+    text = body if isinstance(body, str) else decode(body, content_type)
+    tree = parse(text)
+    meta = page_meta(tree, url)
+    if not meta.title:
+        raise Unparseable("the page has no title")
+    return _article(meta, url, content_type or "text/html"), tree
+
+
+def article_from_headers(url: str, headers: Mapping[str, str]) -> Article:
+    """An Article for a document that is not HTML (a PDF), from what its response headers say."""
+    filename = None
+    disposition = _header(headers, "content-disposition")
+    if disposition:
+        msg = Message()
+        msg["content-disposition"] = disposition
+        filename = msg.get_filename()  # handles RFC 6266 `filename*=UTF-8''…` too
+    if not filename:
+        filename = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    meta = PageMeta(title=" ".join((filename or "").split()) or None,
+                    language=_header(headers, "content-language"))
+    return _article(meta, url, _header(headers, "content-type"))
+
+
+class _Failure(Exception):
+    """A page-level failure found while fetching; `_classify` turns it into a FetchError."""
+
+
+class _Status(_Failure):
+    def __init__(self, status: int, retry_after: str | None) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status, self.retry_after = status, retry_after
+
+
+class _TooLarge(_Failure):
+    pass
+
+
+class _TooSlow(_Failure):
+    pass
+
+
+class _NotHtml(_Failure):
+    pass
+
+
+class _BadRedirect(_Failure):
+    pass
+
+
+class _BadScheme(_Failure):
+    pass
+
+
 class WebConnector:
     name: ClassVar[str] = "web"
     kinds: ClassVar[tuple[Kind, ...]] = (Kind.article,)
+    per_host: ClassVar[int] = 2  # politeness: never more than two requests in flight to one site
+    max_redirects: ClassVar[int] = 5
 
-    def __init__(self, settings: Any) -> None:
-        self.settings = settings
+    def __init__(
+        self,
+        timeout: float = 20.0,
+        max_bytes: int = 5_000_000,
+        concurrency: int = 8,
+        allow_private_hosts: bool = False,
+        resolver: Callable[[str, int], list[str]] | None = None,
+        network: "httpcore.NetworkBackend | None" = None,
+    ) -> None:
+        """`resolver` (host, port → addresses) and `network` (httpcore's socket layer) default to
+        the operating system's; tests pass a fake DNS and a fake network to check the address guard."""
+        self.timeout, self.max_bytes, self.concurrency = timeout, max_bytes, concurrency
+        self.allow_private_hosts = allow_private_hosts
+        self.resolver, self.network = resolver, network
+        self.requests = 0
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
 
     @classmethod
     def from_settings(cls, settings: Any) -> "WebConnector":
-        return cls(settings)
+        return cls(
+            timeout=settings.http_timeout,
+            max_bytes=settings.web_max_bytes,
+            concurrency=settings.web_concurrency,
+            allow_private_hosts=settings.allow_private_hosts,
+        )
 
     owns = staticmethod(_owns)
 
     def fetch(self, refs: Sequence[SourceRef]) -> Iterator[Fetched]:
-        for ref in refs:
-            yield Fetched(ref, error=Unavailable(ref, "the web connector is not built yet (issue #6)"))
+        """One Fetched per ref, in order; pages are fetched `concurrency` at a time meanwhile."""
+        if not refs:
+            return
+        from connectors import _web_net
+
+        started = time.monotonic()
+        client = _web_net.client(self.timeout, allow_private=self.allow_private_hosts, resolver=self.resolver,
+                                 network=self.network, max_connections=max(self.concurrency * 2, 10))
+        pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(refs)), thread_name_prefix="web")
+        try:
+            # hosts taken in turn, so that a worker rarely waits for a host's slot while others idle
+            futures = {i: pool.submit(self._fetch_one, client, refs[i]) for i in _interleave(refs)}
+            for i in range(len(refs)):
+                yield futures[i].result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            client.close()
+            log.info("web: %d pages, %d requests in %.2f s", len(refs), self.requests, time.monotonic() - started)
+
+    @contextmanager
+    def _slot(self, host: str) -> Iterator[None]:
+        with self._lock:
+            slot = self._slots.setdefault(host, threading.BoundedSemaphore(self.per_host))
+        with slot:
+            yield
+
+    def _fetch_one(self, client: "httpx.Client", ref: SourceRef) -> Fetched:
+        try:
+            article, payload = self._get(client, ref)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes this link's error value
+            error = _classify(exc, ref, self)
+            log.info("web: %s: %s", ref.url, error.reason)
+            return Fetched(ref, error=error)
+        return Fetched(ref, record=article, payload=payload)
+
+    def _get(self, client: "httpx.Client", ref: SourceRef) -> tuple[Article, dict[str, Any]]:
+        """Follow redirects by hand (every hop's scheme and address checked), then read one page."""
+        import httpx
+
+        deadline = time.monotonic() + self.timeout
+        url = ref.url
+        hops: list[str] = []
+        for _ in range(self.max_redirects + 1):
+            scheme = urlsplit(url).scheme.lower()
+            if scheme not in ("http", "https"):
+                raise _BadScheme(f"redirected to a {scheme or 'schemeless'}: URL; only http and https are fetched")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _TooSlow()
+            with self._slot(_host(url)):
+                request = client.build_request("GET", url, timeout=httpx.Timeout(left))
+                with self._lock:
+                    self.requests += 1
+                response = client.send(request, stream=True)
+                try:
+                    if response.status_code in _REDIRECTS:
+                        location = response.headers.get("location")
+                        if not location:
+                            raise _BadRedirect(f"HTTP {response.status_code} without a Location header")
+                        hops.append(url)
+                        url = str(response.url.join(location.strip()))
+                        continue
+                    if response.status_code >= 400:
+                        raise _Status(response.status_code, response.headers.get("retry-after"))
+                    media = _media_type(response.headers.get("content-type"))
+                    payload = {"final_url": url, "redirects": hops, "status": response.status_code,
+                               "content_type": response.headers.get("content-type")}
+                    if media == "application/pdf":  # a paper or report: its headers are all we read
+                        return article_from_headers(url, response.headers), payload
+                    if media and media not in _HTML_TYPES:
+                        raise _NotHtml(media)
+                    body = self._read(response, deadline)
+                    if not media and not body.lstrip()[:256].lower().startswith((b"<!doctype html", b"<html")):
+                        raise _NotHtml("no content type, and the body does not look like HTML")
+                    headers = dict(response.headers)
+                finally:
+                    response.close()
+            article, tree = _read_page(body, url, headers)
+            payload["head"] = metadata_html(tree)
+            return article, payload
+        raise _BadRedirect(f"more than {self.max_redirects} redirects")
+
+    def _read(self, response: "httpx.Response", deadline: float) -> bytes:
+        """The body, stopped at `max_bytes` (decoded size) and at the page's deadline."""
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise _TooLarge()
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise _TooLarge()
+            if time.monotonic() > deadline:
+                raise _TooSlow()
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def notes(self) -> list[str]:
         return []
+
+
+def _interleave(refs: Sequence[SourceRef]) -> list[int]:
+    """Indexes of `refs` with hosts taken in turn: a, b, c, a, b, a …"""
+    by_host: dict[str, list[int]] = {}
+    for i, ref in enumerate(refs):
+        by_host.setdefault(_host(ref.url), []).append(i)
+    rounds = itertools.zip_longest(*by_host.values())
+    return [i for row in rounds for i in row if i is not None]
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:g} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
+def _classify(exc: BaseException, ref: SourceRef, connector: WebConnector) -> FetchError:
+    """Map a fetch failure (ours, httpx's, the address guard's) onto our error vocabulary."""
+    import httpx
+
+    from connectors._web_net import AddressRefused
+
+    if isinstance(exc, AddressRefused):
+        return Refused(ref, f"refused: {exc} (CURATE_ALLOW_PRIVATE_HOSTS=true allows it)")
+    if isinstance(exc, _BadScheme):
+        return Refused(ref, f"refused: {exc}")
+    if isinstance(exc, _BadRedirect):
+        return BadPayload(ref, str(exc))
+    if isinstance(exc, _TooLarge):
+        return BadPayload(ref, f"too large: the page is over {_size(connector.max_bytes)} (CURATE_WEB_MAX_BYTES)")
+    if isinstance(exc, (_TooSlow, httpx.TimeoutException)):
+        return Unavailable(ref, f"too slow: no complete page within {connector.timeout:g} s (CURATE_HTTP_TIMEOUT)")
+    if isinstance(exc, _NotHtml):
+        return BadPayload(ref, f"not an HTML page ({exc})")
+    if isinstance(exc, Unparseable):
+        return BadPayload(ref, f"not parseable: {exc}")
+    if isinstance(exc, _Status):
+        if exc.status in (404, 410):
+            return NotFound(ref, f"not found (HTTP {exc.status})")
+        if exc.status in (401, 403, 451):
+            return NotFound(ref, f"the site refused access (HTTP {exc.status})")
+        if exc.status == 429:
+            wait = float(exc.retry_after) if (exc.retry_after or "").isdigit() else None
+            return RateLimited(ref, "the site asked us to slow down (HTTP 429)", retry_after=wait)
+        if exc.status >= 500:
+            return Unavailable(ref, f"the site answered HTTP {exc.status}; try again later")
+        return BadPayload(ref, f"the site answered HTTP {exc.status}")
+    if isinstance(exc, httpx.ConnectError):
+        return Unavailable(ref, f"could not connect to {_host(ref.url)} ({exc})")
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+        return Unavailable(ref, f"the connection broke off ({exc})")
+    if isinstance(exc, httpx.DecodingError):
+        return BadPayload(ref, f"not parseable: the body could not be decompressed ({exc})")
+    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
+        return Refused(ref, f"refused: not a URL we can fetch ({exc})")
+    return BadPayload(ref, f"{type(exc).__name__}: {exc}")

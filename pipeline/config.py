@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     sources: Path = Path("data/sources.toml")
     allow_private_hosts: bool = False
     """Let the web connector fetch loopback and private addresses (tests only)."""
+    web_max_bytes: int = Field(default=5_000_000, gt=0)
+    """Largest web page body read (decoded bytes); a bigger or endless page is an error, not an out-of-memory."""
+    web_concurrency: int = Field(default=8, ge=1)
+    """Web pages fetched at once (never more than 2 from one host, whatever this says)."""
     http_timeout: float = Field(default=20.0, gt=0)
     """Seconds to wait for any one HTTP response."""
     drafts_dir: Path = Path("data/drafts")

@@ -1,0 +1,486 @@
+"""The web connector: what a page says about itself, how it is fetched, and what it refuses."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+
+import httpcore
+import httpx
+import pytest
+
+from connectors import CONNECTORS, WebConnector
+from connectors._web_meta import Unparseable
+from connectors.errors import BadPayload, NotFound, RateLimited, Refused, Unavailable
+from connectors.web import _classify, article_from_headers, article_from_html, canonical_url
+from pipeline.links import parse
+from tests.conftest import corpus_file
+from tests.replay.routes_web import site
+from tests.replay.server import Response, fixture_bytes
+
+HTML = "text/html; charset=utf-8"
+
+
+def page(name: str, content_type: str = HTML, url: str = "https://blog.example/post") -> object:
+    return article_from_html(fixture_bytes(f"web/{name}"), url, {"Content-Type": content_type})
+
+
+# ---- reading a page (pure function, fixture files only)
+
+
+def test_yoast_graph_gives_the_article_node_with_its_references_resolved():
+    url = "https://www.lakeside.example/2025/10/09/why-we-moved-our-evals-offline/"
+    article = page("wordpress_yoast_graph.html", "text/html; charset=UTF-8", url=url)
+    # JSON-LD headline beats og:title and <title>, which carry the site's name; &#8211; decoded
+    assert article.title == "Why we moved our evals offline – and what broke"
+    assert article.authors == ["Maren Holt"]  # the author is an @id pointing at a Person node
+    assert article.site_name == "Lakeside Robotics"  # JSON-LD publisher (an @id) beats og:site_name
+    assert article.image == "https://www.lakeside.example/wp-content/uploads/2025/10/replay-rig.jpg"
+    assert article.published == datetime(2025, 10, 9, 13, 43, 6, tzinfo=timezone.utc)
+    assert article.description.startswith("Running model evaluations against a local replay")
+    assert article.language == "en-GB"
+    assert article.id == f"web:{url}" and article.declared_canonical == url
+
+
+def test_opengraph_only_page_takes_og_fields_and_the_meta_author():
+    article = page("og_only_engineering_blog.html", url="https://northwind.example/blog/sharding-a-vector-index")
+    assert article.title == "Sharding a vector index without downtime"
+    assert article.site_name == "Northwind Engineering"
+    assert article.authors == ["Priya Raman"]  # not the twitter:creator handle
+    assert article.description.startswith("We split a 2-billion-vector index")  # empty twitter tags skipped
+    assert article.image == "https://northwind.example/blog/images/sharding/cover-1200.png"  # made absolute
+    assert article.published is None and article.declared_canonical is None and article.language is None
+    assert article.id == "web:https://northwind.example/blog/sharding-a-vector-index"
+
+
+def test_page_with_only_a_title_gets_entities_decoded_whitespace_folded_and_the_host_as_site():
+    article = page("title_only_personal_page.html", "text/html", url="https://people.example/~lena/notes/bpe-2.html")
+    assert article.title == "Notes on tokenizers & BPE — part 2"
+    assert article.site_name == "people.example"
+    assert article.authors == [] and article.description is None and article.image is None
+
+
+def test_charset_in_the_http_header_wins_over_a_wrong_meta_charset():
+    article = page("cp1251_header_charset.html", "text/html; charset=windows-1251")
+    assert article.title == "Квантование весов: что теряется при 4 битах"
+    assert article.authors == ["Ирина Соколова"]
+    assert article.site_name == "Заметки инженера"
+    assert article.language == "ru-RU"
+
+
+def test_charset_declared_only_in_a_meta_tag_is_honoured():
+    article = page("latin1_meta_charset.html", "text/html")
+    assert article.title == "Café des données : résumé de la séance"
+    assert article.authors == ["Anaïs Lefèvre"]
+    assert article.published == datetime(2024, 12, 12, tzinfo=timezone.utc)
+
+
+def test_canonical_on_another_host_is_kept_but_does_not_change_the_id():
+    article = page("cross_host_canonical.html", url="https://digest.example/digest/attention-sinks?utm_medium=rss")
+    assert article.id == "web:https://digest.example/digest/attention-sinks"
+    assert article.declared_canonical == "https://original.example/posts/attention-sinks-explained"
+    assert article.published == datetime(2025, 9, 30, 11, 15, tzinfo=timezone.utc)
+
+
+def test_canonical_on_the_same_host_decides_the_id():
+    body = (b'<html><head><title>T</title><link rel="canonical" href="/posts/clean"></head></html>')
+    article = article_from_html(body, "https://www.blog.example/posts/clean?from=homepage&page=1")
+    assert article.id == "web:https://www.blog.example/posts/clean"
+    assert article.final_url == "https://www.blog.example/posts/clean?from=homepage&page=1"
+
+
+def test_a_malformed_json_ld_block_loses_only_itself():
+    body = """<html><head><title>Fallback</title>
+    <script type="application/ld+json">{"@type": "Article", "headline": "broken" </script>
+    <script type="application/ld+json">{"@type": ["NewsArticle"], "headline": "From the good block",
+      "author": "Sam Lee", "datePublished": "2025-01-02T03:04:05+0100"}</script></head></html>"""
+    article = article_from_html(body, "https://news.example/a")
+    assert article.title == "From the good block" and article.authors == ["Sam Lee"]
+    assert article.published == datetime(2025, 1, 2, 2, 4, 5, tzinfo=timezone.utc)
+
+
+def test_microdata_article_is_read_when_there_is_no_json_ld():
+    body = """<html><head><title>Site | Post</title></head><body>
+    <article itemscope itemtype="https://schema.org/BlogPosting">
+      <h1 itemprop="headline">Microdata headline</h1>
+      <span itemprop="author" itemscope itemtype="https://schema.org/Person"><span itemprop="name">Kai Berg</span></span>
+      <time itemprop="datePublished" datetime="2024-03-05">5 March</time>
+    </article></body></html>"""
+    article = article_from_html(body, "https://kai.example/p")
+    assert (article.title, article.authors) == ("Microdata headline", ["Kai Berg"])
+    assert article.published == datetime(2024, 3, 5, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [(b"", "empty"), (b"   \n ", "empty"), (b"\x00\x01\x02binary\x00", "binary"),
+     (b"<html><head></head><body><p>no title anywhere</p></body></html>", "no title")],
+    ids=["empty", "blank", "binary", "no-title"],
+)
+def test_unreadable_bodies_are_unparseable_with_a_reason(body, reason):
+    with pytest.raises(Unparseable, match=reason):
+        article_from_html(body, "https://x.example/", {"Content-Type": HTML})
+
+
+def test_pdf_becomes_an_article_from_its_headers():
+    article = article_from_headers("https://lab.example/files/r.pdf?download=1", {
+        "content-type": "application/pdf", "content-disposition": "attachment; filename*=UTF-8''R%C3%A9sum%C3%A9.pdf"})
+    assert article.title == "Résumé.pdf" and article.content_type == "application/pdf"
+    assert article.id == "web:https://lab.example/files/r.pdf?download=1"
+
+
+# real pages recorded by other projects (read from ../shared/corpus, never copied here)
+CORPUS = [
+    ("metascraper_wordpress_yoast_cyrillic.html", "https://bukvy.org/en/poroshenko-accuses-authorities-of-falsifying-"
+     "sanctions-decree-supreme-court-demands-evidence-from-the-government/",
+     {"authors": ["Vladislava"], "site_name": "Букви", "published": "2025-10-09T13:43:06Z", "language": "en-US"}),
+    ("metascraper_substack_post.html", "https://map.simonsarris.com/p/the-most-precious-resource-is-agency",
+     {"title": "The Most Precious Resource is Agency", "authors": ["Simon Sarris"],
+      "published": "2021-07-01T00:26:54Z"}),
+    ("metascraper_medium_post.html", "https://medium.com/webpack/webpack-3-official-release-15fd2dd8f07b",
+     {"authors": ["Sean T. Larkin"], "site_name": "webpack", "published": "2017-06-19T17:23:28.613000Z"}),
+    ("metascraper_segment_blog.html", "https://segment.com/blog/scaling-nsq/",
+     {"title": "Scaling NSQ to 750 Billion Messages", "site_name": "Segment Blog", "authors": ["Calvin French-Owen"]}),
+    ("metascraper_pelican_blog_no_og.html", "https://anisse.astier.eu/awk-driven-iot.html",
+     {"authors": ["Anisse Astier"], "declared_canonical": None, "image": None}),
+    ("metascraper_theregister_article.html", "https://www.theregister.co.uk/2016/05/03/emc_world_virtustream_announcement/",
+     {"id": "web:https://www.theregister.co.uk/2016/05/03/emc_world_virtustream_announcement/",
+      "declared_canonical": "https://www.theregister.com/2016/05/03/emc_world_virtustream_announcement/",
+      "authors": ["Chris Mellor"], "site_name": "The Register"}),
+]
+
+
+@pytest.mark.parametrize(("name", "url", "expected"), CORPUS, ids=[c[0] for c in CORPUS])
+def test_recorded_real_pages_give_the_fields_an_editor_needs(name, url, expected):
+    body = corpus_file(f"web/{name}").read_bytes()
+    got = article_from_html(body, url, {"Content-Type": HTML}).model_dump(mode="json")
+    assert got["title"]
+    assert {k: got[k] for k in expected} == expected
+
+
+# ---- fetching through the replay server
+
+
+@pytest.fixture
+def web(settings):
+    return WebConnector.from_settings(settings)
+
+
+def fetch_all(connector, *urls):
+    return list(connector.fetch([parse(u) for u in urls]))
+
+
+def test_a_page_is_fetched_with_our_user_agent_and_its_fields_read(web, replay):
+    [got] = fetch_all(web, f"{site(replay)}/blog/continuous_batching?utm_source=x")
+    article = got.record
+    assert article.id == f"web:{site(replay)}/blog/continuous_batching"
+    assert article.title == "Continuous batching from first principles"
+    assert article.authors == ["Ada Morel", "Tomás Ibarra"] and article.site_name == "Hugging Face"
+    assert article.published == datetime(2025, 11, 25, tzinfo=timezone.utc)
+    assert article.content_type == "text/html"
+    [request] = replay.requests
+    assert request.headers["user-agent"].startswith("curate/") and "utm_source" not in request.raw_url
+    assert '"BlogPosting"' in got.payload["head"]  # the metadata markup is kept as the raw payload
+
+
+def test_redirect_chain_of_five_is_followed_and_the_final_url_kept(web, replay):
+    [got] = fetch_all(web, f"{site(replay)}/r/5/blog/continuous_batching")
+    assert got.ok, got.error
+    assert got.record.final_url == f"{site(replay)}/blog/continuous_batching"
+    assert got.record.id == f"web:{site(replay)}/blog/continuous_batching"
+    assert replay.count("/site/r/") == 5 and replay.count("/site/blog/") == 1
+    assert len(got.payload["redirects"]) == 5
+
+
+def test_a_sixth_redirect_is_an_error_naming_the_limit(web, replay):
+    [got] = fetch_all(web, f"{site(replay)}/r/6/blog/continuous_batching")
+    assert isinstance(got.error, BadPayload) and got.error.reason == "more than 5 redirects"
+    assert replay.count("/site/") == 6 and replay.count("/site/blog/") == 0
+
+
+def test_redirect_to_a_file_url_or_without_location_is_refused(web, replay):
+    to_file, nowhere = fetch_all(web, f"{site(replay)}/go/to-file", f"{site(replay)}/go/nowhere")
+    assert isinstance(to_file.error, Refused)
+    assert to_file.error.reason == "refused: redirected to a file: URL; only http and https are fetched"
+    assert nowhere.error.reason == "HTTP 302 without a Location header"
+
+
+def test_non_utf8_page_fetched_over_http_keeps_its_characters(web, replay):
+    cp1251, latin1 = fetch_all(web, f"{site(replay)}/ru/kvantovanie-vesov", f"{site(replay)}/fr/cafe-des-donnees.html")
+    assert cp1251.record.title == "Квантование весов: что теряется при 4 битах"
+    assert latin1.record.title == "Café des données : résumé de la séance"
+
+
+def test_endless_body_is_cut_at_the_cap(settings, replay):
+    web = WebConnector(timeout=5, max_bytes=300_000, allow_private_hosts=True)
+    replay.fault("/site/endless", Response(endless=True, content_type=HTML))
+    [got] = fetch_all(web, f"{site(replay)}/endless")
+    assert isinstance(got.error, BadPayload)
+    assert got.error.reason == "too large: the page is over 0.3 MB (CURATE_WEB_MAX_BYTES)"
+
+
+def test_declared_length_over_the_cap_is_refused_before_reading(replay):
+    web = WebConnector(timeout=5, max_bytes=2_000, allow_private_hosts=True)
+    [got] = fetch_all(web, f"{site(replay)}/blog/continuous_batching")
+    assert got.error.reason == "too large: the page is over 2,000 bytes (CURATE_WEB_MAX_BYTES)"
+
+
+def test_slow_page_is_too_slow_and_its_neighbour_is_fetched(replay):
+    web = WebConnector(timeout=0.3, allow_private_hosts=True)
+    replay.fault("/site/slow", Response(delay=0.8, content_type=HTML, body="<title>late</title>"))
+    slow, fine = fetch_all(web, f"{site(replay)}/slow", f"{site(replay)}/blog/continuous_batching")
+    assert isinstance(slow.error, Unavailable) and slow.error.retryable
+    assert slow.error.reason == "too slow: no complete page within 0.3 s (CURATE_HTTP_TIMEOUT)"
+    assert fine.ok
+
+
+def test_pdf_link_becomes_an_article_with_what_its_headers_say(web, replay):
+    [got] = fetch_all(web, f"{site(replay)}/files/scaling-report.pdf")
+    assert got.record.title == "Scaling laws report 2025.pdf"
+    assert (got.record.content_type, got.record.language) == ("application/pdf", "en")
+
+
+@pytest.mark.parametrize(
+    ("fault", "error", "reason"),
+    [
+        (None, NotFound, "not found (HTTP 404)"),
+        (Response(status=410, content_type=HTML), NotFound, "not found (HTTP 410)"),
+        (Response(status=403, content_type=HTML), NotFound, "the site refused access (HTTP 403)"),
+        (Response(status=429, headers={"Retry-After": "1"}), RateLimited, "the site asked us to slow down (HTTP 429)"),
+        (Response(status=503, content_type=HTML), Unavailable, "the site answered HTTP 503; try again later"),
+        (Response(content_type="image/png", body=b"\x89PNG"), BadPayload, "not an HTML page (image/png)"),
+        (Response(content_type="application/json", body=b"{}"), BadPayload, "not an HTML page (application/json)"),
+        (Response(content_type=HTML, body=b""), BadPayload, "not parseable: the page is empty"),
+        (Response(content_type=HTML, body=b"<p>hello</p>"), BadPayload, "not parseable: the page has no title"),
+        (Response(content_type="", body=b"plain words"), BadPayload,
+         "not an HTML page (no content type, and the body does not look like HTML)"),
+        (Response(content_type=HTML, body=b"<title>x</title>" * 50, truncate=20), Unavailable, "the connection broke off"),
+    ],
+    ids=["404", "410", "403", "429", "503", "png", "json", "empty", "no-title", "no-type", "cut-off"],
+)
+def test_each_broken_page_is_an_error_of_its_link_naming_the_reason(web, replay, fault, error, reason):
+    if fault is not None:
+        replay.fault("/site/broken", fault)
+    [got] = fetch_all(web, f"{site(replay)}/broken")
+    assert type(got.error) is error
+    assert got.error.reason.startswith(reason)
+
+
+def test_results_come_back_in_input_order_with_failures_in_place(web, replay):
+    urls = [f"{site(replay)}/blog/continuous_batching", f"{site(replay)}/missing", f"{site(replay)}/images/chart.png",
+            f"{site(replay)}/digest/attention-sinks"]
+    got = fetch_all(web, *urls)
+    assert [g.ref.url for g in got] == [canonical_url(u) for u in urls]
+    assert [g.ok for g in got] == [True, False, False, True]
+
+
+# ---- concurrency: a bounded pool, at most two at a time per host
+
+
+def _peaks(replay):
+    return replay.state["web_inflight_max"]
+
+
+def test_no_more_than_two_requests_at_a_time_to_one_host(replay):
+    web = WebConnector(timeout=5, concurrency=8, allow_private_hosts=True)
+    got = fetch_all(web, *(f"{site(replay)}/inflight/{n}" for n in range(6)))
+    assert all(g.ok for g in got)
+    assert _peaks(replay)["*"] == 2
+
+
+def test_different_hosts_are_fetched_side_by_side(replay):
+    web = WebConnector(timeout=5, concurrency=8, allow_private_hosts=True)
+    other = site(replay).replace("127.0.0.1", "localhost")
+    urls = [f"{base}/inflight/{n}" for n in range(4) for base in (site(replay), other)]
+    assert all(g.ok for g in fetch_all(web, *urls))
+    peaks = _peaks(replay)
+    assert peaks["*"] > 2 and all(v <= 2 for k, v in peaks.items() if k != "*")
+
+
+def test_the_pool_bounds_pages_in_flight_across_hosts(replay):
+    web = WebConnector(timeout=5, concurrency=1, allow_private_hosts=True)
+    other = site(replay).replace("127.0.0.1", "localhost")
+    assert all(g.ok for g in fetch_all(web, f"{site(replay)}/inflight/1", f"{other}/inflight/2"))
+    assert _peaks(replay)["*"] == 1
+
+
+# ---- the address guard
+
+
+PUBLIC_IP = "93.184.215.14"  # any public address: the fake network below routes it to the replay server
+
+
+class FakeNetwork(httpcore.NetworkBackend):
+    """The network, as far as a test is concerned: a routing table to the replay server, nothing else.
+
+    It routes the fake public address (and the replay's own address, so that a guard that
+    failed to refuse would really reach the loopback page) and records every dial.
+    """
+
+    def __init__(self, replay, routes=None):
+        host, port = replay.url.removeprefix("http://").split(":")
+        here = (host, int(port))
+        self.routes = {here: here, (PUBLIC_IP, 80): here, **(routes or {})}
+        self.dialled = []
+        self.inner = httpcore.SyncBackend()
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        self.dialled.append((host, port))
+        if (host, port) not in self.routes:
+            raise httpcore.ConnectError(f"{host}:{port} is not reachable from this test")
+        return self.inner.connect_tcp(*self.routes[(host, port)], timeout, local_address, socket_options)
+
+    def sleep(self, seconds):
+        time.sleep(seconds)
+
+
+def fake_dns(table):
+    calls = []
+
+    def resolve(host, port):
+        calls.append(host)
+        if host not in table:
+            raise OSError(f"[Errno -2] Name or service not known: {host}")
+        return table[host]
+
+    resolve.calls = calls
+    return resolve
+
+
+def test_redirect_from_a_public_name_to_loopback_is_refused_on_the_second_hop(replay):
+    network = FakeNetwork(replay)
+    web = WebConnector(timeout=5, resolver=fake_dns({"news.example": [PUBLIC_IP]}), network=network)
+    [got] = fetch_all(web, "http://news.example/site/go/to-loopback")
+    assert isinstance(got.error, Refused) and not got.error.retryable
+    assert got.error.reason == ("refused: 127.0.0.1 is a loopback address "
+                                "(CURATE_ALLOW_PRIVATE_HOSTS=true allows it)")
+    assert replay.count("/site/go/to-loopback") == 1  # the first hop really went out, to the checked address
+    assert replay.count("/site/internal") == 0  # the second never did
+    assert network.dialled == [(PUBLIC_IP, 80)]
+    assert replay.requests[0].headers["host"] == "news.example"
+
+
+def test_the_same_redirect_is_followed_when_private_hosts_are_allowed(replay):
+    here = tuple(replay.url.removeprefix("http://").split(":"))
+    network = FakeNetwork(replay, routes={("news.example", 80): (here[0], int(here[1]))})
+    web = WebConnector(timeout=5, allow_private_hosts=True, network=network)
+    [got] = fetch_all(web, "http://news.example/site/go/to-loopback")
+    assert got.ok and got.record.title == "Router admin"
+    assert replay.count("/site/internal") == 1
+
+
+@pytest.mark.parametrize(
+    ("addresses", "reason"),
+    [(["10.1.2.3"], "intranet.example (10.1.2.3) is a private address"),
+     (["169.254.169.254"], "intranet.example (169.254.169.254) is a link-local address"),
+     (["224.0.0.251"], "intranet.example (224.0.0.251) is a multicast address"),
+     (["240.0.0.1"], "intranet.example (240.0.0.1) is a reserved address"),
+     (["::1"], "intranet.example (::1) is a loopback address"),
+     (["::ffff:127.0.0.1"], "intranet.example (::ffff:127.0.0.1) is a loopback address"),
+     ([PUBLIC_IP, "192.168.1.1"], "intranet.example (192.168.1.1) is a private address")],
+    ids=["private", "metadata", "multicast", "reserved", "ipv6-loopback", "ipv4-mapped", "one-of-two"],
+)
+def test_a_name_resolving_to_a_non_public_address_is_refused_before_any_dial(replay, addresses, reason):
+    network = FakeNetwork(replay)
+    web = WebConnector(timeout=5, resolver=fake_dns({"intranet.example": addresses}), network=network)
+    [got] = fetch_all(web, "http://intranet.example/site/blog/continuous_batching")
+    assert got.error.reason.startswith(f"refused: {reason}")
+    assert network.dialled == [] and replay.requests == []
+
+
+def test_a_loopback_url_is_refused_by_default_with_no_request(replay):
+    web = WebConnector(timeout=5)  # the defaults: private hosts not allowed, the system's DNS
+    [got] = fetch_all(web, f"{site(replay)}/blog/continuous_batching")
+    assert got.error.reason.startswith("refused: 127.0.0.1 is a loopback address")
+    assert replay.requests == []
+
+
+def test_an_unresolvable_name_is_unavailable(replay):
+    web = WebConnector(timeout=5, resolver=fake_dns({}), network=FakeNetwork(replay))
+    [got] = fetch_all(web, "http://gone.example/x")
+    assert isinstance(got.error, Unavailable) and "cannot resolve gone.example" in got.error.reason
+
+
+def test_every_exception_the_fetch_can_raise_has_a_mapping():
+    ref = parse("https://blog.example/a")
+    web = WebConnector()
+    table = [
+        (httpx.ConnectTimeout("t"), Unavailable), (httpx.ReadTimeout("t"), Unavailable),
+        (httpx.ConnectError("c"), Unavailable), (httpx.RemoteProtocolError("r"), Unavailable),
+        (httpx.ReadError("r"), Unavailable), (httpx.DecodingError("d"), BadPayload),
+        (httpx.UnsupportedProtocol("u"), Refused), (Unparseable("u"), BadPayload), (RuntimeError("?"), BadPayload),
+    ]
+    for exc, error in table:
+        assert type(_classify(exc, ref, web)) is error, exc
+
+
+# ---- known hosts first
+
+
+@pytest.mark.parametrize("url", [
+    "https://huggingface.co/papers/2512.07461", "https://arxiv.org/pdf/2512.07461v2", "https://alphaxiv.org/abs/2512.07461",
+    "https://youtu.be/dQw4w9WgXcQ", "https://www.youtube.com/playlist?list=PLAqhIrjkxbuWI23v9cThsA9GvCAUhRvKZ",
+    "https://github.com/GokuMohandas/Made-With-ML/tree/main",
+])
+def test_links_a_specific_connector_owns_never_reach_the_web_connector(url):
+    assert WebConnector.owns(url) is not None  # it would take them if it were asked first…
+    assert parse(url).connector != "web"  # …but it is asked last
+    assert CONNECTORS[-1] is WebConnector
+
+
+def test_huggingface_blog_and_other_pages_go_to_the_web_connector():
+    assert parse("https://huggingface.co/blog/continuous_batching").connector == "web"
+
+
+# ---- end to end, through the installed command
+
+
+def test_ingest_stores_an_article_that_the_export_puts_in_reads(curate, replay):
+    result = curate("ingest", f"{site(replay)}/blog/continuous_batching?utm_source=x")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"✓ web:{site(replay)}/blog/continuous_batching\tarticle\t")
+    exported = curate("export", "--format", "json", "--output", "-")
+    assert exported.returncode == 0, exported.stderr
+    reads = next(s for s in json.loads(exported.stdout)["sections"] if s["key"] == "reads")
+    [item] = reads["items"]
+    assert item["id"] == f"web:{site(replay)}/blog/continuous_batching" and item["kind"] == "article"
+    assert item["url"] == f"{site(replay)}/blog/continuous_batching"
+    assert item["title"] == "Continuous batching from first principles"
+    assert item["authors"] == ["Ada Morel", "Tomás Ibarra"]
+    assert item["published"].startswith("2025-11-25T00:00:00")
+    assert item["details"]["site_name"] == "Hugging Face"
+
+
+def test_tracking_variant_and_its_canonical_land_on_one_item(curate, replay):
+    tracked = f"{site(replay)}/blog/continuous_batching?source=newsletter&mkt_tok=abc"
+    first = curate("ingest", tracked)
+    assert first.returncode == 0, first.stderr
+    assert f"✓ web:{site(replay)}/blog/continuous_batching\t" in first.stdout
+    again = curate("ingest", f"{site(replay)}/blog/continuous_batching", tracked)
+    assert again.returncode == 0, again.stderr
+    assert replay.count("/site/") == 1  # both are the stored item now: fresh, not fetched again
+    listed = curate("list", "--format", "json")
+    assert listed.stdout.count('"id": "web:') == 1
+
+
+def test_hostile_and_broken_pages_are_one_line_errors_and_the_rest_is_stored(curate, replay):
+    result = curate("ingest", f"{site(replay)}/go/to-file", f"{site(replay)}/images/chart.png",
+                    f"{site(replay)}/digest/attention-sinks")
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("✗")]
+    assert errors == [
+        f"✗ {site(replay)}/go/to-file  refused: redirected to a file: URL; only http and https are fetched",
+        f"✗ {site(replay)}/images/chart.png  not an HTML page (image/png)",
+    ]
+    assert "Traceback" not in result.stderr
+    assert "✓ web:" in result.stdout
+
+
+def test_private_address_is_refused_end_to_end_unless_allowed(curate, replay):
+    url = f"{site(replay)}/blog/continuous_batching"
+    result = curate("ingest", url, extra_env={"CURATE_ALLOW_PRIVATE_HOSTS": "false"})
+    assert result.returncode == 1
+    assert f"✗ {url}  refused: 127.0.0.1 is a loopback address (CURATE_ALLOW_PRIVATE_HOSTS=true allows it)" \
+        in result.stderr.splitlines()
+    assert replay.requests == []
