@@ -289,31 +289,125 @@ class ExportFormat(StrEnum):
 def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="json, markdown, or both (default).")] = ExportFormat.both,
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write here ('-' for stdout) instead of data/drafts/issue-<N>.<ext>.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Take items first seen since this date (2026-11-17, 2026-11-17T09:00) or this long ago (7d), instead of since the last published issue.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite a draft file that has edits not read back by curate annotate.")] = False,
 ) -> None:
-    """Export the draft issue as JSON (the contract other tools read) and Markdown."""
+    """Export the next issue's draft as JSON (the contract other tools read) and Markdown.
+
+    Exit status: 0 written, 1 a draft file has edits not read back (nothing written), 2 a bad option.
+    """
     from datetime import datetime, timezone
 
     from pipeline import draft
 
-    s = settings()
-    store = open_store(s)
-    doc = draft.build(store, now=datetime.now(timezone.utc))
-    formats = [ExportFormat.json, ExportFormat.markdown] if fmt == ExportFormat.both else [fmt]
+    now = datetime.now(timezone.utc)
+    try:
+        since_v = draft.parse_since(since, now) if since is not None else None
+    except ValueError as exc:
+        fail(f"--since: {exc}")
+    formats = ["json", "md"] if fmt == ExportFormat.both else ["json" if fmt == ExportFormat.json else "md"]
     if output is not None and len(formats) > 1:
         fail("--output needs --format json or --format markdown")
-    for f in formats:
-        text = draft.to_json(doc) if f == ExportFormat.json else draft.to_markdown(doc)
-        if output == "-":
-            sys.stdout.write(text)
-            continue
-        path = Path(output) if output else s.drafts_dir / f"issue-{doc.issue.number}.{'json' if f == ExportFormat.json else 'md'}"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)  # never leave a half-written draft
-        _out().print(str(path), markup=False)
-    counts = ", ".join(f"{len(sec.items)} {sec.key.value}" for sec in doc.sections)
-    _err().print(f"issue {doc.issue.number}: {counts}")
+    s = settings()
+    store = open_store(s)
+    d = draft.prepare(store, now=now, since=since_v, caps=draft.caps_of(s))
+    if output == "-":
+        for ext in formats:
+            sys.stdout.write(d.to_json() if ext == "json" else d.to_markdown())
+        draft.record(store, d)
+    else:
+        try:
+            paths = draft.write(store, s, d, formats, Path(output) if output else None, force=force)
+        except draft.DraftError as exc:
+            fail(str(exc), EXIT_SOME_FAILED)
+        for path in paths:
+            _out().print(str(path), markup=False)
+    err = _err()
+    included = {sec.key.value: sum(i.annotation.include for i in sec.items) for sec in d.doc.sections}
+    left_out = sum(len(sec.items) for sec in d.doc.sections) - sum(included.values())
+    counts = ", ".join(f"{n} {key}" for key, n in included.items())
+    err.print(f"issue {d.number}: {counts}" + (f" · {left_out} left out" if left_out else ""), markup=False)
+    for key, n in d.capped.items():
+        err.print(f"! {n} {key} over CURATE_CAP_{key.upper()} not in the draft", markup=False)
+
+
+@app.command()
+def annotate(
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="An edited draft: issue-<N>.md (with its anchors) or issue-<N>.json.")],
+) -> None:
+    """Read the editor's edits back: blurbs, items left out or moved, their order, the pick.
+
+    The next export keeps them. An item the last export showed that the file no longer
+    holds is left out. Exit status: 0 stored, 1 the file names an unknown id, is not a
+    draft or is not the current issue (nothing changed), 2 a bad option.
+    """
+    from pipeline import annotate as notes
+
+    s = settings()
+    store = open_store(s)
+    try:
+        edits, data = notes.read(path)
+    except notes.AnnotateError as exc:
+        fail(str(exc), EXIT_SOME_FAILED)
+    try:
+        summary = notes.apply(store, s, edits, path, data)
+    except notes.AnnotateError as exc:
+        fail(f"{path}: {exc}", EXIT_SOME_FAILED)
+    pick = ", ".join(summary.picks) or "none"
+    _err().print(f"issue {summary.number}: {summary.items} items read · {summary.blurbs} blurbs changed · "
+                 f"{summary.left_out} left out · {summary.moved} moved · pick: {pick}", markup=False)
+
+
+class MarkStatus(StrEnum):
+    shortlisted = "shortlisted"
+    rejected = "rejected"
+    candidate = "candidate"
+
+
+@app.command()
+def mark(
+    items: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids (arxiv:2512.07461) or links to stored items.")],
+    status: Annotated[MarkStatus, typer.Option("--status", help="shortlisted (first in its section), rejected (never in a draft), or candidate (undo).")],
+) -> None:
+    """Triage items from the command line: shortlist or reject them.
+
+    Exit status: 0 marked, 1 an id is not in the database (nothing changed), 2 a bad option.
+    """
+    from pipeline import annotate as notes
+    from schemas import ItemStatus
+
+    store = open_store(settings())
+    try:
+        marked = notes.mark(store, items, ItemStatus(status.value))
+    except notes.AnnotateError as exc:
+        fail(str(exc), EXIT_SOME_FAILED)
+    for item_id in marked:
+        _out().print(item_id, markup=False)
+    _err().print(f"{len(marked)} marked {status.value}", markup=False)
+
+
+@app.command()
+def publish(
+    number: Annotated[int, typer.Argument(metavar="N", help="The issue number (the one the draft carries).")],
+) -> None:
+    """Mark the included items of issue N published; the next draft starts after them.
+
+    Publishes what the last export of issue N showed (with its annotations), not items
+    stored since. Exit status: 0 published, 1 N is not the current draft or has none, 2 a bad option.
+    """
+    from datetime import datetime, timezone
+
+    from pipeline import annotate as notes
+
+    store = open_store(settings())
+    try:
+        done = notes.publish(store, number, datetime.now(timezone.utc))
+    except notes.AnnotateError as exc:
+        fail(str(exc), EXIT_SOME_FAILED)
+    for item_id in done.ids:
+        _out().print(item_id, markup=False)
+    after = f" (items first seen after {done.next_since:%Y-%m-%d %H:%M:%S} UTC)" if done.next_since else ""
+    _err().print(f"issue {number} published: {len(done.ids)} items; the next draft is issue {number + 1}{after}", markup=False)
 
 
 @app.command()

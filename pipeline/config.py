@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     """Seconds to wait for any one HTTP response."""
     drafts_dir: Path = Path("data/drafts")
     """Where `curate export` writes issue-<N>.json and issue-<N>.md."""
+    cap_papers: int | None = Field(default=None, ge=1)
+    """Most papers a draft carries (unset: every candidate, so nothing is hidden from the editor)."""
+    cap_videos: int | None = Field(default=None, ge=1)
+    """Most videos and playlists a draft carries (unset: all)."""
+    cap_reads: int | None = Field(default=None, ge=1)
+    """Most articles a draft carries (unset: all)."""
+    cap_tools: int | None = Field(default=None, ge=1)
+    """Most repositories a draft carries (unset: all)."""
 
     github_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("GITHUB_TOKEN", "CURATE_GITHUB_TOKEN")

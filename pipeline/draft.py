@@ -1,17 +1,27 @@
-"""Select stored items into a draft issue and render it as the export JSON or Markdown.
+"""Select stored items into the next issue's draft and write it as export JSON and Markdown.
 
-Pure with respect to the clock: the caller passes `now`, so the same database gives the
-same document except `generated_at`.
+Pure with respect to the clock except `generated_at`: the draft describes the database as
+of its last stored fetch (`until`), so the same database gives the same bytes. The
+editor's annotations (pipeline/annotate.py) are applied here; this module never prints.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
-from datetime import datetime, timezone
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from pipeline.config import Settings, parse_duration
 from pipeline.metrics import enrich
-from pipeline.store import Store
+from pipeline.store import AnnotationRow, IssueRow, ItemRow, Store
 from schemas import (
     SECTION_TITLES,
     Annotation,
@@ -20,12 +30,21 @@ from schemas import (
     IssueInfo,
     Item,
     ItemStatus,
+    Kind,
     Section,
     SectionKey,
 )
 from schemas.export import SECTION_OF_KIND
 
+log = logging.getLogger(__name__)
+
 SUMMARY_CHARS = 400
+OPEN = (ItemStatus.candidate, ItemStatus.shortlisted)
+"""Statuses an issue can carry; rejected and published items never come back."""
+
+
+class DraftError(Exception):
+    """The draft cannot be written as asked; the message says what to do instead."""
 
 
 def summary_of(text: str, limit: int = SUMMARY_CHARS) -> str:
@@ -42,7 +61,76 @@ def summary_of(text: str, limit: int = SUMMARY_CHARS) -> str:
     return out or text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def export_item(item: Item, order: int, metrics: dict[str, int | float], links: dict) -> ExportItem:
+# ---- issues: which number comes next and where it starts
+
+
+def last_published(session: Session) -> IssueRow | None:
+    return session.exec(
+        select(IssueRow).where(IssueRow.published_at.is_not(None)).order_by(IssueRow.number.desc())
+    ).first()
+
+
+def next_number(store: Store) -> int:
+    """The number of the issue being drafted: the last published one + 1."""
+    with store.session() as session:
+        last = last_published(session)
+    return last.number + 1 if last else 1
+
+
+def default_since(store: Store) -> datetime | None:
+    """Where the next issue starts: the as-of time of the last published issue's draft."""
+    with store.session() as session:
+        last = last_published(session)
+    if last is None:
+        return None
+    if last.until is None:
+        return last.published_at
+    # that draft showed everything stored up to `until` inclusive; `since` is inclusive too
+    return last.until + timedelta(microseconds=1)
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """`--since`: an ISO date or time (UTC unless it says otherwise) or a duration back from now (`7d`)."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            back = parse_duration(text)
+        except ValueError:
+            back = None
+        if back is None or isinstance(back, str):
+            raise ValueError(f"{text!r} is neither a date (2026-11-17, 2026-11-17T09:00) nor a duration (7d)") from None
+        return now - back  # type: ignore[operator]
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _as_of(session: Session) -> datetime | None:
+    return session.exec(select(func.max(ItemRow.fetched_at))).one()
+
+
+# ---- ordering
+
+
+def score(item: ExportItem) -> tuple[float, ...]:
+    """Higher comes first inside a section, after the shortlisted items (README "Export a draft").
+
+    Repos: stars gained since the last issue, then stars. Videos: views (a playlist: the
+    views of its videos added up). Papers and articles: publication time, newest first.
+    """
+    m = item.metrics
+    if item.kind == Kind.repo:
+        return (float(m.get("stars_gained", 0)), float(m.get("stars", 0)))
+    if item.kind == Kind.video:
+        return (float(m.get("views", 0)),)
+    if item.kind == Kind.playlist:
+        views = m.get("views")
+        if views is None:
+            views = sum(v.get("views") or 0 for v in item.details.get("videos", []))
+        return (float(views),)
+    return (item.published.timestamp() if item.published else 0.0,)
+
+
+def export_item(item: Item, metrics: dict[str, int | float], links: dict, annotation: Annotation) -> ExportItem:
     record = item.record
     return ExportItem(
         id=item.id,
@@ -55,44 +143,190 @@ def export_item(item: Item, order: int, metrics: dict[str, int | float], links: 
         metrics=metrics,
         links=links,
         details=record.model_dump(mode="json"),
-        annotation=Annotation(order=order),
+        annotation=annotation,
     )
 
 
-def build(store: Store, now: datetime, number: int = 1, since: datetime | None = None) -> ExportDocument:
-    """The draft: every candidate or shortlisted item, grouped by section."""
+# ---- the draft
+
+
+@dataclass
+class Draft:
+    """An issue draft: the export document plus what only the Markdown shows."""
+
+    doc: ExportDocument
+    intro: str = ""
+    capped: dict[str, int] = field(default_factory=dict)
+    """Items a per-section cap left out, by section key."""
+
+    @property
+    def number(self) -> int:
+        return self.doc.issue.number
+
+    def ids(self) -> list[str]:
+        return [item.id for section in self.doc.sections for item in section.items]
+
+    def to_json(self) -> str:
+        return to_json(self.doc)
+
+    def to_markdown(self) -> str:
+        from pipeline.draft_markdown import render
+
+        return render(self.doc, self.intro)
+
+
+def caps_of(settings: Settings) -> dict[SectionKey, int]:
+    caps = {
+        SectionKey.papers: settings.cap_papers,
+        SectionKey.videos: settings.cap_videos,
+        SectionKey.reads: settings.cap_reads,
+        SectionKey.tools: settings.cap_tools,
+    }
+    return {key: cap for key, cap in caps.items() if cap is not None}
+
+
+def prepare(store: Store, now: datetime, since: datetime | None = None,
+            caps: Mapping[SectionKey, int] | None = None) -> Draft:
+    """The next issue's draft.
+
+    Candidates are the candidate and shortlisted items first seen at or after `since`
+    (default: where the last published issue stopped), plus any item the editor annotated
+    for this issue. Inside a section the editor's order comes first, then shortlisted
+    items, then `score`; a cap cuts only items the editor has not annotated.
+    """
     now = now.astimezone(timezone.utc)
-    sections = {key: Section(key=key, title=SECTION_TITLES[key]) for key in SectionKey}
+    number = next_number(store)
+    if since is None:
+        since = default_since(store)
+    with store.session() as session:
+        until = _as_of(session) or now
+        row = session.get(IssueRow, number)
+        notes = {a.item_id: a for a in session.exec(select(AnnotationRow).where(AnnotationRow.issue == number)).all()}
     items = [
         i for i in store.items()
-        if i.status in (ItemStatus.candidate, ItemStatus.shortlisted) and (since is None or i.first_seen >= since)
+        if i.status in OPEN and (since is None or i.first_seen >= since or i.id in notes)
     ]
-    items.sort(key=lambda i: (i.status != ItemStatus.shortlisted, -(i.first_seen.timestamp()), i.id))
-    extra = enrich(store, items, since, now)
+    extra = enrich(store, items, since, until)
+    placed: dict[SectionKey, list[tuple[tuple, ExportItem]]] = {key: [] for key in SectionKey}
     for item in items:
-        section = sections[SECTION_OF_KIND[item.kind]]
+        note = notes.get(item.id)
+        home = SECTION_OF_KIND[item.kind]
+        key = SectionKey(note.section) if note and note.section in SectionKey.__members__ else home
+        annotation = Annotation(blurb=note.blurb if note else "", include=note.include if note else True)
         metrics, links = extra[item.id]
-        section.items.append(export_item(item, len(section.items) + 1, metrics, links))
-    return ExportDocument(
-        issue=IssueInfo(number=number, title=f"Issue #{number}", generated_at=now, since=since, until=now),
-        sections=list(sections.values()),
+        entry = export_item(item, metrics, links, annotation)
+        if note is not None:
+            rank: tuple = (0, note.position, item.id)
+        else:
+            rank = (1, item.status != ItemStatus.shortlisted, tuple(-x for x in score(entry)),
+                    -item.first_seen.timestamp(), item.id)
+        placed[key].append((rank, entry))
+    caps = dict(caps or {})
+    capped: dict[str, int] = {}
+    sections = []
+    for key in SectionKey:
+        ordered = [entry for _, entry in sorted(placed[key], key=lambda pair: pair[0])]
+        cap = caps.get(key)
+        if cap is not None and len(ordered) > cap:
+            keep = [e for e in ordered if e.id in notes]
+            room = max(cap - len(keep), 0)
+            fresh = [e for e in ordered if e.id not in notes]
+            capped[key.value] = len(fresh) - room
+            kept_ids = {e.id for e in keep + fresh[:room]}
+            ordered = [e for e in ordered if e.id in kept_ids]
+        for position, entry in enumerate(ordered, start=1):
+            entry.annotation.order = position
+        sections.append(Section(key=key, title=SECTION_TITLES[key], items=ordered))
+    title = (row.title if row and row.title else None) or f"Issue #{number}"
+    doc = ExportDocument(
+        issue=IssueInfo(number=number, title=title, generated_at=now, since=since, until=until),
+        sections=sections,
     )
+    return Draft(doc=doc, intro=row.intro if row else "", capped=capped)
+
+
+def build(store: Store, now: datetime, since: datetime | None = None,
+          caps: Mapping[SectionKey, int] | None = None) -> ExportDocument:
+    """The export document of the next issue (see `prepare`)."""
+    return prepare(store, now, since, caps).doc
 
 
 def to_json(doc: ExportDocument) -> str:
     return json.dumps(doc.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
 
 
-def to_markdown(doc: ExportDocument) -> str:
-    lines = [f"# {doc.issue.title}", ""]
-    for section in doc.sections:
-        lines += [f"## {section.title} ({len(section.items)})", ""]
-        for item in section.items:
-            by = ", ".join(item.authors)
-            lines.append(f"- [{item.title}]({item.url})" + (f" — {by}" if by else ""))
-        lines.append("")
-    return "\n".join(lines)
+def to_markdown(doc: ExportDocument, intro: str = "") -> str:
+    from pipeline.draft_markdown import render
+
+    return render(doc, intro)
 
 
 def json_schema() -> dict:
     return ExportDocument.model_json_schema()
+
+
+# ---- files
+
+
+EXTENSIONS = ("json", "md")
+
+
+def draft_path(settings: Settings, number: int, ext: str) -> Path:
+    return settings.drafts_dir / f"issue-{number}.{ext}"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _edited(path: Path, known: str | None) -> bool:
+    """True when `path` holds something other than what curate last wrote or read back there."""
+    return known is not None and path.exists() and digest(path.read_bytes()) != known
+
+
+def record(store: Store, draft: Draft, written: Mapping[str, str] | None = None) -> None:
+    """Remember what this export showed the editor: its ids and as-of time (and file digests)."""
+    with store.session() as session:
+        row = session.get(IssueRow, draft.number) or IssueRow(number=draft.number)
+        row.since, row.until = draft.doc.issue.since, draft.doc.issue.until
+        row.item_ids = draft.ids()
+        if written:
+            row.digests = {**row.digests, **written}
+        session.add(row)
+        session.commit()
+
+
+def write(store: Store, settings: Settings, draft: Draft, formats: Sequence[str] = EXTENSIONS,
+          output: Path | None = None, force: bool = False) -> list[Path]:
+    """Write the draft files (default `<drafts_dir>/issue-<N>.<ext>`) and record the export.
+
+    Refuses (DraftError, nothing written) to overwrite a default-path draft the editor has
+    edited since curate wrote it, unless `force`: those edits belong in `curate annotate`.
+    """
+    if output is not None and len(formats) != 1:
+        raise DraftError("--output needs a single format (--format json or --format markdown)")
+    with store.session() as session:
+        row = session.get(IssueRow, draft.number)
+        known = dict(row.digests) if row else {}
+    targets = {ext: output or draft_path(settings, draft.number, ext) for ext in formats}
+    if not force:
+        for ext, path in targets.items():
+            if output is None and _edited(path, known.get(ext)):
+                raise DraftError(
+                    f"{path} has edits curate has not read back: run `curate annotate {path}` to keep them, "
+                    "or export with --force to overwrite them"
+                )
+    written: dict[str, str] = {}
+    paths = []
+    for ext, path in targets.items():
+        data = (draft.to_json() if ext == "json" else draft.to_markdown()).encode("utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)  # never leave a half-written draft
+        if output is None:
+            written[ext] = digest(data)
+        paths.append(path)
+    record(store, draft, written)
+    log.info("draft: issue %d, %d items, %d files", draft.number, len(draft.ids()), len(paths))
+    return paths

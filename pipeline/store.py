@@ -81,6 +81,35 @@ class PendingRow(SQLModel, table=True):
     added: datetime
 
 
+class IssueRow(SQLModel, table=True):
+    """One issue: the draft being edited (no `published_at`) or a published one."""
+
+    __tablename__ = "issue"
+    number: int = Field(primary_key=True)
+    title: str | None = None
+    intro: str = ""
+    since: datetime | None = None
+    until: datetime | None = Field(default=None)
+    """The database's as-of time at the last export; the next issue starts there."""
+    item_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """The draft's ids at the last export; once published, the ids it published."""
+    digests: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    """sha256 of the draft files as last written or read back, by extension (`md`, `json`)."""
+    published_at: datetime | None = Field(default=None, index=True)
+
+
+class AnnotationRow(SQLModel, table=True):
+    """The editor's decision on one item of one issue (`curate annotate`)."""
+
+    __tablename__ = "annotation"
+    issue: int = Field(primary_key=True)
+    item_id: str = Field(primary_key=True)
+    section: str
+    position: int
+    include: bool = True
+    blurb: str = ""
+
+
 def _engine_url(db: str) -> str:
     if "://" in db:
         return db

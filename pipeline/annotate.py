@@ -1,0 +1,284 @@
+"""The editor's side: read an edited draft back (`annotate`), triage items (`mark`), publish an issue.
+
+Each of these is one transaction: a file that names an unknown id or cannot be read as a
+draft raises AnnotateError before anything is written. This module never prints.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlmodel import select
+
+from pipeline.config import Settings
+from pipeline.draft import OPEN, digest, draft_path, last_published, summary_of
+from pipeline.draft_markdown import LEFT_OUT, MarkdownDraftError, blurb_block, normalize_blurb, parse
+from pipeline.store import AnnotationRow, IssueRow, ItemRow, Store
+from schemas import ExportDocument, ItemStatus, Kind, record_adapter
+from schemas.export import SECTION_OF_KIND
+
+log = logging.getLogger(__name__)
+
+
+class AnnotateError(Exception):
+    """Nothing was changed; the message (one line) says why."""
+
+
+@dataclass
+class Edit:
+    id: str
+    section: str
+    """A section key, or LEFT_OUT (Markdown only)."""
+    position: int
+    include: bool = True
+    blurb: str | None = None
+    """The editor's blurb; None when the Markdown shows the blurb as it was drafted."""
+    drafted: str | None = None
+    """Markdown only: the normalized text under the item, to compare with what was drafted."""
+
+
+@dataclass
+class Edits:
+    number: int
+    fmt: str
+    title: str | None = None
+    intro: str | None = None
+    items: list[Edit] = field(default_factory=list)
+
+
+@dataclass
+class Summary:
+    number: int
+    items: int = 0
+    blurbs: int = 0
+    left_out: int = 0
+    moved: int = 0
+    picks: list[str] = field(default_factory=list)
+
+
+# ---- reading files
+
+
+def read(path: Path) -> tuple[Edits, bytes]:
+    """The edits in an edited draft (JSON, or Markdown with its anchors), and the file's bytes."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AnnotateError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise AnnotateError(f"{path}: not UTF-8 text") from None
+    is_json = path.suffix.lower() == ".json" or (path.suffix.lower() not in (".md", ".markdown")
+                                                  and text.lstrip().startswith("{"))
+    try:
+        return (edits_from_json(text) if is_json else edits_from_markdown(text)), data
+    except AnnotateError as exc:
+        raise AnnotateError(f"{path}: {exc}") from None
+
+
+def edits_from_json(text: str) -> Edits:
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AnnotateError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    try:
+        doc = ExportDocument.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        where = ".".join(str(p) for p in first["loc"]) or "document"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise AnnotateError(f"not a curate draft: {where}: {first['msg']}{more}") from None
+    edits = Edits(number=doc.issue.number, fmt="json", title=doc.issue.title)
+    for section in doc.sections:
+        # the `order` field decides; items with the same order keep their place in the array
+        ranked = sorted(enumerate(section.items), key=lambda pair: (pair[1].annotation.order, pair[0]))
+        for position, (_, item) in enumerate(ranked, start=1):
+            edits.items.append(Edit(id=item.id, section=section.key.value, position=position,
+                                    include=item.annotation.include, blurb=item.annotation.blurb))
+    return edits
+
+
+def edits_from_markdown(text: str) -> Edits:
+    try:
+        parsed = parse(text)
+    except MarkdownDraftError as exc:
+        raise AnnotateError(str(exc)) from None
+    edits = Edits(number=parsed.number, fmt="md", title=parsed.title, intro=parsed.intro)
+    positions: dict[str, int] = {}
+    for item in parsed.items:
+        positions[item.section] = positions.get(item.section, 0) + 1
+        edits.items.append(Edit(id=item.id, section=item.section, position=positions[item.section],
+                                include=item.section != LEFT_OUT, drafted=item.blurb))
+    return edits
+
+
+# ---- storing
+
+
+def _check_number(session, number: int) -> None:
+    last = last_published(session)
+    expected = last.number + 1 if last else 1
+    if number <= (last.number if last else 0):
+        raise AnnotateError(f"issue {number} is already published; the draft now is issue {expected}")
+    if number != expected:
+        raise AnnotateError(f"there is no issue {number} yet: the draft now is issue {expected}")
+
+
+def _resolve(store: Store, session, ids: Sequence[str]) -> tuple[dict[str, str], dict[str, ItemRow]]:
+    seen: set[str] = set()
+    dupes = [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
+    if dupes:
+        raise AnnotateError(f"{dupes[0]} appears twice; each item belongs in one place")
+    resolved = store.resolve(ids)
+    rows = {r.id: r for r in session.exec(select(ItemRow).where(ItemRow.id.in_(set(resolved.values())))).all()}
+    unknown = [given for given, stored in resolved.items() if stored not in rows]
+    if unknown:
+        plural = "s" if len(unknown) > 1 else ""
+        raise AnnotateError(f"unknown item id{plural} {', '.join(unknown)}: not in the database (nothing was changed)")
+    return resolved, rows
+
+
+def _drafted_text(row: ItemRow, prev: AnnotationRow | None) -> str:
+    """The normalized text the Markdown showed under this item when it was exported."""
+    summary = summary_of(record_adapter.validate_python(row.record).blurb_source())
+    return normalize_blurb(blurb_block(prev.blurb if prev else "", summary))
+
+
+def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = None,
+          data: bytes | None = None) -> Summary:
+    """Store the edits as the annotations of their issue, in one transaction.
+
+    An item the last export showed but the file no longer holds is left out
+    (include = false). When `path` is the issue's default draft file, its digest is kept,
+    so the next export knows these edits are safe to overwrite.
+    """
+    summary = Summary(number=edits.number)
+    with store.session() as session:
+        _check_number(session, edits.number)
+        resolved, rows = _resolve(store, session, [e.id for e in edits.items])
+        previous = {a.item_id: a for a in session.exec(
+            select(AnnotationRow).where(AnnotationRow.issue == edits.number)).all()}
+        issue = session.get(IssueRow, edits.number) or IssueRow(number=edits.number)
+        placed: set[str] = set()
+        for edit in edits.items:
+            item_id = resolved[edit.id]
+            row = rows[item_id]
+            prev = previous.get(item_id)
+            home = SECTION_OF_KIND[Kind(row.kind)].value
+            prev_section = prev.section if prev else home
+            prev_include = prev.include if prev else True
+            blurb = edit.blurb
+            if edit.drafted is not None and edit.drafted != _drafted_text(row, prev):
+                blurb = edit.drafted
+            if blurb is None:
+                blurb = prev.blurb if prev else ""
+            if edit.section == LEFT_OUT:
+                section, include, position = prev_section, False, prev.position if prev else 10_000 + edit.position
+            else:
+                section, include, position = edit.section, edit.include, edit.position
+            summary.items += 1
+            summary.blurbs += blurb != (prev.blurb if prev else "")
+            summary.left_out += prev_include and not include
+            summary.moved += include and section != prev_section
+            if include and section == "pick":
+                summary.picks.append(item_id)
+            session.merge(AnnotationRow(issue=edits.number, item_id=item_id, section=section,
+                                        position=position, include=include, blurb=blurb))
+            placed.add(item_id)
+        for item_id in issue.item_ids:
+            if item_id in placed:
+                continue
+            prev = previous.get(item_id)
+            if prev is not None and not prev.include:
+                continue
+            kind_row = session.get(ItemRow, item_id)
+            if kind_row is None:
+                continue
+            home = SECTION_OF_KIND[Kind(kind_row.kind)].value
+            session.merge(AnnotationRow(issue=edits.number, item_id=item_id, section=prev.section if prev else home,
+                                        position=prev.position if prev else 10_000, include=False,
+                                        blurb=prev.blurb if prev else ""))
+            summary.left_out += 1
+        if edits.title is not None:
+            issue.title = None if edits.title == f"Issue #{edits.number}" else edits.title
+        if edits.intro is not None:
+            issue.intro = edits.intro
+        issue.item_ids = list(dict.fromkeys([*issue.item_ids, *placed]))
+        if path is not None and data is not None:
+            default = draft_path(settings, edits.number, edits.fmt)
+            if default.exists() and path.resolve() == default.resolve():
+                issue.digests = {**issue.digests, edits.fmt: digest(data)}
+        session.add(issue)
+        session.commit()
+    log.info("annotate: issue %d, %d items", summary.number, summary.items)
+    return summary
+
+
+# ---- triage and publishing
+
+
+def key_of(text: str) -> str:
+    """An id as given (`arxiv:2512.07461`, `github:o/n`) or the id of a link (`https://youtu.be/…`)."""
+    from connectors.errors import LinkRefused
+    from pipeline.links import parse as parse_link
+
+    if ":" in text and "://" not in text and not text.lower().startswith("arxiv:"):
+        return text
+    try:
+        return parse_link(text).key
+    except LinkRefused:
+        return text
+
+
+def mark(store: Store, inputs: Sequence[str], status: ItemStatus) -> list[str]:
+    """Set the status of items named by id or link; KeyError-free: an unknown one changes nothing."""
+    keys = [key_of(t) for t in inputs]
+    try:
+        return store.set_status(keys, status)
+    except KeyError as exc:
+        raise AnnotateError(f"not in the database: {exc.args[0]} (nothing was changed; curate list shows what is)") from None
+
+
+@dataclass
+class Published:
+    number: int
+    ids: list[str]
+    next_since: datetime | None
+
+
+def publish(store: Store, number: int, now: datetime) -> Published:
+    """Mark the included items of issue `number`'s last export published; the next draft starts after it."""
+    with store.session() as session:
+        _check_number(session, number)
+        issue = session.get(IssueRow, number)
+        if issue is None or issue.until is None:
+            raise AnnotateError(f"issue {number} has no draft yet: run `curate export` first")
+        notes = {a.item_id: a for a in session.exec(select(AnnotationRow).where(AnnotationRow.issue == number)).all()}
+        resolved = store.resolve(issue.item_ids)
+        rows = {r.id: r for r in session.exec(select(ItemRow).where(ItemRow.id.in_(set(resolved.values())))).all()}
+        ids = []
+        for given in issue.item_ids:
+            row = rows.get(resolved[given])
+            note = notes.get(given) or notes.get(resolved[given])
+            if row is None or ItemStatus(row.status) not in OPEN or (note is not None and not note.include):
+                continue
+            row.status = ItemStatus.published.value
+            session.add(row)
+            ids.append(row.id)
+        if not ids:
+            raise AnnotateError(f"issue {number} includes no item: nothing to publish")
+        issue.item_ids = ids
+        issue.published_at = now.astimezone(timezone.utc)
+        session.add(issue)
+        session.commit()
+        until = issue.until
+    log.info("publish: issue %d, %d items", number, len(ids))
+    return Published(number=number, ids=ids, next_since=until)

@@ -1,0 +1,251 @@
+"""The editor's round trip: export → edit → `curate annotate` → export; `mark` and `publish`."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from pipeline.store import Store
+from tests.draft_records import article, newsletter, paper, repo, save, video
+
+PAPERS = ["1706.03762", "2511.13945", "2512.01234", "2512.08296", "hep-th/9901001"]
+
+
+@pytest.fixture
+def drafts(tmp_path: Path) -> Path:
+    return tmp_path / "drafts"
+
+
+@pytest.fixture
+def stocked(curate, replay, settings) -> Store:
+    """Five papers ingested through the CLI, plus two playlists, two articles and two repos."""
+    assert curate("ingest", *PAPERS).returncode == 0
+    store = Store(settings.db)
+    newsletter(store)
+    return store
+
+
+def section(doc: dict, key: str) -> dict:
+    return next(s for s in doc["sections"] if s["key"] == key)
+
+
+def without_clock(doc: dict) -> dict:
+    doc = copy.deepcopy(doc)
+    doc["issue"].pop("generated_at")
+    return doc
+
+
+def export_json(curate) -> dict:
+    result = curate("export", "--format", "json", "--output", "-")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def block(md: str, item_id: str) -> str:
+    """An item's Markdown block, from its anchor to the next curate anchor."""
+    start = md.index(f"<!-- curate:item {item_id} -->")
+    end = md.index("<!-- curate:", start + 10)
+    return md[start:end]
+
+
+def test_json_round_trip_keeps_blurbs_a_removal_and_the_pick(curate, stocked, drafts):
+    assert curate("export").returncode == 0
+    path = drafts / "issue-1.json"
+    doc = json.loads(path.read_text())
+    papers, tools, pick = section(doc, "papers"), section(doc, "tools"), section(doc, "pick")
+    papers["items"][0]["annotation"]["blurb"] = "The paper that started it all."
+    tools["items"][1]["annotation"]["blurb"] = "Small, sharp, **useful**."
+    dropped = papers["items"][2]["id"]
+    papers["items"][2]["annotation"]["include"] = False
+    picked = papers["items"].pop(1)
+    pick["items"].append(picked)
+    path.write_text(json.dumps(doc, indent=2))
+
+    result = curate("annotate", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == f"issue 1: 11 items read · 2 blurbs changed · 1 left out · 1 moved · pick: {picked['id']}"
+
+    again = export_json(curate)
+    expected = without_clock(doc)
+    for sec in expected["sections"]:  # the order fields are renumbered 1..n, as the export writes them
+        for n, item in enumerate(sec["items"], start=1):
+            item["annotation"]["order"] = n
+    assert without_clock(again) == expected
+    assert next(i for i in section(again, "papers")["items"] if i["id"] == dropped)["annotation"]["include"] is False
+    jsonschema.validate(again, json.loads(curate("schema").stdout))
+
+
+def test_markdown_round_trip_carries_three_blurbs_and_the_pick(curate, stocked, drafts):
+    """The issue's "done when": edit three blurbs and the pick in the Markdown, annotate, export."""
+    assert curate("export").returncode == 0
+    path = drafts / "issue-1.md"
+    md = path.read_text()
+    first = json.loads((drafts / "issue-1.json").read_text())
+    paper_ids = [i["id"] for i in section(first, "papers")["items"]]
+    tool_ids = [i["id"] for i in section(first, "tools")["items"]]
+    blurbs = {
+        paper_ids[0]: "Transformers, the paper. Still worth a read.",
+        paper_ids[3]: "A careful evaluation.\n\nTwo paragraphs of take, with a [link](https://example.org/).",
+        tool_ids[0]: "The fastest library in this issue.",
+    }
+    for item_id, text in blurbs.items():
+        old = block(md, item_id)
+        header = old.split("\n\n", 1)[0]
+        md = md.replace(old, f"{header}\n\n{text}\n\n")
+    picked = paper_ids[1]
+    moved = block(md, picked)
+    md = md.replace(moved, "")
+    slot = "<!-- curate:section pick -->\n## Pick of the Week\n\n"
+    md = md.replace(slot, slot + moved)
+    md = md.replace("<!-- the intro: a few lines that open the issue -->", "This week: agents, evals and a classic.")
+    path.write_text(md)
+
+    result = curate("annotate", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "3 blurbs changed · 0 left out · 1 moved · pick: " + picked in result.stderr
+
+    assert curate("export").returncode == 0  # the read-back edits are safe to overwrite
+    doc = json.loads((drafts / "issue-1.json").read_text())
+    got = {i["id"]: i["annotation"]["blurb"] for s in doc["sections"] for i in s["items"] if i["annotation"]["blurb"]}
+    assert got == blurbs
+    assert [i["id"] for i in section(doc, "pick")["items"]] == [picked]
+    assert picked not in [i["id"] for i in section(doc, "papers")["items"]]
+    again = (drafts / "issue-1.md").read_text()
+    assert "This week: agents, evals and a classic." in again
+    assert "## 4 Papers" in again and "- **Pick of the Week:** " in again
+    assert "Two paragraphs of take, with a [link](https://example.org/)." in again
+    assert curate("annotate", str(drafts / "issue-1.md")).stderr.startswith("issue 1: 11 items read · 0 blurbs changed")
+
+
+def test_deleting_an_item_block_leaves_the_item_out(curate, stocked, drafts):
+    curate("export")
+    path = drafts / "issue-1.md"
+    md = path.read_text()
+    gone = "arxiv:2512.01234"
+    path.write_text(md.replace(block(md, gone), ""))
+    assert curate("annotate", str(path)).returncode == 0
+    curate("export")
+    md = path.read_text()
+    assert "## 4 Papers" in md
+    assert gone in md.split("## Left out", 1)[1]
+
+
+def test_new_items_join_an_annotated_draft_after_the_editors_order(curate, stocked, drafts, settings):
+    curate("export")
+    path = drafts / "issue-1.json"
+    doc = json.loads(path.read_text())
+    tools = section(doc, "tools")["items"]
+    tools.reverse()
+    for n, item in enumerate(tools, start=1):  # the order field decides, not the place in the array
+        item["annotation"]["order"] = n
+    path.write_text(json.dumps(doc))
+    curate("annotate", str(path))
+    save(Store(settings.db), [repo("Newcomer", 99_999)])
+    tools = [i["id"] for i in section(export_json(curate), "tools")["items"]]
+    assert tools == [i["id"] for i in section(doc, "tools")["items"]] + ["github:acme/newcomer"]
+
+
+def test_an_unknown_id_is_an_error_that_changes_nothing(curate, stocked, drafts):
+    curate("export")
+    before = export_json(curate)
+    path = drafts / "issue-1.md"
+    md = path.read_text()
+    one = section(before, "papers")["items"][0]["id"]
+    old = block(md, one)
+    md = md.replace(old, old.split("\n\n", 1)[0] + "\n\nAn edit that must not be stored.\n\n")
+    md = md.replace("<!-- curate:section tools -->", "<!-- curate:item arxiv:2999.00001 -->\n### Ghost\n\n<!-- curate:section tools -->")
+    path.write_text(md)
+    result = curate("annotate", str(path))
+    assert result.returncode == 1
+    assert result.stderr == f"error: {path}: unknown item id arxiv:2999.00001: not in the database (nothing was changed)\n"
+    assert without_clock(export_json(curate)) == without_clock(before)
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("issue-1.json", '{"schema_version": 1, "issue": ', "not valid JSON (line 1, column 32: Expecting value)"),
+    ("issue-1.json", '{"schema_version": 1, "sections": []}', "not a curate draft: issue: Field required"),
+    ("issue-1.md", "# My notes\n\nNothing curate wrote.\n", "not a curate draft: no <!-- curate:issue N --> line"),
+    ("issue-1.md", "<!-- curate:issue 1 -->\n<!-- curate:section gossip -->\n", "line 2: unknown section 'gossip' (one of papers, videos, reads, tools, pick, left-out)"),
+    ("issue-7.md", "<!-- curate:issue 7 -->\n", "there is no issue 7 yet: the draft now is issue 1"),
+], ids=["cut-off json", "json without issue", "markdown without anchors", "unknown section", "future issue"])
+def test_a_broken_draft_is_one_line_and_exit_1(curate, stocked, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_text(content)
+    result = curate("annotate", str(path))
+    assert (result.returncode, result.stderr) == (1, f"error: {path}: {message}\n")
+
+
+def test_a_missing_file_is_named(curate, tmp_path):
+    result = curate("annotate", str(tmp_path / "nope.md"))
+    assert (result.returncode, result.stderr) == (1, f"error: cannot read {tmp_path / 'nope.md'}: No such file or directory\n")
+
+
+def test_export_keeps_edits_that_were_not_read_back(curate, stocked, drafts):
+    curate("export")
+    path = drafts / "issue-1.md"
+    path.write_text(path.read_text().replace("**Take:**", "**Take:** precious words", 1))
+    result = curate("export")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: {path} has edits curate has not read back: run `curate annotate {path}`")
+    assert "precious words" in path.read_text()
+    assert curate("export", "--force").returncode == 0
+    assert "precious words" not in path.read_text()
+
+
+def test_mark_shortlists_by_link_and_rejects_by_id(curate, stocked):
+    papers = [i["id"] for i in section(export_json(curate), "papers")["items"]]
+    last = papers[-1]
+    result = curate("mark", f"https://arxiv.org/abs/{last.removeprefix('arxiv:')}", "--status", "shortlisted")
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"{last}\n", "1 marked shortlisted\n")
+    assert section(export_json(curate), "papers")["items"][0]["id"] == last
+    assert curate("mark", papers[0], "--status", "rejected").returncode == 0
+    assert papers[0] not in [i["id"] for i in section(export_json(curate), "papers")["items"]]
+
+
+def test_marking_an_unknown_id_changes_nothing(curate, stocked):
+    result = curate("mark", "arxiv:1706.03762", "github:nobody/nothing", "--status", "rejected")
+    assert result.returncode == 1
+    assert result.stderr == "error: not in the database: github:nobody/nothing (nothing was changed; curate list shows what is)\n"
+    assert "arxiv:1706.03762" in [i["id"] for i in section(export_json(curate), "papers")["items"]]
+    assert curate("mark", "arxiv:1706.03762", "--status", "published").returncode == 2
+
+
+def test_publish_moves_on_to_the_next_issue_without_its_items(curate, stocked, drafts, settings):
+    store = Store(settings.db)
+    curate("export")
+    path = drafts / "issue-1.json"
+    doc = json.loads(path.read_text())
+    left_out = section(doc, "reads")["items"][0]["id"]
+    section(doc, "reads")["items"][0]["annotation"]["include"] = False
+    path.write_text(json.dumps(doc))
+    assert curate("annotate", str(path)).returncode == 0
+    save(store, [video("fresh000000", 12)])  # stored after the editor's export: not in issue 1
+
+    result = curate("publish", "1")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.split()) == 10 and left_out not in result.stdout
+    assert result.stderr.startswith("issue 1 published: 10 items; the next draft is issue 2 (items first seen after ")
+    assert store.get("arxiv:1706.03762").status.value == "published"
+    assert store.get(left_out).status.value == "candidate"
+
+    save(store, [paper(42), article("later")])
+    result = curate("export")
+    assert result.stdout.split() == [str(drafts / "issue-2.json"), str(drafts / "issue-2.md")]
+    doc = json.loads((drafts / "issue-2.json").read_text())
+    assert doc["issue"]["number"] == 2
+    assert sorted(i["id"] for s in doc["sections"] for i in s["items"]) == [
+        "arxiv:2511.00042", "web:https://blog.example.com/later", "youtube:video:fresh000000"]
+
+    again = curate("publish", "1")
+    assert (again.returncode, again.stderr) == (1, "error: issue 1 is already published; the draft now is issue 2\n")
+    late = curate("annotate", str(drafts / "issue-1.json"))
+    assert late.returncode == 1 and "issue 1 is already published" in late.stderr
+
+
+def test_publish_needs_an_exported_draft(curate, stocked):
+    result = curate("publish", "1")
+    assert (result.returncode, result.stderr) == (1, "error: issue 1 has no draft yet: run `curate export` first\n")
