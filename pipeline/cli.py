@@ -213,6 +213,147 @@ def ingest(
     raise typer.Exit(print_report(report, err, out))
 
 
+EXIT_BUSY = 75
+"""`curate run` found another run in progress and did nothing (sysexits.h EX_TEMPFAIL: try later)."""
+
+
+def _say(text: str, level: int = logging.INFO) -> None:
+    """One line of `curate run` on stderr: plain text, or a JSON log record under --log-format json."""
+    if state.log_format == LogFormat.json.value:
+        log = logging.getLogger("curate.run")
+        log.setLevel(logging.INFO)  # the run's own lines show even when other logs are quiet
+        log.log(level, text)
+    else:
+        _err().print(_redact(text), markup=False)
+
+
+def _dry_store(s: "Settings") -> "Store":
+    """The database for --dry-run: the real one if it exists, else an empty one in memory (no file made)."""
+    from pipeline.store import Store
+
+    db = s.db.removeprefix("sqlite:///")
+    if "://" not in db and not Path(db).expanduser().exists():
+        return Store("sqlite://")
+    return open_store(s)
+
+
+def _run_summary(report: "Any", dry_run: bool) -> str:  # noqa: F821 - typing only
+    from pipeline.ingest import Status
+
+    feeds = report.feeds
+    read = sum(1 for f in feeds if not f.failed and not f.read.unchanged)
+    unchanged = sum(1 for f in feeds if f.read.unchanged)
+    failed = sum(1 for f in feeds if f.failed)
+    states = ", ".join(f"{n} {label}" for n, label in ((read, "read"), (unchanged, "unchanged"), (failed, "failed")) if n)
+    parts = [f"{len(feeds)} feeds" + (f" ({states})" if states else "")]
+    known = sum(len(f.known) for f in feeds)
+    skipped = sum(len(f.skipped) for f in feeds)
+    if dry_run:
+        parts.append(f"{sum(len(f.new) for f in feeds)} to ingest")
+        if known:
+            parts.append(f"{known} already stored")
+        if skipped:
+            parts.append(f"{skipped} skipped")
+        if report.stale:
+            parts.append(f"{len(report.stale)} to refresh")
+        return "dry run: " + " · ".join(parts)
+    counts: dict[str, int] = {}
+    for r in [report.pending, *[f.report for f in feeds]]:
+        for o in r.outcomes if r else []:
+            label = {Status.stored: "stored", Status.fresh: "already stored", Status.deferred: "postponed"}.get(
+                o.status, o.label or "failed")
+            counts[label] = counts.get(label, 0) + 1
+    if known:
+        counts["already stored"] = counts.get("already stored", 0) + known
+    if skipped:
+        counts["skipped"] = skipped
+    parts += [f"{n} {label}" for label, n in counts.items()] or ["nothing new"]
+    if report.refreshed:
+        ok = sum(1 for o in report.refreshed.outcomes if o.status == Status.stored)
+        parts.append(f"{ok} refreshed")
+        if report.refreshed.failed:
+            parts.append(f"{len(report.refreshed.failed)} not refreshed")
+    if report.draft:
+        parts.append(f"draft {report.draft[0]}")
+    elif report.draft_error:
+        parts.append("draft not written")
+    return "run: " + " · ".join(parts)
+
+
+@app.command()
+def run(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read the feeds and list what would be ingested on stdout; write nothing.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="A line per feed and per link (as the global --verbose).")] = False,
+    log_format: Annotated[Optional[LogFormat], typer.Option("--log-format", help="Lines as text or JSON (as the global option).")] = None,
+) -> None:
+    """The scheduled job: read the feeds in CURATE_SOURCES, ingest what is new, refresh figures, export the draft.
+
+    Quiet when all is well: one summary line on stderr, plus a line per failed feed or link.
+    Exit status: 0 all well, 1 some feeds or links failed, 2 a configuration error (a bad
+    sources file or setting), 75 another run was in progress, so this one did nothing.
+    """
+    from pipeline.ingest import Status
+
+    state.verbose = state.verbose or verbose  # options after `run` too, so `make run ARGS=--verbose` works
+    if log_format is not None:
+        state.log_format = log_format.value
+    s = settings()
+    from pipeline.schedule import AlreadyRunning, ScheduledRun, SourcesError, load_sources, run_lock
+
+    try:
+        feeds = load_sources(s.sources)
+    except SourcesError as exc:
+        fail(str(exc))
+
+    def on_feed(f: "Any") -> None:  # noqa: F821
+        name = f.feed.name
+        if f.failed:
+            _say(f"✗ feed {name}  {f.read.error}", logging.ERROR)
+            return
+        for warning in f.read.warnings:
+            _say(f"! {warning}", logging.WARNING)
+        if state.verbose:
+            if f.read.unchanged:
+                _say(f"feed {name}: unchanged (304)")
+            else:
+                _say(f"feed {name}: {f.listed} entries, {f.selected} selected, {len(f.new)} new, {len(f.known)} already stored")
+            for link, reason in f.skipped:
+                _say(f"- {link}  skipped: {reason}")
+        if dry_run:  # tab-separated rows for cut/awk; rich would expand the tabs
+            for link, ref in f.new:
+                sys.stdout.write(f"{ref.url}\t{ref.kind.value}\t{name}\n")
+
+    def on_link(o: "Any") -> None:  # noqa: F821
+        if o.status in (Status.failed, Status.refused):
+            _say(f"✗ {o.input}  {o.message}", logging.ERROR)
+        elif o.status == Status.deferred:
+            _say(f"! {o.input}  {o.message}", logging.WARNING)
+        elif state.verbose:
+            _say(f"✓ {o.item_id}  {o.ref.kind.value if o.ref else ''}  {o.title or ''}")
+
+    try:
+        if dry_run:
+            report = ScheduledRun(s, _dry_store(s), feeds).run(dry_run=True, on_feed=on_feed)
+            for item in report.stale:
+                sys.stdout.write(f"{item.url}\t{item.kind.value}\trefresh\n")
+        else:
+            with run_lock(s):
+                report = ScheduledRun(s, open_store(s), feeds).run(on_feed=on_feed, on_link=on_link)
+    except AlreadyRunning as exc:
+        _say(f"! {exc}", logging.WARNING)
+        raise typer.Exit(EXIT_BUSY)
+    for f in report.feeds:
+        for link in f.gave_up:
+            _say(f"✗ {link}  gave up after failing in several runs (feed {f.feed.name})", logging.ERROR)
+    if report.draft_error:
+        _say(f"✗ draft not written: {report.draft_error}", logging.ERROR)
+    if state.verbose:
+        for note in dict.fromkeys(n for r in report.reports() for n in r.notes):
+            _say(f"! {note}", logging.WARNING)
+    _say(_run_summary(report, dry_run), logging.INFO if report.ok else logging.WARNING)
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_SOME_FAILED)
+
+
 class ListFormat(StrEnum):
     table = "table"
     json = "json"

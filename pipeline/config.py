@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     max_age: Duration = timedelta(hours=24)
     """A record fetched less than this long ago is not fetched again (`--refresh` overrides)."""
     sources: Path = Path("data/sources.toml")
+    """The feeds `curate run` reads (a TOML file of `[[feeds]]` tables)."""
+    refresh_age: Duration = timedelta(hours=24)
+    """`curate run` fetches again repos, videos and playlists whose figures (stars, views) are older than this."""
     allow_private_hosts: bool = False
     """Let the web connector fetch loopback and private addresses (tests only)."""
     web_max_bytes: int = Field(default=5_000_000, gt=0)

@@ -182,7 +182,7 @@ def _heading(key: SectionKey, title: str, n: int) -> str:
 
 def _tldr(key: SectionKey, title: str, items: list[ExportItem]) -> str:
     if not items:
-        return f"- **{_heading(key, title, 0)}**" if key != SectionKey.pick else f"- **{title}:** not chosen yet"
+        return f"- **{title}:** " + ("not chosen yet" if key == SectionKey.pick else "none this time")
     titles = [md_text(i.title) for i in items[:3]]
     more = f" and {len(items) - 3} more" if len(items) > 3 else ""
     label = title if key == SectionKey.pick else _heading(key, title, len(items))

@@ -81,6 +81,80 @@ class PendingRow(SQLModel, table=True):
     added: datetime
 
 
+class FeedStateRow(SQLModel, table=True):
+    """What the scheduled run keeps of one feed: its HTTP validators and when it was read."""
+
+    __tablename__ = "feed_state"
+    url: str = Field(primary_key=True)
+    etag: str | None = None
+    last_modified: str | None = None
+    checked_at: datetime
+    changed_at: datetime | None = None
+    """When the feed last answered with content rather than a 304."""
+
+
+class FeedBacklogRow(SQLModel, table=True):
+    """A link a feed listed whose fetch failed in a way that may pass; the next run retries it
+    even when the feed itself answers 304."""
+
+    __tablename__ = "feed_backlog"
+    feed_url: str = Field(primary_key=True)
+    id: str = Field(primary_key=True)
+    url: str
+    feed: str
+    """The feed's name, kept as the item's source once it is stored."""
+    reason: str
+    attempts: int = 1
+    until: datetime | None = None
+    added: datetime
+
+
+class IssueRow(SQLModel, table=True):
+    """One issue: the draft being edited (no `published_at`) or a published one."""
+
+    __tablename__ = "issue"
+    number: int = Field(primary_key=True)
+    title: str | None = None
+    intro: str = ""
+    since: datetime | None = None
+    until: datetime | None = Field(default=None)
+    """The database's as-of time at the last export; the next issue starts there."""
+    item_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """The draft's ids at the last export; once published, the ids it published."""
+    digests: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    """sha256 of the draft files as last written or read back, by extension (`md`, `json`)."""
+    published_at: datetime | None = Field(default=None, index=True)
+
+
+class AnnotationRow(SQLModel, table=True):
+    """The editor's decision on one item of one issue (`curate annotate`)."""
+
+    __tablename__ = "annotation"
+    issue: int = Field(primary_key=True)
+    item_id: str = Field(primary_key=True)
+    section: str
+    position: int
+    include: bool = True
+    blurb: str = ""
+
+
+def _engine_url(db: str) -> str:
+    if "://" in db:
+        return db
+    path = Path(db).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets a cron run and a manual ingest read and write at once; busy_timeout makes the
+    # second writer wait instead of failing with "database is locked".
+    cur = dbapi_conn.cursor()
+    for pragma in ("journal_mode=WAL", "busy_timeout=10000", "foreign_keys=ON", "synchronous=NORMAL"):
+        cur.execute(f"PRAGMA {pragma}")
+    cur.close()
+
+
 class IssueRow(SQLModel, table=True):
     """One issue: the draft being edited (no `published_at`) or a published one."""
 
@@ -224,7 +298,61 @@ class Store:
         with self.session() as session:
             return list(session.exec(select(PendingRow).order_by(PendingRow.added)).all())
 
+    def known(self, ids: Iterable[str]) -> set[str]:
+        """The ids (as given, aliases followed) that are stored, however old their record."""
+        resolved = self.resolve(ids)
+        with self.session() as session:
+            rows = session.exec(select(ItemRow.id).where(ItemRow.id.in_(set(resolved.values())))).all() if resolved else []
+        stored = set(rows)
+        return {given for given, now_id in resolved.items() if now_id in stored}
+
+    def feed_state(self, url: str) -> FeedStateRow | None:
+        with self.session() as session:
+            return session.get(FeedStateRow, url)
+
+    def feed_backlog(self, feed_url: str) -> list[FeedBacklogRow]:
+        with self.session() as session:
+            return list(session.exec(
+                select(FeedBacklogRow).where(FeedBacklogRow.feed_url == feed_url).order_by(FeedBacklogRow.added)
+            ).all())
+
     # ---- writing
+
+    def add_source(self, ids: Iterable[str], source: str) -> None:
+        """Record that `source` (a feed) lists these stored items too."""
+        resolved = set(self.resolve(ids).values())
+        with self.session() as session:
+            for row in session.exec(select(ItemRow).where(ItemRow.id.in_(resolved))).all() if resolved else []:
+                if source not in row.sources:
+                    row.sources = [*row.sources, source]  # reassign: JSON columns do not track appends
+                    session.add(row)
+            session.commit()
+
+    def feed_done(self, url: str, now: datetime, *, read: bool, changed: bool = False, etag: str | None = None,
+                  last_modified: str | None = None, retry: Sequence[FeedBacklogRow] = (),
+                  done: Iterable[str] = ()) -> None:
+        """After a feed's links are stored: its backlog and (when `read`) its validators, in one transaction.
+
+        Called only once the feed's entries are stored, so a run killed before this reads the
+        feed again next time instead of trusting a 304 for links it never stored.
+        """
+        with self.session() as session:
+            done = set(done)
+            if done:
+                for row in session.exec(select(FeedBacklogRow).where(
+                        FeedBacklogRow.feed_url == url, FeedBacklogRow.id.in_(done))).all():
+                    session.delete(row)
+            for row in retry:
+                session.merge(row)
+            state = session.get(FeedStateRow, url) or FeedStateRow(url=url, checked_at=now)
+            state.checked_at = now
+            if read:
+                state.etag, state.last_modified = etag, last_modified
+                if changed:
+                    state.changed_at = now
+            session.add(state)
+            session.commit()
+
 
     def save(self, results: Sequence[Fetched], now: datetime, source: str | None = None) -> list[str]:
         """Upsert the records among `results` in one transaction; return the stored ids.
