@@ -1,20 +1,32 @@
 """GitHub repositories through PyGithub: GraphQL batches with a token, REST without.
 
-Owns github.com/<owner>/<name> in all its forms; refuses an owner alone.
-Never touches the database.
+Owns github.com/<owner>/<name> in all its forms; refuses an owner alone. Reads the
+rate-limit headers of every answer: a short wait is sat out, a spent hourly limit
+postpones the remaining refs (`Deferred`) to the next run. Never touches the database.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
-from collections.abc import Iterator, Sequence
-from typing import Any, ClassVar
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from connectors._github_payload import alias_errors, arxiv_ids_in, graphql_query, repo_from_graphql, repo_from_rest
 from connectors._urls import split
 from connectors.base import Fetched
-from connectors.errors import LinkRefused, Unavailable
+from connectors.errors import BadPayload, Deferred, FetchError, LinkRefused, NotFound, RateLimited, Unavailable
+from connectors.http import USER_AGENT
 from schemas import Kind, SourceRef
+
+if TYPE_CHECKING:
+    import github
+    from pydantic import SecretStr
+
+__all__ = ["GitHubConnector", "arxiv_ids_in", "repo_from_graphql", "repo_from_rest", "repo_ref"]
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +39,8 @@ _RESERVED = {
     "organizations", "pricing", "pulls", "issues", "search", "security", "settings",
     "sponsors", "site", "team", "topics", "trending", "codespaces", "readme", "users",
 }
+ANONYMOUS_LIMIT = 60
+"""REST requests an hour without a token (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api)."""
 
 
 def repo_ref(owner: str, name: str) -> SourceRef:
@@ -53,22 +67,288 @@ def _owns(url: str) -> SourceRef | None:
     return repo_ref(owner, name)
 
 
+def _owner_name(ref: SourceRef) -> tuple[str, str]:
+    owner, name = ref.url.removeprefix("https://github.com/").split("/", 1)
+    return owner, name
+
+
+def _utc(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, timezone.utc)
+
+
+def _clock(when: datetime) -> str:
+    return when.strftime("%H:%M UTC") if abs((when - datetime.now(timezone.utc)).total_seconds()) < 86400 \
+        else when.strftime("%Y-%m-%d %H:%M UTC")
+
+
 class GitHubConnector:
     name: ClassVar[str] = "github"
     kinds: ClassVar[tuple[Kind, ...]] = (Kind.repo,)
+    batch_size: ClassVar[int] = 50
+    """Repos per GraphQL query: 50 aliases cost 1 point and stay far below GitHub's node limits."""
 
-    def __init__(self, settings: Any) -> None:
-        self.settings = settings
+    def __init__(self, api_url: str, token: "SecretStr | None" = None, timeout: float = 20.0,
+                 max_wait: float = 60.0, retries: int = 3) -> None:
+        self.api_url, self.max_wait, self.retries = api_url.rstrip("/"), max_wait, retries
+        self.timeout = max(1, math.ceil(timeout))  # PyGithub asserts an int timeout (LIBRARIES.md §2)
+        self._token = token if token is not None and token.get_secret_value() else None
+        self.requests = 0
+        self._gh: github.Github | None = None
+        self._paused_until: datetime | None = None
+        self._pause_reason = ""
 
     @classmethod
     def from_settings(cls, settings: Any) -> "GitHubConnector":
-        return cls(settings)
+        return cls(api_url=settings.github_api_url, token=settings.github_token, timeout=settings.http_timeout,
+                   max_wait=settings.github_max_wait, retries=settings.github_retries)
 
     owns = staticmethod(_owns)
 
+    @property
+    def anonymous(self) -> bool:
+        return self._token is None
+
+    def _client(self) -> "github.Github":
+        if self._gh is None:
+            import github
+            from github import Auth, Github
+
+            github.set_log_level(logging.WARNING)  # it logs retries and redirects at INFO to its own stderr handler
+            for handler in list(github.logger.handlers):  # ours (root, redacted) is enough
+                github.logger.removeHandler(handler)
+            self._gh = Github(
+                base_url=self.api_url,
+                auth=Auth.Token(self._token.get_secret_value()) if self._token else None,
+                timeout=self.timeout,
+                user_agent=USER_AGENT,
+                retry=_retry(self.retries, self.max_wait),
+                # GitHub asks for serial requests, which these are; its one-second rule is for
+                # requests that create content, and our GraphQL POSTs only read
+                seconds_between_requests=None,
+                seconds_between_writes=None,
+            )
+        return self._gh
+
     def fetch(self, refs: Sequence[SourceRef]) -> Iterator[Fetched]:
-        for ref in refs:
-            yield Fetched(ref, error=Unavailable(ref, "the GitHub connector is not built yet (issue #5)"))
+        if self.anonymous:
+            for ref in refs:
+                yield from self._fetch_rest(ref)
+        else:
+            for start in range(0, len(refs), self.batch_size):
+                yield from self._fetch_graphql(refs[start : start + self.batch_size])
+
+    # ---- rate limits
+
+    def _paused(self) -> bool:
+        return self._paused_until is not None and self._paused_until > datetime.now(timezone.utc)
+
+    def _postponed(self, ref: SourceRef) -> Fetched:
+        return Fetched(ref, error=Deferred(ref, self._pause_reason, until=self._paused_until))
+
+    def _pause(self, until: datetime, reason: str) -> None:
+        self._paused_until, self._pause_reason = until, reason
+        log.warning("github: %s", reason)
+
+    def _spent_reason(self, until: datetime) -> str:
+        limit = f" ({ANONYMOUS_LIMIT} requests an hour without GITHUB_TOKEN)" if self.anonymous else ""
+        return f"GitHub rate limit used up{limit}; postponed to the next run after {_clock(until)}"
+
+    def _after_response(self) -> None:
+        """Pause before the next request when the last answer said the hourly limit is spent."""
+        assert self._gh is not None
+        remaining, _limit = self._gh.requester.rate_limiting
+        reset = self._gh.requester.rate_limiting_resettime
+        if remaining == 0 and reset and _utc(reset) > datetime.now(timezone.utc):
+            self._pause(_utc(reset), self._spent_reason(_utc(reset)))
+
+    def _after_error(self, error: FetchError) -> None:
+        if isinstance(error, Deferred) and error.until is not None:
+            self._pause(error.until, error.reason)
+        elif isinstance(error, RateLimited):
+            # keep off for the wait asked (a minute when unsaid) rather than press on with the rest
+            wait = error.retry_after or 60.0
+            until = datetime.fromtimestamp(time.time() + wait, timezone.utc)
+            self._pause(until, f"GitHub asked to slow down (secondary rate limit); "
+                               f"postponed to the next run after {_clock(until)}")
+
+    # ---- REST, one request per repo (no token)
+
+    def _fetch_rest(self, ref: SourceRef) -> Iterator[Fetched]:
+        if self._paused():
+            yield self._postponed(ref)
+            return
+        gh = self._client()
+        owner, name = _owner_name(ref)
+        try:
+            self.requests += 1
+            data = gh.get_repo(f"{owner}/{name}").raw_data
+            record = repo_from_rest(data)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes this ref's value
+            error = _classify(exc, ref, self.anonymous)
+            self._after_error(error)
+            yield Fetched(ref, error=error)
+            return
+        finally:
+            self._after_response()
+        yield Fetched(ref, record=record, payload=data)
+
+    # ---- GraphQL, up to 50 repos per request (token)
+
+    def _fetch_graphql(self, refs: Sequence[SourceRef]) -> Iterator[Fetched]:
+        if self._paused():
+            for ref in refs:
+                yield self._postponed(ref)
+            return
+        gh = self._client()
+        query, variables = graphql_query([_owner_name(ref) for ref in refs])
+        started = time.monotonic()
+        try:
+            self.requests += 1
+            headers, body = gh.requester.requestJsonAndCheck(
+                "POST", gh.requester.graphql_url, input={"query": query, "variables": variables}
+            )
+        except Exception as exc:  # noqa: BLE001
+            self._after_response()
+            errors = [_classify(exc, ref, self.anonymous) for ref in refs]
+            self._after_error(errors[0])
+            for ref, error in zip(refs, errors):
+                yield Fetched(ref, error=error)
+            return
+        self._after_response()
+        if not isinstance(body, Mapping) or not isinstance(body.get("data"), (Mapping, type(None))) \
+                or ("data" not in body and not body.get("errors")):
+            for ref in refs:
+                yield Fetched(ref, error=BadPayload(ref, "GitHub answered the GraphQL query in an unknown shape"))
+            return
+        rate = (body.get("data") or {}).get("rateLimit") or {}
+        log.info("github: %d repos in one GraphQL request in %.2f s (cost %s, %s points left)",
+                 len(refs), time.monotonic() - started, rate.get("cost", "?"), rate.get("remaining", "?"))
+        yield from self._graphql_results(refs, body, headers)
+
+    def _graphql_results(self, refs: Sequence[SourceRef], body: Mapping[str, Any],
+                         headers: Mapping[str, Any]) -> Iterator[Fetched]:
+        data = body.get("data") or {}
+        by_alias, general = alias_errors(body)
+        limited = [e for e in general if str(e.get("type", "")).startswith("RATE_LIMIT")
+                   or str(e.get("message", "")).lower().startswith("api rate limit")]
+        if limited:
+            # a spent GraphQL limit is an HTTP 200 whose only content is this error
+            reset = headers.get("x-ratelimit-reset")
+            until = _utc(int(float(reset))) if reset else datetime.fromtimestamp(time.time() + 3600, timezone.utc)
+            self._pause(until, self._spent_reason(until))
+            for ref in refs:
+                yield self._postponed(ref)
+            return
+        for i, ref in enumerate(refs):
+            alias = f"r{i}"
+            node = data.get(alias)
+            error = by_alias.get(alias)
+            if node:
+                try:
+                    record = repo_from_graphql(node)
+                except (KeyError, TypeError, ValueError) as exc:
+                    yield Fetched(ref, error=_classify(exc, ref))
+                    continue
+                yield Fetched(ref, record=record, payload=node)
+            elif error is None and alias not in data:
+                reason = f"GitHub refused the query: {general[0].get('message', '')}" if general else \
+                    "GitHub's GraphQL answer lacks this repository"
+                yield Fetched(ref, error=BadPayload(ref, reason))
+            elif error is None or error.get("type") == "NOT_FOUND":
+                yield Fetched(ref, error=NotFound(ref, "not found on GitHub (deleted, renamed away or private)"))
+            else:
+                yield Fetched(ref, error=FetchError(ref, f"GitHub said {error.get('type', 'error')}: {error.get('message', '')}"))
 
     def notes(self) -> list[str]:
-        return []
+        if not self.anonymous or not self.requests:
+            return []
+        remaining = self._gh.requester.rate_limiting[0] if self._gh else -1
+        left = f", {remaining} left this hour" if remaining >= 0 else ""
+        return [
+            f"GitHub without a token: {ANONYMOUS_LIMIT} requests an hour, one per repo{left}. "
+            "Set GITHUB_TOKEN to a personal access token (no scopes needed) for 5,000 an hour, "
+            f"{self.batch_size} repos per request and latest releases"
+        ]
+
+
+def _retry(total: int, max_wait: float) -> "github.GithubRetry":
+    """PyGithub's retry, with a ceiling on the Retry-After it will sleep.
+
+    GithubRetry caps the wait for a primary limit's reset (`max_rate_limit_wait`) but sleeps
+    any Retry-After in full (LIBRARIES.md §2); a longer one raises here instead, and the
+    connector reports it. `raise_on_status=False` hands the last answer back to PyGithub
+    once retries are spent, so the error keeps its status instead of a bare RetryError.
+    """
+    from github import GithubRetry
+    from github.GithubException import RateLimitExceededExceedsMaxWait
+
+    class CappedRetry(GithubRetry):
+        def increment(self, method: Any = None, url: Any = None, response: Any = None, error: Any = None,
+                      _pool: Any = None, _stacktrace: Any = None) -> Any:
+            value = response.headers.get("Retry-After") if response is not None else None
+            if value:
+                try:
+                    wait = self.parse_retry_after(value)
+                except Exception:  # noqa: BLE001 - an unreadable Retry-After is left to urllib3
+                    wait = None
+                if wait is not None and self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
+                    raise RateLimitExceededExceedsMaxWait(response.status, None, dict(response.headers), wait=wait)
+                if wait:
+                    log.info("github: HTTP %d, waiting %.0f s as Retry-After asks", response.status, wait)
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    return CappedRetry(total=total, backoff_factor=0.5, raise_on_status=False, max_rate_limit_wait=max_wait)
+
+
+def _reset_of(headers: Mapping[str, Any] | None) -> datetime | None:
+    value = (headers or {}).get("x-ratelimit-reset")
+    try:
+        return _utc(int(float(value))) if value else None
+    except ValueError:
+        return None
+
+
+def _classify(exc: BaseException, ref: SourceRef, anonymous: bool = False) -> FetchError:
+    """Map a PyGithub/requests exception onto our error vocabulary."""
+    import requests
+    from github.GithubException import GithubException, RateLimitExceededExceedsMaxWait, RateLimitExceededException
+
+    if isinstance(exc, GithubException):
+        headers = {str(k).lower(): v for k, v in (exc.headers or {}).items()}
+        data = exc.data if isinstance(exc.data, Mapping) else {}
+        message = str(data.get("message") or "")
+        primary = headers.get("x-ratelimit-remaining") == "0" or message.lower().startswith("api rate limit")
+        if primary and (exc.status in (403, 429) or isinstance(exc, RateLimitExceededException)):
+            until = _reset_of(headers) or datetime.fromtimestamp(time.time() + 3600, timezone.utc)
+            limit = f" ({ANONYMOUS_LIMIT} requests an hour without GITHUB_TOKEN)" if anonymous else ""
+            return Deferred(ref, f"GitHub rate limit used up{limit}; postponed to the next run after {_clock(until)}",
+                            until=until)
+        if isinstance(exc, RateLimitExceededException) or exc.status == 429:
+            wait = exc.wait if isinstance(exc, RateLimitExceededExceedsMaxWait) else None
+            waited = f"{wait:.0f} s, more than CURATE_GITHUB_MAX_WAIT" if wait else "a while"
+            return RateLimited(ref, f"GitHub asked to slow down for {waited} (secondary rate limit); try again later",
+                               retry_after=wait)
+        if exc.status == 404:
+            return NotFound(ref, "not found on GitHub (deleted, renamed away or private)")
+        if exc.status == 451:
+            return NotFound(ref, "blocked on GitHub for legal reasons (HTTP 451)")
+        if exc.status == 401:
+            return FetchError(ref, "GitHub refused GITHUB_TOKEN (401 Bad credentials): renew it, or unset it to go without")
+        if exc.status >= 500:
+            return Unavailable(ref, f"GitHub answered HTTP {exc.status}; try again later")
+        return FetchError(ref, f"GitHub refused the request (HTTP {exc.status}{': ' + message if message else ''})")
+    if isinstance(exc, requests.Timeout):
+        return Unavailable(ref, "GitHub did not answer in time")
+    if isinstance(exc, requests.ConnectionError):
+        return Unavailable(ref, "could not connect to GitHub")
+    if isinstance(exc, requests.RequestException):
+        return Unavailable(ref, f"the connection to GitHub failed ({type(exc).__name__})")
+    if isinstance(exc, ValueError):  # a JSON body cut short, or a record that does not validate
+        return BadPayload(ref, f"GitHub answered in a shape we do not know ({type(exc).__name__})")
+    if isinstance(exc, KeyError):  # e.g. an HTML page, which PyGithub wraps as {"data": "<html>…"}
+        return BadPayload(ref, f"GitHub answered in a shape we do not know (no {exc} field)")
+    if isinstance(exc, TypeError):
+        return BadPayload(ref, f"GitHub answered in a shape we do not know ({exc})")
+    if isinstance(exc, (RuntimeError, AssertionError)):  # PyGithub's check on a redirect to another host
+        return BadPayload(ref, "GitHub redirected to another host or protocol; check CURATE_GITHUB_API_URL")
+    return FetchError(ref, f"{type(exc).__name__}: {exc}")

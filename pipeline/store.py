@@ -284,6 +284,58 @@ class Store:
         with self.session() as session:
             return session.exec(select(func.count()).select_from(ItemRow)).one()
 
+    def metric_changes(self, name: str, since: datetime, until: datetime) -> dict[str, tuple[float, float | None]]:
+        """For every item with snapshots of `name` up to `until`: (latest value, value at the start).
+
+        The start is the last snapshot at or before `since`, else the first one after it; it is
+        None when that is the latest snapshot itself (one reading: no change to tell). One query
+        for all items, so an export of any size costs the same.
+        """
+        from sqlalchemy import case, or_
+
+        span = (
+            select(
+                MetricRow.item_id.label("item_id"),
+                func.max(MetricRow.at).label("last_at"),
+                func.coalesce(
+                    func.max(case((MetricRow.at <= since, MetricRow.at))),
+                    func.min(case((MetricRow.at > since, MetricRow.at))),
+                ).label("start_at"),
+            )
+            .where(MetricRow.name == name, MetricRow.at <= until)
+            .group_by(MetricRow.item_id)
+            .subquery()
+        )
+        query = (
+            select(MetricRow.item_id, MetricRow.value, MetricRow.at == span.c.last_at, MetricRow.at == span.c.start_at,
+                   span.c.last_at == span.c.start_at)
+            .join(span, MetricRow.item_id == span.c.item_id)
+            .where(MetricRow.name == name, or_(MetricRow.at == span.c.last_at, MetricRow.at == span.c.start_at))
+        )
+        latest: dict[str, float] = {}
+        start: dict[str, float] = {}
+        with self.session() as session:
+            for item_id, value, is_last, is_start, one_point in session.exec(query):
+                if is_last:
+                    latest[item_id] = value
+                if is_start and not one_point:
+                    start[item_id] = value
+        return {item_id: (value, start.get(item_id)) for item_id, value in latest.items()}
+
+    def aliases(self) -> dict[str, str]:
+        """Every alias: old id → the id it is stored under now (renamed repos; a small table)."""
+        with self.session() as session:
+            return {row.old_id: row.item_id for row in session.exec(select(AliasRow)).all()}
+
+    def existing(self, ids: Iterable[str]) -> set[str]:
+        """Those of `ids` stored under exactly that id (aliases not followed); any number of ids."""
+        ids = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        with self.session() as session:
+            for start in range(0, len(ids), 500):  # well under SQLite's bound-parameter limit
+                found.update(session.exec(select(ItemRow.id).where(ItemRow.id.in_(ids[start : start + 500]))).all())
+        return found
+
     def metrics(self, item_id: str, name: str) -> list[tuple[datetime, float]]:
         """The snapshots of one figure, oldest first."""
         with self.session() as session:
