@@ -49,6 +49,8 @@ _QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
 _KEY_REASONS = {"keyInvalid", "keyExpired", "accessNotConfigured", "ipRefererBlocked", "API_KEY_INVALID"}
 _KEYLESS_WORKERS = 8
 """Parallel oEmbed/feed requests: one request per link, so a few at a time, to stay polite."""
+_API_WORKERS = 4
+"""Concurrent Data API calls: playlists paged side by side, videos.list batches at once."""
 
 
 def video_ref(video_id: str, companions: tuple[str, ...] = ()) -> SourceRef:
@@ -247,6 +249,8 @@ class YouTubeConnector:
         from googleapiclient.errors import HttpError
 
         with self._lock:
+            if self._stopped is not None:  # another thread saw the quota go
+                raise _ApiStopped
             self.units += 1
         try:
             answer = request.execute(num_retries=self.retries)
@@ -272,6 +276,11 @@ class YouTubeConnector:
         if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i for i in items):
             raise _Malformed("the YouTube API answered with something that is not a list response")
         return answer
+
+    @property
+    def stopped(self) -> bool:
+        """The API is not used any more this run (quota spent, key refused)."""
+        return self._stopped is not None
 
     def _stop(self, why: str, then: str) -> None:
         with self._lock:
@@ -335,27 +344,40 @@ class _ApiRun:
 
     Loose video links and the videos inside the playlists share one `videos.list` pass
     (50 ids a call), so a video linked alone and listed in a playlist costs nothing extra.
-    A link is settled only when every call it needs succeeded; when the API stops (quota,
-    key) the links not settled yet are left for the keyless path.
+    Playlists are paged side by side and the `videos.list` calls run concurrently, each
+    thread with its own client. A link is settled only when every call it needs
+    succeeded; when the API stops (quota, key) the links not settled yet are left for the
+    keyless path.
     """
 
     def __init__(self, connector: YouTubeConnector) -> None:
         self.c = connector
         self.out: dict[str, Fetched] = {}
+        self._local = threading.local()
+
+    def _call(self, make: Callable[[Any], Any]) -> Any:
+        """One list call on this thread's client: the answer, or the exception as a value."""
+        try:
+            if getattr(self._local, "yt", None) is None:
+                self._local.yt = self.c.service()  # httplib2 is not thread-safe: a client per thread
+            return self.c.execute(make(self._local.yt))
+        except Exception as exc:  # noqa: BLE001 - sorted out by the caller, per ref
+            return exc
 
     def run(self, refs: Sequence[SourceRef]) -> dict[str, Fetched]:
-        yt = self.c.service()
         videos = [r for r in refs if r.kind == Kind.video]
         playlists = [r for r in refs if r.kind == Kind.playlist]
-        try:
-            meta = self._playlists(yt, playlists)
-            listings = self._listings(yt, [r for r in playlists if r.key not in self.out], meta)
-        except _ApiStopped:
-            return self.out
-        wanted = [_id_of(r) for r in videos]
-        for items, _ in listings.values():
-            wanted += [v for v in map(item_video_id, items) if v]
-        found, failed, answered = self._videos(yt, list(dict.fromkeys(wanted)))
+        with ThreadPoolExecutor(max_workers=_API_WORKERS, thread_name_prefix="youtube-api") as pool:
+            meta = self._playlists(pool, playlists)
+            if self.c.stopped:
+                return self.out
+            listings = self._listings(pool, [r for r in playlists if r.key not in self.out])
+            if self.c.stopped:
+                return self.out
+            wanted = [_id_of(r) for r in videos]
+            for items, _ in listings.values():
+                wanted += [v for v in map(item_video_id, items) if v]
+            found, failed, answered = self._videos(pool, list(dict.fromkeys(wanted)))
         for ref in videos:
             vid = _id_of(ref)
             if vid in found:
@@ -394,71 +416,74 @@ class _ApiRun:
         payload = {"playlist": meta, "items": items, "videos": [found[v] for v in ids if v in found]}
         return Fetched(ref, record=record, payload=payload, warnings=warnings)
 
-    def _playlists(self, yt: Any, refs: Sequence[SourceRef]) -> dict[str, dict[str, Any]]:
+    def _playlists(self, pool: ThreadPoolExecutor, refs: Sequence[SourceRef]) -> dict[str, dict[str, Any]]:
         """playlists.list for every playlist, 50 ids a call; unknown ids become NotFound."""
+        batches = list(_chunks(refs, self.c.batch_size))
+        answers = pool.map(lambda batch: self._call(lambda yt: yt.playlists().list(
+            part="snippet,contentDetails", id=",".join(map(_id_of, batch)), maxResults=self.c.batch_size)), batches)
         meta: dict[str, dict[str, Any]] = {}
-        for batch in _chunks(refs, self.c.batch_size):
-            ids = [_id_of(r) for r in batch]
-            try:
-                resp = self.c.execute(yt.playlists().list(part="snippet,contentDetails", id=",".join(ids),
-                                                          maxResults=self.c.batch_size))
-            except _ApiStopped:
-                raise
-            except Exception as exc:  # noqa: BLE001
-                for ref in batch:
-                    self.out[ref.key] = Fetched(ref, error=_classify(exc, ref))
+        for batch, answer in zip(batches, answers):
+            if isinstance(answer, _ApiStopped):
                 continue
-            meta.update({item["id"]: item for item in resp.get("items") or []})
+            if isinstance(answer, Exception):
+                self.out.update({ref.key: Fetched(ref, error=_classify(answer, ref)) for ref in batch})
+                continue
+            meta.update({item["id"]: item for item in answer.get("items") or []})
             for ref in batch:
                 if _id_of(ref) not in meta:
                     self.out[ref.key] = Fetched(ref, error=NotFound(ref, "playlist not found on YouTube (removed, private or a wrong id)"))
         return meta
 
-    def _listings(self, yt: Any, refs: Sequence[SourceRef],
-                  meta: dict[str, dict[str, Any]]) -> dict[str, tuple[list[dict[str, Any]], bool]]:
-        """Each playlist's items in order, following nextPageToken up to the item cap."""
+    def _listings(self, pool: ThreadPoolExecutor,
+                  refs: Sequence[SourceRef]) -> dict[str, tuple[list[dict[str, Any]], bool]]:
+        """Each playlist's items in order (pages follow nextPageToken up to the item cap), playlists side by side."""
         listings: dict[str, tuple[list[dict[str, Any]], bool]] = {}
-        for ref in refs:
-            pid = _id_of(ref)
-            items: list[dict[str, Any]] = []
-            token: str | None = None
-            truncated = False
-            try:
-                while True:
-                    want = min(self.c.batch_size, self.c.max_items - len(items))
-                    resp = self.c.execute(yt.playlistItems().list(
-                        part="snippet,contentDetails", playlistId=pid, maxResults=want, pageToken=token))
-                    page = resp.get("items") or []
-                    items += page[:want]
-                    token = resp.get("nextPageToken")
-                    if not token or not page:
-                        break
-                    if len(items) >= self.c.max_items:
-                        truncated = True
-                        break
-            except _ApiStopped:
-                raise
-            except Exception as exc:  # noqa: BLE001
-                self.out[ref.key] = Fetched(ref, error=_classify(exc, ref))
+        for ref, answer in zip(refs, pool.map(lambda ref: self._pages(_id_of(ref)), refs)):
+            if isinstance(answer, _ApiStopped):
                 continue
-            listings[pid] = (items, truncated)
+            if isinstance(answer, Exception):
+                self.out[ref.key] = Fetched(ref, error=_classify(answer, ref))
+            else:
+                listings[_id_of(ref)] = answer
         return listings
 
-    def _videos(self, yt: Any, ids: Sequence[str]) -> tuple[dict[str, Any], dict[str, Exception], set[str]]:
-        """videos.list over `ids`, 50 a call: (resources found, error per id of a failed call, ids answered)."""
+    def _pages(self, playlist_id: str) -> tuple[list[dict[str, Any]], bool] | Exception:
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            want = min(self.c.batch_size, self.c.max_items - len(items))
+            answer = self._call(lambda yt: yt.playlistItems().list(
+                part="snippet,contentDetails", playlistId=playlist_id, maxResults=want, pageToken=token))
+            if isinstance(answer, Exception):
+                return answer
+            page = answer.get("items") or []
+            items += page[:want]
+            token = answer.get("nextPageToken")
+            if not token or not page:
+                return items, False
+            if len(items) >= self.c.max_items:
+                return items, True
+
+    def _videos(self, pool: ThreadPoolExecutor,
+                ids: Sequence[str]) -> tuple[dict[str, Any], dict[str, Exception], set[str]]:
+        """videos.list over `ids`, 50 a call: (resources found, error per id of a failed call, ids answered).
+
+        Ids of a call the stopped API did not answer are in none of the three: they go the keyless way.
+        """
         found: dict[str, Any] = {}
         failed: dict[str, Exception] = {}
         answered: set[str] = set()
-        for batch in _chunks(ids, self.c.batch_size):
-            try:
-                resp = self.c.execute(yt.videos().list(part=_VIDEO_PARTS, id=",".join(batch)))
-            except _ApiStopped:
-                break  # what is not answered yet goes the keyless way
-            except Exception as exc:  # noqa: BLE001
-                failed.update({v: exc for v in batch})
+        batches = list(_chunks(ids, self.c.batch_size))
+        answers = pool.map(lambda batch: self._call(lambda yt: yt.videos().list(part=_VIDEO_PARTS, id=",".join(batch))),
+                           batches)
+        for batch, answer in zip(batches, answers):
+            if isinstance(answer, _ApiStopped):
+                continue
+            if isinstance(answer, Exception):
+                failed.update({v: answer for v in batch})
                 continue
             answered.update(batch)
-            found.update({item["id"]: item for item in resp.get("items") or []})
+            found.update({item["id"]: item for item in answer.get("items") or []})
         return found, failed, answered
 
 
