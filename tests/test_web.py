@@ -396,6 +396,29 @@ def test_a_loopback_url_is_refused_by_default_with_no_request(replay):
     assert replay.requests == []
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "2130706433", "0x7f000001", "[::1]"])
+def test_every_spelling_of_loopback_is_refused_because_the_resolved_address_is_checked(replay, host):
+    port = replay.url.rsplit(":", 1)[1]
+    web = WebConnector(timeout=5)  # the system's resolver: 2130706433 and 0x7f000001 are 127.0.0.1 to it
+    [got] = fetch_all(web, f"http://{host}:{port}/site/blog/continuous_batching")
+    assert isinstance(got.error, Refused) and "is a loopback address" in got.error.reason
+    assert replay.requests == []
+
+
+def test_no_credential_is_ever_sent_to_a_web_page(replay, env, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_web_must_never_see_this")
+    monkeypatch.setenv("YOUTUBE_API_KEY", "AIza_web_must_never_see_this")
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    from pipeline.config import Settings
+
+    web = WebConnector.from_settings(Settings())
+    assert fetch_all(web, f"{site(replay)}/r/2/blog/continuous_batching")[0].ok
+    for request in replay.requests:
+        sent = request.raw_url + json.dumps(request.headers)
+        assert "must_never_see_this" not in sent and "authorization" not in request.headers
+
+
 def test_an_unresolvable_name_is_unavailable(replay):
     web = WebConnector(timeout=5, resolver=fake_dns({}), network=FakeNetwork(replay))
     [got] = fetch_all(web, "http://gone.example/x")

@@ -118,7 +118,8 @@ def png(req: Request, replay: Replay) -> Response:
 def synthetic(req: Request, replay: Replay) -> Response:
     """A generated blog post per number, for `make bench` (no fixture: any count works)."""
     n = int(req.path.rsplit("/", 1)[1])
-    url = f"{site(replay)}/synthetic/{n}"
+    # the page names itself on the host it was asked on (the bench serves "sites" on 127.0.0.x)
+    url = f"http://{req.headers.get('host') or replay.url.removeprefix('http://')}/site/synthetic/{n}"
     body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Synthetic post {n} | Bench Blog</title>
 <link rel="canonical" href="{url}">
