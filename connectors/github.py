@@ -146,8 +146,9 @@ class GitHubConnector:
         return Fetched(ref, error=Deferred(ref, self._pause_reason, until=self._paused_until))
 
     def _pause(self, until: datetime, reason: str) -> None:
+        if self._paused_until != until:  # each postponed link is reported on its own line
+            log.info("github: %s", reason)
         self._paused_until, self._pause_reason = until, reason
-        log.warning("github: %s", reason)
 
     def _spent_reason(self, until: datetime) -> str:
         limit = f" ({ANONYMOUS_LIMIT} requests an hour without GITHUB_TOKEN)" if self.anonymous else ""

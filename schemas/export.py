@@ -64,7 +64,7 @@ class ExportItem(BaseModel):
     metrics: dict[str, int | float] = Field(
         description="Figures: `stars`, `stars_gained`, `forks`, `views`, `video_count`, `duration_seconds`."
     )
-    links: dict[str, Any] = Field(description="Related links: `pdf`, `code` (list), `doi`, `homepage`, `release`.")
+    links: dict[str, Any] = Field(description="Related links: `pdf`, `code` (list), `doi`, `homepage`, `release`, `paper` (a repo's arXiv paper).")
     details: dict[str, Any] = Field(description="The whole kind-specific record.")
     annotation: Annotation
 
