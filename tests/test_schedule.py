@@ -13,8 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
-from connectors.feeds import FeedError, entries_from_bytes, read_feed
+from connectors.feeds import FeedError, entries_from_bytes, link_of_entry, read_feed
 from connectors.http import client
 from pipeline.config import Settings
 from pipeline.ingest import Status
@@ -43,13 +44,19 @@ def test_arxiv_rss_entries_link_to_abs_pages_with_announce_types_and_clean_abstr
     assert got[4].title == "0"
 
 
-def test_youtube_channel_entries_become_watch_links_even_for_shorts():
+def test_youtube_channel_entries_become_watch_links():
     got = entries("feeds/youtube_channel_feed.xml")
     assert [e.link for e in got] == [
-        "https://www.youtube.com/watch?v=Qm7vX2bLk9A",
-        "https://www.youtube.com/watch?v=c3PdT0uYw_E",  # listed as /shorts/c3PdT0uYw_E
+        "https://www.youtube.com/watch?v=bC2dE4fG6hI",
+        "https://www.youtube.com/watch?v=aB3dE5fG7hJ",
     ]
-    assert got[0].summary.startswith("We walk through the routing-entropy idea")
+    assert got[0].summary.startswith("Several attention heads side by side")
+
+
+def test_a_short_in_a_channel_feed_becomes_its_watch_link():
+    # channel feeds list Shorts with a /shorts/ link; the video id is what counts
+    entry = {"yt_videoid": "c3PdT0uYw_E", "link": "https://www.youtube.com/shorts/c3PdT0uYw_E", "title": "60 s #shorts"}
+    assert link_of_entry(entry) == "https://www.youtube.com/watch?v=c3PdT0uYw_E"
 
 
 def test_release_entries_point_at_the_repository():
@@ -253,6 +260,8 @@ ARXIV = ("arXiv cs.LG + cs.CL", "/rss/cs.LG+cs.CL")
 NOTES = ("Reading notes", "/feeds/blog/notes.atom")
 BROKEN = ("Old blog", "/feeds/broken.xml")
 RELEASES = ("moe-capacity releases", "/feeds/github/curate-fixtures/moe-capacity/releases.atom")
+YOUTUBE = ("Open ML Lectures", "/feeds/youtube/videos.xml?channel_id=UCm1Q8vX3pLr7TzK2nWc9bYd")
+ENGINEERING = ("Engineering reads", "/feeds/blog/engineering.atom")
 
 
 def use_sources(env: dict[str, str], replay, *feeds: tuple[str, str], extra: str = "") -> None:
@@ -332,7 +341,7 @@ def test_broken_feed_is_reported_and_the_other_feeds_go_on(curate, replay, env):
 
 def test_dry_run_lists_what_would_be_ingested_and_writes_nothing(curate, replay, env):
     use_sources(env, replay, ARXIV, NOTES, ("Field notes", "/feeds/blog/rss.xml"),
-                ("Paper Walkthroughs", "/feeds/youtube/videos.xml?channel_id=UCcurateFixtureChan01A"))
+                YOUTUBE)
     result = curate("run", "--dry-run")
     assert result.returncode == 0, result.stderr
     rows = [line.split("\t") for line in result.stdout.splitlines()]
@@ -341,8 +350,8 @@ def test_dry_run_lists_what_would_be_ingested_and_writes_nothing(curate, replay,
         ["https://arxiv.org/abs/hep-th/9901001", "paper", "Reading notes"],  # 2512.07461 is listed once
         ["https://blog.example.org/posts/benchmark-saturation/", "article", "Field notes"],  # utm_* dropped
         [f"{replay.url}/posts/agent-unit-tests/", "article", "Field notes"],  # relative to the feed
-        ["https://www.youtube.com/watch?v=Qm7vX2bLk9A", "video", "Paper Walkthroughs"],
-        ["https://www.youtube.com/watch?v=c3PdT0uYw_E", "video", "Paper Walkthroughs"],
+        ["https://www.youtube.com/watch?v=bC2dE4fG6hI", "video", "Open ML Lectures"],
+        ["https://www.youtube.com/watch?v=aB3dE5fG7hJ", "video", "Open ML Lectures"],
     ]
     assert result.stderr.splitlines() == ["dry run: 4 feeds (4 read) · 10 to ingest · 1 skipped"]
     assert not Path(env["CURATE_DB"]).exists()
@@ -403,6 +412,26 @@ def stored(report) -> int:
     return sum(1 for f in report.feeds if f.report for o in f.report.outcomes if o.status == Status.stored)
 
 
+def test_every_kind_of_feed_lands_in_the_draft_once(settings, replay):
+    kinds = (ARXIV, NOTES, ENGINEERING, YOUTUBE, RELEASES)
+    first = run_once(settings, replay, *kinds, youtube_api_key=SecretStr("test-youtube-key"))
+    assert first.ok, [o.message for o in first.failed_links()]
+    doc = json.loads(first.draft[0].read_text(encoding="utf-8"))
+    assert set(section_ids(doc, "papers")) == {f"arxiv:{i}" for i in [*TODAY_IDS, "hep-th/9901001"]}
+    assert set(section_ids(doc, "videos")) == {"youtube:video:bC2dE4fG6hI", "youtube:video:aB3dE5fG7hJ"}
+    assert set(section_ids(doc, "reads")) == {f"web:{replay.url}/site/blog/sharding-a-vector-index",
+                                              f"web:{replay.url}/site/~lena/notes/bpe-2.html"}
+    assert section_ids(doc, "tools") == ["github:curate-fixtures/moe-capacity"]
+    seen = len(replay.requests)
+
+    second = run_once(settings, replay, *kinds, youtube_api_key=SecretStr("test-youtube-key"))
+    assert second.ok and not any(f.new for f in second.feeds)
+    assert [f.read.status for f in second.feeds] == [304, 304, 304, 200, 304]  # YouTube sends no validators
+    assert {r.path for r in replay.requests[seen:]} == {path.split("?")[0] for _, path in kinds}
+    again = json.loads(second.draft[0].read_text(encoding="utf-8"))
+    assert [s["items"] for s in again["sections"]] == [s["items"] for s in doc["sections"]]
+
+
 def test_next_days_listing_fetches_only_the_papers_not_stored_yet(settings, replay):
     replay.state[f"feeds:{ARXIV[1]}"] = "arxiv_rss_cs.LG+cs.CL_previous_day.xml"
     assert run_once(settings, replay, ARXIV).ok
@@ -461,6 +490,15 @@ def test_items_with_old_figures_are_refreshed(settings, replay):
     assert [o.item_id for o in old.refreshed.outcomes] == ["github:curate-fixtures/moe-capacity"]
     assert replay.count(repo) == 2
     assert Store(settings.db).get("github:curate-fixtures/moe-capacity").record.stars == 9999
+
+
+def test_videos_are_refreshed_in_one_batch(settings, replay):
+    key = SecretStr("test-youtube-key")
+    assert run_once(settings, replay, YOUTUBE, youtube_api_key=key).ok
+    assert replay.count("/youtube/v3/videos") == 1
+    old = run_once(settings, replay, YOUTUBE, youtube_api_key=key, refresh_age=timedelta(0))
+    assert sorted(o.item_id for o in old.refreshed.outcomes) == ["youtube:video:aB3dE5fG7hJ", "youtube:video:bC2dE4fG6hI"]
+    assert replay.count("/youtube/v3/videos") == 2  # two videos, one request
 
 
 # ---- cron safety: one run at a time, and a kill at any point

@@ -43,6 +43,11 @@ def _not_modified(req: Request, etag: str | None, last_modified: str | None) -> 
     return False
 
 
+# origins of the pages tests/replay/routes_web.py serves under <replay>/site: a feed's links to
+# them are rewritten the same way, so the web connector fetches them from the replay server
+SITE_ORIGINS = (b"https://northwind.example", b"https://people.example")
+
+
 def serve_feed(req: Request, replay: Replay, fixture: str, content_type: str, *, etag: bool = True,
                weak: bool = False) -> Response:
     gate = replay.state.get("feeds:gates", {}).get(req.path)
@@ -50,6 +55,8 @@ def serve_feed(req: Request, replay: Replay, fixture: str, content_type: str, *,
         gate.wait(15)
     name = replay.state.get(f"feeds:{req.path}", fixture)
     body = fixture_bytes(f"feeds/{name}")
+    for origin in SITE_ORIGINS:
+        body = body.replace(origin, f"{replay.url}/site".encode())
     tag = None
     if etag:
         tag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
@@ -72,7 +79,7 @@ def arxiv_rss(req: Request, replay: Replay) -> Response:
 @route("GET", r"/feeds/youtube/videos\.xml")
 def youtube_channel(req: Request, replay: Replay) -> Response:
     # YouTube's feeds carry no validators: every read is a full 200
-    if req.param("channel_id") != "UCcurateFixtureChan01A":
+    if req.param("channel_id") != "UCm1Q8vX3pLr7TzK2nWc9bYd":
         return Response(status=404, body=b"", content_type="text/html; charset=utf-8")
     return serve_feed(req, replay, "youtube_channel_feed.xml", YT, etag=False)
 
@@ -80,6 +87,11 @@ def youtube_channel(req: Request, replay: Replay) -> Response:
 @route("GET", r"/feeds/blog/notes\.atom")
 def blog_notes(req: Request, replay: Replay) -> Response:
     return serve_feed(req, replay, "blog_link_notes.atom", ATOM, etag=False)  # Last-Modified only
+
+
+@route("GET", r"/feeds/blog/engineering\.atom")
+def blog_engineering(req: Request, replay: Replay) -> Response:
+    return serve_feed(req, replay, "blog_engineering.atom", ATOM)
 
 
 @route("GET", r"/feeds/blog/rss\.xml")
