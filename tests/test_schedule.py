@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -225,8 +226,8 @@ def test_feed_with_only_last_modified_answers_304_to_if_modified_since(replay):
          "retry after 120 s"),
         (Response(body=fixture_bytes(ARXIV_FEED), truncate=400, content_type="application/rss+xml"), "unavailable",
          "the answer was cut off"),
-        (Response(body=fixture_bytes(ARXIV_FEED), delay=1.2, content_type="application/rss+xml"), "unavailable",
-         "no answer within 0.5 s"),
+        (Response(body=fixture_bytes(ARXIV_FEED), delay=0.8, content_type="application/rss+xml"), "unavailable",
+         "no answer within 0.3 s"),
         (Response(body=b'{"error": "gone"}', content_type="application/json"), "not a feed",
          "the answer is application/json, not an RSS or Atom feed"),
     ],
@@ -234,8 +235,8 @@ def test_feed_with_only_last_modified_answers_304_to_if_modified_since(replay):
 )
 def test_feed_failures_become_one_typed_error(replay, response, label, reason):
     replay.fault("/rss/", response)
-    with client(timeout=0.5) as http:
-        got = read_feed(http, f"{replay.url}/rss/cs.LG+cs.CL", timeout=0.5)
+    with client(timeout=0.3) as http:
+        got = read_feed(http, f"{replay.url}/rss/cs.LG+cs.CL", timeout=0.3)
     assert got.error is not None and got.entries == []
     assert got.error.label == label
     assert reason in got.error.reason
@@ -397,6 +398,20 @@ def test_feed_requests_carry_no_credentials(curate, replay, env):
         assert token not in r.raw_url + str(r.headers) and key not in r.raw_url + str(r.headers)
     assert token not in result.stderr + result.stdout and key not in result.stderr + result.stdout
     assert token.encode() not in Path(env["CURATE_DB"]).read_bytes()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_ingests_once_then_reads_nothing_but_304s(curate, replay, env):
+    use_sources(env, replay, ARXIV, NOTES)
+    run_env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_")}
+    run_env.update(env)
+    first = subprocess.run(["make", "-s", "run"], cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert "· 6 stored ·" in first.stderr
+    second = subprocess.run(["make", "-s", "run"], cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert "run: 2 feeds (2 unchanged) · nothing new" in second.stderr
+    assert len(asked_ids(replay.requests)) == 6
 
 
 # ---- the run in process (same code as `curate run`, without a process per run)
