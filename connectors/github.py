@@ -312,6 +312,7 @@ def _reset_of(headers: Mapping[str, Any] | None) -> datetime | None:
 def _classify(exc: BaseException, ref: SourceRef, anonymous: bool = False) -> FetchError:
     """Map a PyGithub/requests exception onto our error vocabulary."""
     import requests
+    import urllib3
     from github.GithubException import GithubException, RateLimitExceededExceedsMaxWait, RateLimitExceededException
 
     if isinstance(exc, GithubException):
@@ -338,7 +339,9 @@ def _classify(exc: BaseException, ref: SourceRef, anonymous: bool = False) -> Fe
         if exc.status >= 500:
             return Unavailable(ref, f"GitHub answered HTTP {exc.status}; try again later")
         return FetchError(ref, f"GitHub refused the request (HTTP {exc.status}{': ' + message if message else ''})")
-    if isinstance(exc, requests.Timeout):
+    # once urllib3's retries are spent, a read timeout arrives as a ConnectionError around it
+    cause = getattr(exc.args[0], "reason", None) if isinstance(exc, requests.ConnectionError) and exc.args else None
+    if isinstance(exc, requests.Timeout) or isinstance(cause, urllib3.exceptions.ReadTimeoutError):
         return Unavailable(ref, "GitHub did not answer in time")
     if isinstance(exc, requests.ConnectionError):
         return Unavailable(ref, "could not connect to GitHub")

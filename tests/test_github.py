@@ -272,6 +272,21 @@ def test_each_failure_becomes_one_typed_error_naming_the_link(settings, replay, 
     assert TOKEN not in str(result.error)
 
 
+@pytest.mark.parametrize(("fault", "changes", "expected", "text"), [
+    (Response(status=403, body=b'{"message": "Resource not accessible by integration"}'), {}, FetchError,
+     "GitHub refused the request (HTTP 403: Resource not accessible by integration)"),
+    (Response(status=301, body=b"{}", headers={"Location": "https://api.github.com/repositories/1"}), {}, BadPayload,
+     "redirected to another host or protocol"),
+    (Response(body=b"{}", delay=1.5), {"http_timeout": 1, "github_retries": 0}, Unavailable, "did not answer in time"),
+    (None, {"github_api_url": "http://127.0.0.1:9"}, Unavailable, "could not connect to GitHub"),
+], ids=["403-other", "301-to-https", "timeout", "connection-refused"])
+def test_transport_failures_and_odd_answers_are_typed_errors_too(settings, replay, fault, changes, expected, text):
+    if fault is not None:
+        replay.fault("/repos/", fault)
+    (result,) = fetch(settings, [MOE], **changes)
+    assert type(result.error) is expected and text in result.error.reason
+
+
 def test_token_is_sent_but_never_printed_logged_stored_or_exported(curate, replay, env):
     secret = {"GITHUB_TOKEN": TOKEN}
     replay.fault("/graphql", error(401, "bad_credentials"))

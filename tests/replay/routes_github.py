@@ -198,8 +198,10 @@ def _node(owner: str, name: str, replay: Replay) -> dict[str, Any] | None:
 
 @route("POST", r"(?:/.*)?/graphql")
 def graphql(req: Request, replay: Replay) -> Response:
-    if "authorization" not in req.headers:
-        return _json(json.loads(fixture_bytes("github/graphql_answers/unauthenticated.json")), replay, status=401)
+    if "authorization" not in req.headers:  # GitHub's GraphQL API has no anonymous access
+        return _json({"message": "This endpoint requires you to be authenticated.",
+                      "documentation_url": "https://docs.github.com/graphql/guides/forming-calls-with-graphql"
+                                           "#authenticating-with-graphql"}, replay, status=401)
     headers, spent = _rate(req, replay, "graphql")
     if spent:
         return _json(json.loads(fixture_bytes("github/graphql_answers/rate_limited.json")), replay, headers=headers)
