@@ -72,7 +72,7 @@ def read(path: Path) -> tuple[Edits, bytes]:
     except OSError as exc:
         raise AnnotateError(f"cannot read {path}: {exc.strerror}") from None
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # some editors save a byte-order mark
     except UnicodeDecodeError:
         raise AnnotateError(f"{path}: not UTF-8 text") from None
     is_json = path.suffix.lower() == ".json" or (path.suffix.lower() not in (".md", ".markdown")

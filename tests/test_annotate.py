@@ -21,8 +21,17 @@ def drafts(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def stocked(curate, replay, settings) -> Store:
-    """Five papers ingested through the CLI, plus two playlists, two articles and two repos."""
+def stocked(settings) -> Store:
+    """Five papers, two playlists, two articles and two repos, stored as an ingest stores them."""
+    store = Store(settings.db)
+    save(store, [paper(n, days_old=n) for n in range(1, 6)])
+    newsletter(store)
+    return store
+
+
+@pytest.fixture
+def ingested(curate, replay, settings) -> Store:
+    """The same, with the five papers ingested through the CLI from the replay server."""
     assert curate("ingest", *PAPERS).returncode == 0
     store = Store(settings.db)
     newsletter(store)
@@ -79,7 +88,7 @@ def test_json_round_trip_keeps_blurbs_a_removal_and_the_pick(curate, stocked, dr
     jsonschema.validate(again, json.loads(curate("schema").stdout))
 
 
-def test_markdown_round_trip_carries_three_blurbs_and_the_pick(curate, stocked, drafts):
+def test_markdown_round_trip_carries_three_blurbs_and_the_pick(curate, ingested, drafts):
     """The issue's "done when": edit three blurbs and the pick in the Markdown, annotate, export."""
     assert curate("export").returncode == 0
     path = drafts / "issue-1.md"
@@ -125,7 +134,7 @@ def test_deleting_an_item_block_leaves_the_item_out(curate, stocked, drafts):
     curate("export")
     path = drafts / "issue-1.md"
     md = path.read_text()
-    gone = "arxiv:2512.01234"
+    gone = "arxiv:2511.00003"
     path.write_text(md.replace(block(md, gone), ""))
     assert curate("annotate", str(path)).returncode == 0
     curate("export")
@@ -207,11 +216,11 @@ def test_mark_shortlists_by_link_and_rejects_by_id(curate, stocked):
 
 
 def test_marking_an_unknown_id_changes_nothing(curate, stocked):
-    result = curate("mark", "arxiv:1706.03762", "github:nobody/nothing", "--status", "rejected")
+    result = curate("mark", "arxiv:2511.00001", "github:nobody/nothing", "--status", "rejected")
     assert result.returncode == 1
     assert result.stderr == "error: not in the database: github:nobody/nothing (nothing was changed; curate list shows what is)\n"
-    assert "arxiv:1706.03762" in [i["id"] for i in section(export_json(curate), "papers")["items"]]
-    assert curate("mark", "arxiv:1706.03762", "--status", "published").returncode == 2
+    assert stocked.get("arxiv:2511.00001").status.value == "candidate"
+    assert curate("mark", "arxiv:2511.00001", "--status", "published").returncode == 2
 
 
 def test_publish_moves_on_to_the_next_issue_without_its_items(curate, stocked, drafts, settings):
@@ -229,7 +238,7 @@ def test_publish_moves_on_to_the_next_issue_without_its_items(curate, stocked, d
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.split()) == 10 and left_out not in result.stdout
     assert result.stderr.startswith("issue 1 published: 10 items; the next draft is issue 2 (items first seen after ")
-    assert store.get("arxiv:1706.03762").status.value == "published"
+    assert store.get("arxiv:2511.00001").status.value == "published"
     assert store.get(left_out).status.value == "candidate"
 
     save(store, [paper(42), article("later")])
