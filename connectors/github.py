@@ -180,17 +180,17 @@ class GitHubConnector:
             return
         gh = self._client()
         owner, name = _owner_name(ref)
+        self.requests += 1
         try:
-            self.requests += 1
-            data = gh.get_repo(f"{owner}/{name}").raw_data
+            data = gh.get_repo(f"{owner}/{name}").raw_data  # follows a 301 to /repositories/<id>
             record = repo_from_rest(data)
         except Exception as exc:  # noqa: BLE001 - every failure becomes this ref's value
             error = _classify(exc, ref, self.anonymous)
+            self._after_response()
             self._after_error(error)
             yield Fetched(ref, error=error)
             return
-        finally:
-            self._after_response()
+        self._after_response()
         yield Fetched(ref, record=record, payload=data)
 
     # ---- GraphQL, up to 50 repos per request (token)
@@ -203,8 +203,8 @@ class GitHubConnector:
         gh = self._client()
         query, variables = graphql_query([_owner_name(ref) for ref in refs])
         started = time.monotonic()
+        self.requests += 1
         try:
-            self.requests += 1
             headers, body = gh.requester.requestJsonAndCheck(
                 "POST", gh.requester.graphql_url, input={"query": query, "variables": variables}
             )
@@ -222,8 +222,9 @@ class GitHubConnector:
                 yield Fetched(ref, error=BadPayload(ref, "GitHub answered the GraphQL query in an unknown shape"))
             return
         rate = (body.get("data") or {}).get("rateLimit") or {}
-        log.info("github: %d repos in one GraphQL request in %.2f s (cost %s, %s points left)",
-                 len(refs), time.monotonic() - started, rate.get("cost", "?"), rate.get("remaining", "?"))
+        if rate:
+            log.info("github: %d repos in one GraphQL request in %.2f s (cost %s, %s points left)",
+                     len(refs), time.monotonic() - started, rate.get("cost"), rate.get("remaining"))
         yield from self._graphql_results(refs, body, headers)
 
     def _graphql_results(self, refs: Sequence[SourceRef], body: Mapping[str, Any],
