@@ -159,14 +159,15 @@ class Ingest:
                 progress(outcome)
 
         fresh = set() if refresh else self.store.fresh([r.key for _, r in todo], self.settings.max_age, now)
+        titles = self.store.titles(fresh) if fresh else {}  # one query, not one per fresh link
         inputs: dict[str, str] = {}
         groups: dict[str, list[SourceRef]] = {}
         for text, ref in todo:
             inputs[ref.key] = text
             if ref.key in fresh:
-                item = self.store.get(ref.key)
-                emit(Outcome(input=text, status=Status.fresh, ref=ref, item_id=item.id if item else ref.key,
-                             title=item.title if item else None, message="fresh, not fetched again"))
+                item_id, title = titles.get(ref.key, (ref.key, None))
+                emit(Outcome(input=text, status=Status.fresh, ref=ref, item_id=item_id, title=title,
+                             message="fresh, not fetched again"))
             else:
                 groups.setdefault(ref.connector, []).append(ref)
 

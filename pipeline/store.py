@@ -155,50 +155,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-class IssueRow(SQLModel, table=True):
-    """One issue: the draft being edited (no `published_at`) or a published one."""
-
-    __tablename__ = "issue"
-    number: int = Field(primary_key=True)
-    title: str | None = None
-    intro: str = ""
-    since: datetime | None = None
-    until: datetime | None = Field(default=None)
-    """The database's as-of time at the last export; the next issue starts there."""
-    item_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    """The draft's ids at the last export; once published, the ids it published."""
-    digests: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    """sha256 of the draft files as last written or read back, by extension (`md`, `json`)."""
-    published_at: datetime | None = Field(default=None, index=True)
-
-
-class AnnotationRow(SQLModel, table=True):
-    """The editor's decision on one item of one issue (`curate annotate`)."""
-
-    __tablename__ = "annotation"
-    issue: int = Field(primary_key=True)
-    item_id: str = Field(primary_key=True)
-    section: str
-    position: int
-    include: bool = True
-    blurb: str = ""
-
-
-def _engine_url(db: str) -> str:
-    if "://" in db:
-        return db
-    path = Path(db).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # WAL lets a cron run and a manual ingest read and write at once; busy_timeout makes the
-    # second writer wait instead of failing with "database is locked".
-    cur = dbapi_conn.cursor()
-    for pragma in ("journal_mode=WAL", "busy_timeout=10000", "foreign_keys=ON", "synchronous=NORMAL"):
-        cur.execute(f"PRAGMA {pragma}")
-    cur.close()
+def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+    """Slices of `values`, so an IN list stays well under SQLite's bound-parameter limit."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _json_text(payload: Any) -> str | None:
@@ -264,6 +224,18 @@ class Store:
         with self.session() as session:
             row = session.get(ItemRow, item_id)
             return _item(row) if row else None
+
+    def titles(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """For each of `ids` that is stored (aliases followed): (the id it is stored under, its title).
+
+        Two queries for any number of ids; no record is loaded or validated.
+        """
+        resolved = self.resolve(ids)
+        found: dict[str, str] = {}
+        with self.session() as session:
+            for chunk in _chunks(list(set(resolved.values()))):
+                found.update(session.exec(select(ItemRow.id, ItemRow.title).where(ItemRow.id.in_(chunk))).all())
+        return {given: (stored, found[stored]) for given, stored in resolved.items() if stored in found}
 
     def payload(self, item_id: str) -> str | None:
         with self.session() as session:
@@ -411,52 +383,63 @@ class Store:
 
         Keeps `first_seen`, bumps `fetch_count`, writes one metric snapshot per figure,
         records an alias when a ref's key differs from its record's id, and moves deferred
-        refs into the pending table (and successful ones out of it).
+        refs into the pending table (and successful ones out of it). A handful of statements
+        per batch whatever its size (executemany), not a few per record.
         """
+        from sqlalchemy import bindparam, delete, insert, update
+
         now = now.astimezone(timezone.utc)
-        stored: list[str] = []
-        with self.session() as session:
-            ok = [r for r in results if r.record is not None]
-            ids = [r.record.id for r in ok]  # type: ignore[union-attr]
-            existing = {
-                row.id: row for row in session.exec(select(ItemRow).where(ItemRow.id.in_(ids))).all()
-            } if ids else {}
-            for result in ok:
+        ok = [r for r in results if r.record is not None]
+        latest = {r.record.id: r for r in ok}  # type: ignore[union-attr]  # one id twice: the last one wins
+        items, metric = ItemRow.__table__, MetricRow.__table__
+        with self.engine.begin() as conn:
+            existing: dict[str, list[str]] = {}
+            for chunk in _chunks(list(latest)):
+                for item_id, sources in conn.execute(select(items.c.id, items.c.sources).where(items.c.id.in_(chunk))):
+                    existing[item_id] = list(sources or [])
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
+            snapshots: list[dict[str, Any]] = []
+            for item_id, result in latest.items():
                 record = result.record
                 assert record is not None
-                data = record.model_dump(mode="json")
-                row = existing.get(record.id)
-                if row is None:
-                    row = ItemRow(
-                        id=record.id, kind=record.kind, url=record.url, title=record.title,
-                        first_seen=now, fetched_at=now, record=data, payload=_json_text(result.payload),
-                        sources=[source] if source else [],
-                    )
-                    existing[record.id] = row
+                values = {"url": record.url, "title": record.title, "record": record.model_dump(mode="json"),
+                          "payload": _json_text(result.payload), "fetched_at": now}
+                if item_id not in existing:
+                    inserts.append({"id": item_id, "kind": record.kind, "status": ItemStatus.candidate.value,
+                                    "first_seen": now, "fetch_count": 1, "sources": [source] if source else [],
+                                    **values})
                 else:
-                    row.url, row.title, row.record = record.url, record.title, data
-                    row.payload = _json_text(result.payload)
-                    row.fetched_at = now
-                    row.fetch_count += 1
-                    if source and source not in row.sources:
-                        row.sources = [*row.sources, source]  # reassign: JSON columns do not track appends
-                session.add(row)
-                for name, value in record.metrics().items():
-                    session.add(MetricRow(item_id=record.id, name=name, value=float(value), at=now))
-                if result.ref.key != record.id:
-                    session.merge(AliasRow(old_id=result.ref.key, item_id=record.id))
-                done = {result.ref.key, record.id}
-                for pending in session.exec(select(PendingRow).where(PendingRow.id.in_(done))).all():
-                    session.delete(pending)
-                stored.append(record.id)
-            for result in results:
-                if isinstance(result.error, Deferred):
-                    session.merge(PendingRow(
-                        id=result.ref.key, url=result.ref.url, reason=result.error.reason,
-                        until=result.error.until, added=now,
-                    ))
-            session.commit()
-        return stored
+                    sources = existing[item_id]
+                    if source and source not in sources:
+                        sources = [*sources, source]
+                    updates.append({"item_id": item_id, "sources": sources, **values})
+                snapshots += [{"item_id": item_id, "name": name, "value": float(value), "at": now}
+                              for name, value in record.metrics().items()]
+            if inserts:
+                conn.execute(insert(items), inserts)
+            if updates:
+                conn.execute(update(items).where(items.c.id == bindparam("item_id"))
+                             .values(fetch_count=items.c.fetch_count + 1), updates)
+            if snapshots:
+                conn.execute(insert(metric), snapshots)
+            aliases = {r.ref.key: r.record.id for r in ok if r.ref.key != r.record.id}  # type: ignore[union-attr]
+            if aliases:
+                alias = AliasRow.__table__
+                conn.execute(delete(alias).where(alias.c.old_id.in_(list(aliases))))
+                conn.execute(insert(alias), [{"old_id": k, "item_id": v} for k, v in aliases.items()])
+            pending = PendingRow.__table__
+            done = list({key for r in ok for key in (r.ref.key, r.record.id)})  # type: ignore[union-attr]
+            for chunk in _chunks(done):
+                conn.execute(delete(pending).where(pending.c.id.in_(chunk)))
+            deferred = {r.ref.key: r for r in results if isinstance(r.error, Deferred)}
+            if deferred:
+                conn.execute(delete(pending).where(pending.c.id.in_(list(deferred))))
+                conn.execute(insert(pending), [
+                    {"id": key, "url": r.ref.url, "reason": r.error.reason, "until": r.error.until, "added": now}  # type: ignore[union-attr]
+                    for key, r in deferred.items()
+                ])
+        return [r.record.id for r in ok]  # type: ignore[union-attr]
 
     def set_status(self, ids: Sequence[str], status: ItemStatus) -> list[str]:
         """Set the status of stored items; raises KeyError naming the ids that are not stored."""
