@@ -127,3 +127,30 @@ def test_two_processes_writing_at_once_both_succeed(tmp_path):
     procs = [subprocess.Popen([sys.executable, "-c", script, str(db), str(start)]) for start in (0, 1000)]
     assert [p.wait(timeout=60) for p in procs] == [0, 0]
     assert Store(str(db)).count() == 120
+
+
+def test_items_can_be_narrowed_to_a_draft_window_in_the_query(store):
+    store.save([paper("2512.00001", title="Old")], now=T0)
+    store.save([paper("2512.00002", title="Old but annotated")], now=T0)
+    store.save([paper("2512.00003", title="New"), paper("2512.00004", title="New, rejected")], now=T0 + timedelta(days=8))
+    store.set_status(["arxiv:2512.00004"], ItemStatus.rejected)
+    window = store.items(statuses=[ItemStatus.candidate], since=T0 + timedelta(days=7), also=["arxiv:2512.00002"])
+    assert [i.title for i in window] == ["New", "Old but annotated"]
+    assert len(store.items()) == 4
+
+
+def test_titles_of_many_ids_follow_aliases_and_skip_unknown_ones(store):
+    store.save([repo("github.com/old/name", 3, full_name="New/Name")], now=T0)
+    assert store.titles(["github:old/name", "github:new/name", "github:no/such"]) == {
+        "github:old/name": ("github:new/name", "New/Name"),
+        "github:new/name": ("github:new/name", "New/Name"),
+    }
+
+
+def test_metric_changes_for_some_ids_match_those_for_all(store):
+    for day, stars in enumerate((10, 15, 40)):
+        store.save([repo("github.com/o/a", stars), repo("github.com/o/b", stars * 2)], now=T0 + timedelta(days=day))
+    since, until = T0 + timedelta(days=1), T0 + timedelta(days=2)
+    everything = store.metric_changes("stars", since, until)
+    assert everything == {"github:o/a": (40.0, 15.0), "github:o/b": (80.0, 30.0)}
+    assert store.metric_changes("stars", since, until, ids=["github:o/b", "github:x/y"]) == {"github:o/b": (80.0, 30.0)}
