@@ -203,7 +203,7 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
         row = session.get(IssueRow, number)
         notes = {a.item_id: a for a in session.exec(select(AnnotationRow).where(AnnotationRow.issue == number)).all()}
     items = [
-        i for i in store.items()
+        i for i in store.items(statuses=OPEN, since=since, also=notes)  # filtered in SQL: the archive stays unread
         if i.status in OPEN and (since is None or i.first_seen >= since or i.id in notes)
     ]
     extra = enrich(store, items, since, until)

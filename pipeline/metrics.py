@@ -60,8 +60,11 @@ def enrich(store: Store, items: Sequence[Item], since: datetime | None, now: dat
     `stars_gained`; `links.code` stays the list of code URLs.
     """
     start = since if since is not None else now - DEFAULT_WINDOW
-    stars = store.metric_changes("stars", start, now)
     aliases = store.aliases()
+    # only the repos shown or linked from a shown paper: the snapshot table holds years of all repos
+    wanted = [i.id for i in items if isinstance(i.record, Repo)]
+    wanted += [r for i in items if isinstance(i.record, Paper) for r in _github_ids(i.record.code_links, aliases)]
+    stars = store.metric_changes("stars", start, now, ids=wanted)
 
     def star_figures(repo_id: str) -> dict[str, int | float]:
         latest, first = stars[repo_id]
