@@ -1,0 +1,181 @@
+"""`make bench` (`python -m tests.bench`): run the cases and print the table.
+
+    make bench                          # 1,000 links at 50 ms a request, the 50,000-item export
+    make bench ARGS="--latency 0.1 --cases cold,fresh"
+
+Scratch files and the archive database (built once, then reused) go to data/bench/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from tests.bench import archive
+from tests.bench.harness import ROOT, SOURCES, Bench, Row, counts_of
+from tests.bench.workload import make
+
+CASES = ("cold", "fresh", "naive", "export", "help")
+TARGETS = {"cold_requests": 125, "cold_wall": 3.0, "speedup": 20.0, "fresh_requests": 0, "fresh_wall": 1.0,
+           "export_wall": 2.0, "export_mb": 300.0, "help_wall": 0.3}
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown CPU") \
+        if Path("/proc/cpuinfo").exists() else platform.processor()
+    import os
+
+    return f"{os.cpu_count()} × {cpu}, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+def load() -> str:
+    import os
+
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def archive_db(folder: Path, items: int) -> tuple[Path, dict[str, int]]:
+    """The archive database, rebuilt only when its recipe or the store's tables changed."""
+    from sqlalchemy.schema import CreateTable
+
+    from pipeline.store import SQLModel
+
+    recipe = Path(archive.__file__).read_bytes() + "".join(
+        str(CreateTable(t)) for t in SQLModel.metadata.sorted_tables).encode()
+    stamp = hashlib.sha256(recipe).hexdigest()[:12]
+    path = folder / f"archive-{items}-{stamp}.db"
+    meta = path.with_suffix(".json")
+    if path.exists() and meta.exists():
+        return path, json.loads(meta.read_text())
+    for old in folder.glob(f"archive-{items}-*"):
+        old.unlink()
+    print(f"building the archive database ({items:,} items, a year of snapshots; once)…", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    counts = archive.build(path, items)
+    meta.write_text(json.dumps(counts))
+    print(f"  built in {time.perf_counter() - started:.0f} s: {counts}", file=sys.stderr, flush=True)
+    return path, counts
+
+
+def fmt(value: float | None, spec: str) -> str:
+    return "" if value is None else format(value, spec)
+
+
+def table(rows: list[Row]) -> str:
+    head = ("case", "links", "requests", "req/link", "wall s", "cpu s", "peak MB")
+    body = [(r.case, fmt(r.links, ","), fmt(r.requests, ","), fmt(r.per_link, ".3f"), fmt(r.wall, ".2f"),
+             fmt(r.cpu, ".2f"), fmt(r.peak_mb, ".0f")) for r in rows]
+    widths = [max(len(x) for x in col) for col in zip(head, *body)]
+    line = lambda cells: "| " + " | ".join(  # noqa: E731
+        c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+    sep = "|" + "|".join(("-" * (w + 1)) + (":" if i else "-") for i, w in enumerate(widths)) + "|"
+    return "\n".join([line(head), sep, *(line(b) for b in body)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--links", type=int, default=1000, help="links in the ingest cases (default 1000)")
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds the replay server waits per request (default 0.05)")
+    parser.add_argument("--archive-items", type=int, default=50_000, help="items in the export case's database")
+    parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated, of {', '.join(CASES)}")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each case but naive; the median is shown (default 3)")
+    parser.add_argument("--help-runs", type=int, default=7, help="fresh processes for the --help median")
+    parser.add_argument("--folder", type=Path, default=ROOT / "data" / "bench", help="scratch folder (default data/bench)")
+    parser.add_argument("--json", action="store_true", help="also print the rows as JSON lines")
+    args = parser.parse_args(argv)
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = set(cases) - set(CASES)
+    if unknown:
+        parser.error(f"unknown case {', '.join(sorted(unknown))}; choose from {', '.join(CASES)}")
+    args.folder.mkdir(parents=True, exist_ok=True)
+    results = run(cases, args)
+    print(f"\nmachine: {machine()}; load average {load()}\n"
+          f"latency {args.latency * 1000:.0f} ms a request, arXiv delay 0; wall and cpu: median of {args.repeat} runs\n")
+    print(table([r for _, r in results]))
+    print()
+    print(verdict(dict(results), args))
+    if args.json:
+        for key, r in results:
+            print(json.dumps({"key": key, "case": r.case, "links": r.links, "requests": r.requests,
+                              "wall": round(r.wall, 4), "peak_mb": round(r.peak_mb or 0, 1),
+                              "by_source": r.by_source, "summary": r.summary}))
+    return 0
+
+
+def run(cases: list[str], args: argparse.Namespace) -> list[tuple[str, Row]]:
+    work = make(args.links)
+    bench = Bench(work, args.latency, args.folder)
+    results: list[tuple[str, Row]] = []
+    try:
+        if "cold" in cases or "fresh" in cases:
+            results.append(("cold", bench.ingest(f"ingest {work.size:,} links, cold", args.repeat, cold=True)))
+        if "fresh" in cases:
+            results.append(("fresh", bench.ingest(f"ingest the same {work.size:,} again, fresh", args.repeat)))
+        if "naive" in cases:
+            results.append(("naive", bench.naive()))
+        if "export" in cases:
+            db, counts = archive_db(args.folder, args.archive_items)
+            work_db = args.folder / "export.db"
+            shutil.copyfile(db, work_db)  # an export records the draft in the database: keep the archive clean
+            label = f"export: {counts['items']:,} items, {counts['snapshots'] / 1e6:.1f} M snapshots"
+            results.append(("export", bench.export(work_db, label, counts["items"], args.repeat)))
+        if "help" in cases:
+            results.append(("help", bench.help(args.help_runs)))
+    finally:
+        bench.close()
+    for _, row in results:
+        print(f"{row.case}: {row.summary}", file=sys.stderr)
+    return results
+
+
+def verdict(rows: dict[str, Row], args: argparse.Namespace) -> str:
+    """Each figure against the issue's target (#9); only meaningful at 1,000 links and 50 ms."""
+    out: list[str] = []
+    work = make(args.links)
+
+    def check(label: str, value: float, target: float, unit: str, higher_is_better: bool = False) -> None:
+        ok = value >= target if higher_is_better else value <= target
+        sign = "≥" if higher_is_better else "≤"
+        out.append(f"{'met   ' if ok else 'MISSED'} {label}: {value:{unit}} (target {sign} {target:{unit}})")
+
+    cold, fresh, naive = rows.get("cold"), rows.get("fresh"), rows.get("naive")
+    if cold is not None:
+        expected = work.expected()
+        out.append("cold requests by source (made / fewest the APIs allow): " + ", ".join(
+            f"{s} {cold.by_source.get(s, 0)}/{expected[s]}" for s in SOURCES))
+        outcome = counts_of(cold.summary)
+        if outcome.get("stored", 0) != work.size:
+            out.append(f"  note: not every link was stored: {cold.summary}")
+        scale = args.links == 1000 and abs(args.latency - 0.05) < 1e-9
+        if scale:
+            check("cold requests", cold.requests or 0, TARGETS["cold_requests"], "d")
+            check("cold wall s", cold.wall, TARGETS["cold_wall"], ".2f")
+    if naive is not None and cold is not None and cold.wall:
+        ratio = naive.wall / cold.wall
+        out.append(f"naive / curate wall time: {ratio:.1f}× ({naive.wall:.1f} s / {cold.wall:.2f} s; "
+                   f"requests {naive.requests} / {cold.requests})")
+        if args.links == 1000:
+            check("speed-up over naive", ratio, TARGETS["speedup"], ".1f", higher_is_better=True)
+    if fresh is not None:
+        check("fresh requests", fresh.requests or 0, TARGETS["fresh_requests"], "d")
+        check("fresh wall s", fresh.wall, TARGETS["fresh_wall"], ".2f")
+    export = rows.get("export")
+    if export is not None:
+        out.append(f"export: {export.summary}")
+        check("export wall s", export.wall, TARGETS["export_wall"], ".2f")
+        check("export peak MB", export.peak_mb or 0, TARGETS["export_mb"], ".0f")
+    help_row = rows.get("help")
+    if help_row is not None:
+        check("--help wall s", help_row.wall, TARGETS["help_wall"], ".2f")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

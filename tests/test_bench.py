@@ -1,0 +1,43 @@
+"""`make bench` in miniature: the harness runs every case and counts requests right.
+
+Times are never asserted (they belong to `make bench` itself); request counts are.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.bench.__main__ import main
+from tests.bench.workload import make
+
+
+def _rows(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, dict]:
+    assert main([*argv, "--json", "--repeat", "1", "--help-runs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| case" in out  # the table is printed
+    return {row["key"]: row for row in map(json.loads, (line for line in out.splitlines() if line.startswith("{")))}
+
+
+def test_small_mix_costs_the_fewest_requests_cold_none_fresh_and_one_per_link_naively(capsys, tmp_path):
+    work = make(20)
+    assert work.expected() == {"arxiv": 1, "youtube": 3, "github": 1, "web": 2}
+    rows = _rows(capsys, "--links", "20", "--latency", "0", "--cases", "cold,fresh,naive", "--folder", str(tmp_path))
+    cold, fresh, naive = rows["cold"], rows["fresh"], rows["naive"]
+    assert cold["summary"] == "20 stored"
+    assert cold["by_source"] == work.expected()
+    assert fresh["summary"] == "20 fresh" and fresh["requests"] == 0
+    # naive: a request per paper, video and repo, a page per web link, a playlist's list and its item pages
+    assert naive["summary"] == "20 fetched · 0 failed"
+    assert naive["by_source"] == {"arxiv": 8, "youtube": 5 + 2, "github": 4, "web": 2}
+
+
+def test_archive_export_and_help_are_measured_as_child_processes(capsys, tmp_path):
+    rows = _rows(capsys, "--links", "20", "--cases", "export,help", "--archive-items", "300", "--folder", str(tmp_path))
+    export = rows["export"]
+    assert export["links"] == 300
+    assert export["summary"].startswith("issue 52: ")  # 51 published issues in the archive; the draft is the next
+    assert sum(int(part.split()[0]) for part in export["summary"].split(": ", 1)[1].split(", ")) > 0
+    assert export["peak_mb"] > 10  # the child's own memory, not zero and not the harness's
+    assert rows["help"]["peak_mb"] > 10
