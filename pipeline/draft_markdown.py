@@ -9,7 +9,6 @@ HTML or a heading; the editor's own blurbs are Markdown and go out as written.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -34,6 +33,10 @@ AUTHORS_SHOWN = 3
 
 # bidi overrides and isolates can reorder what the editor sees; zero-width joiners stay
 _BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+# the characters of Unicode categories Cc, Zl and Zp (controls, line and paragraph separators), as a
+# character class: the same set as asking unicodedata per character (checked over every code point),
+# in one C-speed pass (a 1 kB abstract: 0.12 ms -> 0.008 ms)
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # backslash, code, emphasis, links/images/footnotes, raw HTML and autolinks, entities,
 # GFM strikethrough, and `#` (a title ending in `#` words would lose them as a closing sequence)
 _ALWAYS = re.compile(r"([\\`*\[\]<&~#])")
@@ -45,7 +48,7 @@ _LINE_START = re.compile(r"^(?:([>+=-])|(\d{1,9})([.)]))")
 
 def md_text(text: str) -> str:
     """Source text as one line of literal Markdown: no link, HTML, heading or layout of its own."""
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text.translate(_BIDI))
+    text = _BREAKS.sub(" ", text.translate(_BIDI))
     text = " ".join(text.split())
     text = _ALWAYS.sub(r"\\\1", text)
     text = _UNDERSCORE.sub(r"\\_", text)
