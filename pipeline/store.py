@@ -203,20 +203,22 @@ class Store:
     def resolve(self, ids: Iterable[str]) -> dict[str, str]:
         """Each id mapped to the id it is stored under now (itself unless it is an alias)."""
         ids = list(ids)
+        aliases: dict[str, str] = {}
         with self.session() as session:
-            rows = session.exec(select(AliasRow).where(AliasRow.old_id.in_(ids))).all() if ids else []
-        aliases = {row.old_id: row.item_id for row in rows}
+            for chunk in _chunks(ids):
+                aliases.update(session.exec(select(AliasRow.old_id, AliasRow.item_id).where(AliasRow.old_id.in_(chunk))).all())
         return {i: aliases.get(i, i) for i in ids}
 
     def fresh(self, ids: Iterable[str], max_age: timedelta, now: datetime) -> set[str]:
         """The ids (as given, aliases followed) whose record was fetched within `max_age`."""
         resolved = self.resolve(ids)
         cutoff = now - max_age
+        fresh_ids: set[str] = set()
         with self.session() as session:
-            rows = session.exec(
-                select(ItemRow.id).where(ItemRow.id.in_(set(resolved.values())), ItemRow.fetched_at > cutoff)
-            ).all()
-        fresh_ids = set(rows)
+            for chunk in _chunks(list(set(resolved.values()))):
+                fresh_ids.update(session.exec(
+                    select(ItemRow.id).where(ItemRow.id.in_(chunk), ItemRow.fetched_at > cutoff)
+                ).all())
         return {given for given, stored in resolved.items() if stored in fresh_ids}
 
     def get(self, item_id: str) -> Item | None:

@@ -154,3 +154,9 @@ def test_metric_changes_for_some_ids_match_those_for_all(store):
     everything = store.metric_changes("stars", since, until)
     assert everything == {"github:o/a": (40.0, 15.0), "github:o/b": (80.0, 30.0)}
     assert store.metric_changes("stars", since, until, ids=["github:o/b", "github:x/y"]) == {"github:o/b": (80.0, 30.0)}
+
+
+def test_freshness_of_more_ids_than_sqlite_binds_at_once(store):
+    store.save([paper("2512.00001")], now=T0)
+    ids = ["arxiv:2512.00001"] + [f"web:https://example.com/{i}" for i in range(40_000)]
+    assert store.fresh(ids, timedelta(hours=24), T0 + timedelta(hours=1)) == {"arxiv:2512.00001"}
