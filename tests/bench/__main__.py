@@ -125,7 +125,11 @@ def run(cases: list[str], args: argparse.Namespace) -> list[tuple[str, Row]]:
             work_db = args.folder / "export.db"
             shutil.copyfile(db, work_db)  # an export records the draft in the database: keep the archive clean
             label = f"export: {counts['items']:,} items, {counts['snapshots'] / 1e6:.1f} M snapshots"
-            results.append(("export", bench.export(work_db, label, counts["items"], args.repeat)))
+            try:
+                results.append(("export", bench.export(work_db, label, counts["items"], args.repeat)))
+            finally:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{work_db}{suffix}").unlink(missing_ok=True)
         if "help" in cases:
             results.append(("help", bench.help(args.help_runs)))
     finally:
