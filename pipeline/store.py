@@ -496,9 +496,3 @@ def _item(row: ItemRow) -> Item:
         sources=list(row.sources), record=record_adapter.validate_python(row.record),
     )
 
-
-def ref_of(item: Item) -> SourceRef:
-    """The ref that fetches a stored item again."""
-    from pipeline.links import parse
-
-    return parse(item.url)

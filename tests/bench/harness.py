@@ -19,11 +19,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from tests.bench.workload import Workload, install
-from tests.replay.server import Replay
+from tests.replay.server import Replay, ReplayHTTPServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CURATE = str(Path(sys.executable).with_name("curate"))
@@ -121,15 +120,11 @@ class Bench:
     def __init__(self, work: Workload, latency: float, folder: Path) -> None:
         self.work, self.folder = work, folder
         self.replay = Replay(latency=latency).start()
-        # a client closing a kept-alive connection is normal here; socketserver would print a traceback
-        self.replay._server.handle_error = _quiet  # type: ignore[method-assign]
-        self._extra: list[ThreadingHTTPServer] = []
+        self._extra: list[ReplayHTTPServer] = []
         port = int(self.replay.url.rsplit(":", 1)[1])
         # more loopback addresses on the same port, so web pages come from many "sites"
         for host in range(2, work.web_hosts() + 1):
-            server = ThreadingHTTPServer((f"127.0.0.{host}", port), self.replay._handler_class())
-            server.daemon_threads = True
-            server.handle_error = _quiet  # type: ignore[method-assign]
+            server = ReplayHTTPServer((f"127.0.0.{host}", port), self.replay._handler_class())
             threading.Thread(target=server.serve_forever, args=(0.05,), name=f"replay-{host}", daemon=True).start()
             self._extra.append(server)
         install(self.replay, work)
@@ -217,9 +212,6 @@ class Bench:
                    cpu=statistics.median(c.cpu for c in children),
                    summary="" if all(c.returncode == 0 for c in children) else "exit status " + str(children[0].returncode))
 
-
-def _quiet(*_args: object) -> None:
-    pass
 
 
 _SUMMARY = re.compile(r"^\d+ [a-z]")

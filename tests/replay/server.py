@@ -67,6 +67,19 @@ class Response:
         return cls(status=status, body=json.dumps(data).encode(), **kw)
 
 
+class ReplayHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP server that stays quiet when a client hangs up."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client hanging up (a size cap, a timeout, a closed keep-alive) is routine here
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 Handler = Callable[[Request, "Replay"], Response]
 _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = []
 
@@ -118,8 +131,7 @@ class Replay:
         """Per-test state a route may keep (reset with the log)."""
         self._faults: list[tuple[str, re.Pattern[str], list[Response]]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = ReplayHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, name="replay", daemon=True)
 
     @property
