@@ -306,7 +306,7 @@ class YouTubeConnector:
             error = _classify(exc, ref)
             if self._quota_out and isinstance(exc, _EmbedRefused):
                 # the API would give this video's data: try again when the quota is back
-                error = Deferred(ref, f"the owner disabled embedding, so only the API can read this video: "
+                error = Deferred(ref, "the owner disabled embedding, so only the API can read this video: "
                                       "postponed until the YouTube quota is back",
                                  until=quota_reset(datetime.now(timezone.utc)))
             return Fetched(ref, error=error)

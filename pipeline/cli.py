@@ -12,7 +12,7 @@ import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from pipeline.config import Settings
-    from pipeline.ingest import Report
+    from pipeline.ingest import Outcome, Report
     from pipeline.store import Store
 
 app = typer.Typer(
@@ -163,7 +163,7 @@ def print_report(report: "Report", err: "Console", out: "Console") -> int:
     return EXIT_SOME_FAILED if report.failed else EXIT_OK
 
 
-def _row(outcome: "Any", err: "Console", out: "Console") -> None:  # noqa: F821 - typing only
+def _row(outcome: "Outcome", err: "Console", out: "Console") -> None:
     from pipeline.ingest import Status
 
     if outcome.status in (Status.stored, Status.fresh):
@@ -205,7 +205,7 @@ def ingest(
                   disable=not err.is_terminal) as bar:
         task = bar.add_task("ingest", total=len(inputs))
 
-        def progress(outcome: "Any") -> None:  # noqa: F821
+        def progress(outcome: "Outcome") -> None:
             bar.advance(task)
             _row(outcome, err, out)
 
@@ -237,7 +237,7 @@ def _dry_store(s: "Settings") -> "Store":
     return open_store(s)
 
 
-def _run_summary(report: "Any", dry_run: bool) -> str:  # noqa: F821 - typing only
+def _run_summary(report: "Any", dry_run: bool) -> str:
     from pipeline.ingest import Status
 
     feeds = report.feeds
@@ -305,7 +305,7 @@ def run(
     except SourcesError as exc:
         fail(str(exc))
 
-    def on_feed(f: "Any") -> None:  # noqa: F821
+    def on_feed(f: "Any") -> None:
         name = f.feed.name
         if f.failed:
             _say(f"✗ feed {name}  {f.read.error}", logging.ERROR)
@@ -323,7 +323,7 @@ def run(
             for link, ref in f.new:
                 sys.stdout.write(f"{ref.url}\t{ref.kind.value}\t{name}\n")
 
-    def on_link(o: "Any") -> None:  # noqa: F821
+    def on_link(o: "Outcome") -> None:
         if o.status in (Status.failed, Status.refused):
             _say(f"✗ {o.input}  {o.message}", logging.ERROR)
         elif o.status == Status.deferred:

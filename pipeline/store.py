@@ -19,7 +19,7 @@ from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 from connectors.base import Fetched
 from connectors.errors import Deferred
-from schemas import Item, ItemStatus, Kind, SourceRef, record_adapter
+from schemas import Item, ItemStatus, Kind, record_adapter
 
 log = logging.getLogger(__name__)
 
