@@ -387,6 +387,10 @@ def list_items(
     rows = [(i.id, i.kind.value, i.status.value, i.title, i.fetched_at.strftime("%Y-%m-%d %H:%M")) for i in items]
     # rich squeezes whole columns to nothing when a title is long, so cut titles to the room left
     fixed = sum(max([len(h)] + [len(r[c]) for r in rows]) + 2 for c, h in ((0, "id"), (1, "kind"), (2, "status"), (4, "fetched")))
+    if not out.is_terminal:  # piped or redirected: whole titles, no 80-column guess
+        from rich.console import Console
+
+        out = Console(highlight=False, width=fixed + max((len(r[3]) for r in rows), default=5) + 2)
     room = max(20, out.width - fixed - 2)
     table = Table("id", "kind", "status", "title", "fetched", box=None, pad_edge=False)
     for item_id, kind_s, status_s, title, fetched in rows:

@@ -20,29 +20,42 @@ OUT = ROOT / "data" / "demo"
 CURATE = str(Path(sys.executable).with_name("curate"))
 
 DEMO_LINKS = [
+    # papers, in several forms (one arXiv request); 2512.07461's code repo comes along
     "https://arxiv.org/abs/2512.07461",
     "arxiv.org/pdf/2511.13945v2",
     "2512.08296",
     "https://huggingface.co/papers/1706.03762",
     "hep-th/9901001",
+    # a playlist and a video
+    "https://www.youtube.com/playlist?list=PLx7bQz4Ck3mLp9VrT2wYn8Hd5Fa1Gs6Je",
+    "https://youtu.be/Mw3kR7tYp2Q?t=42",
+    # a repository
+    "https://github.com/GokuMohandas/Made-With-ML",
+    # web articles, served by the replay server's stand-in sites
+    "{replay}/site/blog/continuous_batching?utm_source=newsletter",
+    "{replay}/site/blog/sharding-a-vector-index",
+    # and one bad link, to show what a failure looks like
+    "https://arxiv.org/abs/2512.99999",
 ]
 
 
-def main() -> int:
-    shutil.rmtree(OUT, ignore_errors=True)
-    OUT.mkdir(parents=True)
+def main(out: Path = OUT) -> int:
+    """Run the demo into `out` (data/demo/ by default; tests pass a scratch folder)."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
     replay = Replay().start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_")}
     env.update({
-        "CURATE_DB": str(OUT / "curate.db"),
-        "CURATE_DRAFTS_DIR": str(OUT / "drafts"),
+        "CURATE_DB": str(out / "curate.db"),
+        "CURATE_DRAFTS_DIR": str(out / "drafts"),
         "CURATE_ARXIV_API_URL": f"{replay.url}/api/query",
         "CURATE_ARXIV_DELAY": "0",
+        "CURATE_ARXIV_RETRIES": "0",
         "CURATE_GITHUB_API_URL": replay.url,
         "CURATE_YOUTUBE_API_URL": replay.url,
         "CURATE_YOUTUBE_WEB_URL": replay.url,
         "CURATE_ALLOW_PRIVATE_HOSTS": "true",
-        "CURATE_SOURCES": str(OUT / "sources.toml"),
+        "CURATE_SOURCES": str(out / "sources.toml"),
         # the replay server accepts any credential; real ones are never needed offline
         "GITHUB_TOKEN": "demo-token",
         "YOUTUBE_API_KEY": "demo-key",
@@ -54,14 +67,14 @@ def main() -> int:
 
     try:
         links = [link.replace("{replay}", replay.url) for link in DEMO_LINKS]
-        status = curate("ingest", *links)
+        curate("ingest", *links)  # exits 1: the unknown paper is the demo's one failure
         curate("list")
-        curate("export")
+        status = curate("export")
     finally:
         replay.stop()
-    print(f"\nreplay server answered {len(replay.requests)} requests; database and draft are in {OUT.relative_to(ROOT)}/")
+    print(f"\nreplay server answered {len(replay.requests)} requests; database and draft are in {out}/")
     return status
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT))
