@@ -27,6 +27,7 @@ def split(url: str) -> Link | None:
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower().rstrip(".")
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
     except ValueError:  # e.g. an invalid IPv6 literal or port
         return None
     if parts.scheme.lower() not in ("http", "https") or not host:

@@ -47,7 +47,12 @@ def parse(text: str) -> SourceRef:
     if any(c.isspace() for c in raw):
         raise LinkRefused(raw, "a link cannot contain spaces")
     for connector in CONNECTORS:
-        ref = connector.owns(raw)
+        try:
+            ref = connector.owns(raw)
+        except ValueError as exc:  # LinkRefused included: a connector that cannot read the link
+            if isinstance(exc, LinkRefused):
+                raise
+            raise LinkRefused(raw, f"not a valid URL ({exc})") from None
         if ref is not None:
             return ref
     raise LinkRefused(raw, "not a valid http(s) URL (no host)")

@@ -84,6 +84,9 @@ def test_video_link_with_list_names_its_playlist_as_a_companion():
         ("https://github.com/torvalds", "a GitHub owner (torvalds), not a repository"),
         ("https://www.youtube.com/watch?v=short", "is not a YouTube video id"),
         ("http://", "no host"),
+        ("https://example.com:99999/post", "not a valid http(s) URL"),
+        ("https://example.com:80x/post", "not a valid http(s) URL"),
+        ("http://[::1/x", "not a valid http(s) URL"),
     ],
     ids=lambda v: v or "empty",
 )
@@ -92,6 +95,17 @@ def test_refused_inputs_name_the_input_and_say_why(text, reason):
         parse(text)
     assert reason in str(info.value)
     assert str(info.value).startswith(text.strip() or "")
+
+
+@pytest.mark.parametrize("text", ["2513.00001", "0703.0001", "1412.12345", "1501.1234", "https://arxiv.org/abs/2500.12345"])
+def test_impossible_arxiv_ids_are_refused_before_they_can_fail_a_batch(text):
+    with pytest.raises(LinkRefused, match="is not a valid arXiv id"):
+        parse(text)
+
+
+def test_old_style_ids_are_spelled_as_arxiv_spells_them():
+    assert parse("arXiv:HEP-TH/9901001v2").key == "arxiv:hep-th/9901001"
+    assert parse("Math.gt/0309136").key == "arxiv:math.GT/0309136"
 
 
 def test_arxiv_owned_links_never_fall_through_to_the_web():
@@ -113,12 +127,13 @@ def test_links_are_extracted_from_markdown_html_and_text():
 # ---- properties
 
 new_ids = st.builds(
-    lambda yymm, n, width: f"{yymm:04d}.{n:0{width}d}",
-    st.integers(701, 2912).filter(lambda v: 1 <= v % 100 <= 12), st.integers(1, 9999), st.sampled_from([4, 5]),
+    lambda yymm, n: f"{yymm:04d}.{n:0{5 if yymm >= 1501 else 4}d}",
+    st.integers(704, 2912).filter(lambda v: 1 <= v % 100 <= 12), st.integers(1, 9999),
 )
 old_ids = st.builds(
-    lambda arch, n: f"{arch}/{n:07d}", st.sampled_from(["hep-th", "astro-ph", "math.GT", "quant-ph", "cond-mat"]),
-    st.integers(9100001, 9912999),
+    lambda arch, yy, mm, n: f"{arch}/{yy:02d}{mm:02d}{n:03d}",
+    st.sampled_from(["hep-th", "astro-ph", "math.GT", "quant-ph", "cond-mat"]),
+    st.sampled_from([91, 95, 99, 0, 3, 7]), st.integers(1, 12), st.integers(1, 999),
 )
 ARXIV_FORMS = [
     "{id}", "{id}v{v}", "arXiv:{id}", "https://arxiv.org/abs/{id}", "https://arxiv.org/abs/{id}v{v}",
