@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from connectors._urls import split
 from connectors.base import Fetched
-from connectors.errors import BadPayload, FetchError, NotFound, Unavailable
+from connectors.errors import BadPayload, FetchError, LinkRefused, NotFound, Unavailable
 from connectors.http import USER_AGENT
 from schemas import Kind, Paper, SourceRef
 
@@ -52,15 +52,54 @@ def make_ref(arxiv_id: str) -> SourceRef:
     )
 
 
+def canonical_id(text: str) -> str | None:
+    """`text` as arXiv spells the id (no version), or None when it cannot be an arXiv id.
+
+    Checks what the identifier scheme fixes: a real month, new-style ids from 0704 on with
+    4 digits until 1412 and 5 from 1501, old-style archives lower-case with an upper-case
+    subject class (`math.GT/0309136`). An id that fails here would make arXiv refuse the
+    whole batch it travels in (HTTP 400), so it never reaches the API.
+    """
+    m = re.fullmatch(rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?", text.strip(), re.IGNORECASE)
+    if m is None:
+        return None
+    arxiv_id = m.group("id")
+    if "/" in arxiv_id:
+        archive, number = arxiv_id.split("/")
+        name, _, subject = archive.partition(".")
+        archive = name.lower() + (f".{subject.upper()}" if subject else "")
+        yymm = number[:4]
+        arxiv_id = f"{archive}/{number}"
+    else:
+        yymm, seq = arxiv_id.split(".")
+        if yymm < "0704" or (len(seq) == 5) != (yymm >= "1501"):
+            return None
+    return arxiv_id if 1 <= int(yymm[2:]) <= 12 else None
+
+
 def parse_bare_id(text: str) -> SourceRef | None:
-    """A ref for a bare id (`2512.07461`, `arXiv:2512.07461v2`, `hep-th/9901001`), else None."""
+    """A ref for a bare id (`2512.07461`, `arXiv:2512.07461v2`, `hep-th/9901001`), else None.
+
+    Raises LinkRefused for something shaped like an id that cannot be one (`2513.00001`).
+    """
     m = _BARE.match(text.strip())
-    return make_ref(m.group("id")) if m else None
+    if m is None:
+        return None
+    arxiv_id = canonical_id(m.group("id"))
+    if arxiv_id is None:
+        raise LinkRefused(text.strip(), f"{m.group('id')} is not a valid arXiv id")
+    return make_ref(arxiv_id)
 
 
-def _id_from_path(path: str) -> str | None:
-    m = re.match(rf"^(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?(?:\.pdf)?/?$", path)
-    return m.group("id") if m else None
+def _id_from_path(url: str, path: str) -> str | None:
+    """The id in the path of an arXiv page (`2512.07461v2.pdf`), None when the path has none."""
+    m = re.match(rf"^(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?(?:\.pdf)?/?$", path, re.IGNORECASE)
+    if m is None:
+        return None
+    arxiv_id = canonical_id(m.group("id"))
+    if arxiv_id is None:
+        raise LinkRefused(url, f"{m.group('id')} is not a valid arXiv id")
+    return arxiv_id
 
 
 def code_links(*texts: str | None) -> list[str]:
@@ -136,11 +175,15 @@ def _session(timeout: float) -> "requests.Session":
         def __init__(self) -> None:
             super().__init__()
             self.bodies: list[bytes] = []
+            self.rejected: list[str] = []
+            """Ids a 400 answer named as malformed ("incorrect id format for …")."""
 
         def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
             kwargs.setdefault("timeout", timeout)
             kwargs["headers"] = {**(kwargs.get("headers") or {}), "user-agent": USER_AGENT}
             resp = super().request(method, url, *args, **kwargs)
+            if resp.status_code == 400:
+                self.rejected += re.findall(r"incorrect id format for ([^<\s]+)", resp.text)
             if resp.status_code == 200:
                 ctype = resp.headers.get("content-type", "")
                 if "xml" not in ctype:
@@ -178,7 +221,6 @@ class ArxivConnector:
 
     def __init__(self, api_url: str, delay: float, retries: int = 3, timeout: float = 20.0) -> None:
         self.api_url, self.delay, self.retries, self.timeout = api_url, delay, retries, timeout
-        self.requests = 0
         self._client: arxiv.Client | None = None
 
     @classmethod
@@ -200,13 +242,13 @@ class ArxivConnector:
             if len(seg) >= 2 and seg[0] in _PATH_KINDS:
                 if link.host == "huggingface.co" and seg[0] != "papers":
                     return None
-                arxiv_id = _id_from_path("/".join(seg[1:]))
+                arxiv_id = _id_from_path(url, "/".join(seg[1:]))
                 return make_ref(arxiv_id) if arxiv_id else None
             return None
         if link.host in ("doi.org", "dx.doi.org") and len(seg) >= 2 and seg[0] == "10.48550":
             doi = "/".join(seg[1:])
             if doi.lower().startswith("arxiv."):
-                arxiv_id = _id_from_path(doi[len("arxiv."):])
+                arxiv_id = _id_from_path(url, doi[len("arxiv."):])
                 return make_ref(arxiv_id) if arxiv_id else None
         return None
 
@@ -229,19 +271,32 @@ class ArxivConnector:
 
         client = self._arxiv_client()
         session = client._session
-        session.bodies = []
+        session.bodies, session.rejected = [], []
         ids = [ref.key.removeprefix("arxiv:") for ref in refs]
         search = arxiv.Search(id_list=ids, max_results=len(ids))
         started = time.monotonic()
         try:
             results = list(client.results(search))
         except Exception as exc:  # noqa: BLE001 - every library failure becomes a per-ref value
+            rejected = set(session.rejected) & set(ids)
+            if isinstance(exc, arxiv.HTTPError) and exc.status == 400 and rejected:
+                # arXiv refuses a whole batch for one id it cannot read: fail that one, ask again for the rest
+                rest = [ref for ref, i in zip(refs, ids) if i not in rejected]
+                for ref, i in zip(refs, ids):
+                    if i in rejected:
+                        yield Fetched(ref, error=BadPayload(ref, f"arXiv says {i} is not a valid id"))
+                yield from self._fetch_batch(rest) if rest else ()
+                return
             for ref in refs:
                 yield Fetched(ref, error=_classify(exc, ref))
             return
-        finally:
-            self.requests += 1
         log.info("arxiv: %d ids, %d results in %.2f s", len(ids), len(results), time.monotonic() - started)
+        if not results and len(ids) > 1:
+            # a live answer with none of several ids is far likelier a glitch (arxiv.py does not retry an
+            # empty first page) than all of them gone: retryable, so the scheduled run asks again
+            for ref in refs:
+                yield Fetched(ref, error=Unavailable(ref, f"arXiv answered with none of the {len(ids)} papers asked for; try again later"))
+            return
         raw = _entries_by_id(session.bodies)
         by_id: dict[str, Paper] = {}
         for result in results:

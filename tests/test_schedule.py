@@ -487,7 +487,10 @@ def test_a_link_that_keeps_failing_is_given_up_after_three_runs(settings, replay
 
 
 def test_a_link_the_source_does_not_know_is_not_retried(settings, replay):
-    replay.state["arxiv_synthesize"] = lambda arxiv_id: None  # arXiv drops unknown ids silently
+    from tests.test_arxiv import _synthetic_entry
+
+    # arXiv drops an unknown id silently from an answer that holds the others
+    replay.state["arxiv_synthesize"] = lambda arxiv_id: None if arxiv_id == "2512.01234" else _synthetic_entry(arxiv_id)
     first = run_once(settings, replay, ARXIV)
     assert {o.label for o in first.failed_links()} == {"not found"}
     assert run_once(settings, replay, ARXIV).ok
