@@ -65,7 +65,9 @@ def _out() -> "Console":
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print a one-line error on stderr and exit."""
-    _err().print(f"[red]error:[/red] {_redact(message)}", markup=True)
+    from rich.markup import escape
+
+    _err().print(f"[red]error:[/red] {escape(_redact(message))}")
     raise typer.Exit(code)
 
 
@@ -140,27 +142,34 @@ def _read_inputs(urls: list[str], file: Optional[str]) -> list[str]:
 
 
 def print_report(report: "Report", err: "Console", out: "Console") -> int:
-    """The summary line and the exit status of an ingest report."""
+    """The summary line and the exit status of an ingest report.
+
+    Links retried from an earlier run's postponed list are counted apart and never change
+    the exit status of the links the user gave.
+    """
     from pipeline.ingest import Status
 
     for followed in report.followed:
         if followed.status in (Status.failed, Status.refused):
-            err.print(f"[yellow]![/yellow] {followed.input}  linked code not fetched: {_redact(followed.message)}")
+            err.print(f"! {followed.input}  linked code not fetched: {_redact(followed.message)}", markup=False)
     for note in report.notes:
-        err.print(f"[yellow]![/yellow] {_redact(note)}")
+        err.print(f"! {_redact(note)}", markup=False)
     counts: dict[str, int] = {}
     for o in report.outcomes:
         label = {Status.stored: "stored", Status.fresh: "fresh", Status.deferred: "postponed",
                  Status.refused: "refused"}.get(o.status, o.label or "failed")
+        if o.retried:
+            label = f"earlier postponed {label}"
         counts[label] = counts.get(label, 0) + 1
     stored_follow = sum(1 for o in report.followed if o.status == Status.stored)
     if stored_follow:
         counts["linked repos stored"] = stored_follow
     summary = " · ".join(f"{n} {label}" for label, n in counts.items()) or "nothing to do"
-    err.print(summary)
-    if report.outcomes and all(o.status == Status.refused for o in report.outcomes):
+    err.print(summary, markup=False)
+    mine = [o for o in report.outcomes if not o.retried]
+    if mine and all(o.status == Status.refused for o in mine):
         return EXIT_USAGE
-    return EXIT_SOME_FAILED if report.failed else EXIT_OK
+    return EXIT_SOME_FAILED if any(not o.retried for o in report.failed) else EXIT_OK
 
 
 def _row(outcome: "Outcome", err: "Console", out: "Console") -> None:
@@ -173,8 +182,9 @@ def _row(outcome: "Outcome", err: "Console", out: "Console") -> None:
         title = " ".join((outcome.title or "").split())
         sys.stdout.write(f"{mark} {outcome.item_id}\t{kind}\t{title}\n")
         sys.stdout.flush()
-    elif outcome.status == Status.deferred:
-        err.print(f"! {outcome.input}  {_redact(outcome.message)}", markup=False)
+    elif outcome.status == Status.deferred or outcome.retried:
+        prefix = "postponed earlier, failed again: " if outcome.retried and outcome.status != Status.deferred else ""
+        err.print(f"! {outcome.input}  {prefix}{_redact(outcome.message)}", markup=False)
     else:
         err.print(f"✗ {outcome.input}  {_redact(outcome.message)}", markup=False)
 
@@ -383,6 +393,7 @@ def list_items(
                       markup=False, highlight=False)
         return
     from rich.table import Table
+    from rich.text import Text
 
     rows = [(i.id, i.kind.value, i.status.value, i.title, i.fetched_at.strftime("%Y-%m-%d %H:%M")) for i in items]
     # rich squeezes whole columns to nothing when a title is long, so cut titles to the room left
@@ -394,9 +405,10 @@ def list_items(
     room = max(20, out.width - fixed - 2)
     table = Table("id", "kind", "status", "title", "fetched", box=None, pad_edge=False)
     for item_id, kind_s, status_s, title, fetched in rows:
-        table.add_row(item_id, kind_s, status_s, title if len(title) <= room else title[: room - 1] + "…", fetched)
+        title = title if len(title) <= room else title[: room - 1] + "…"
+        table.add_row(*(Text(cell) for cell in (item_id, kind_s, status_s, title, fetched)))  # never markup
     out.print(table)
-    _err().print(f"{len(items)} items")
+    _err().print(f"{len(items)} items", markup=False)
 
 
 @app.command()
@@ -573,7 +585,10 @@ def main() -> None:
     except Exception as exc:  # an unexpected bug: one line, and how to see more
         if state.debug:
             raise
-        _err().print(f"[red]error:[/red] {_redact(f'{type(exc).__name__}: {exc}')} (run with --debug for the traceback)")
+        from rich.markup import escape
+
+        detail = escape(_redact(f"{type(exc).__name__}: {exc}"))
+        _err().print(f"[red]error:[/red] {detail} (run with --debug for the traceback)")
         sys.exit(EXIT_SOME_FAILED)
 
 

@@ -51,6 +51,8 @@ class Outcome:
     message: str = ""
     label: str = ""
     """Short kind of failure for the summary: `not found`, `unavailable`, …"""
+    retried: bool = False
+    """A link an earlier run postponed (from the pending table), not one of this run's inputs."""
 
 
 @dataclass
@@ -97,9 +99,13 @@ class Ingest:
         now: datetime | None = None,
     ) -> Report:
         """Parse, skip fresh, fetch and store every input; never raises for one bad link."""
+        # records are stamped when they are written, unless the caller fixes the time (tests,
+        # replays): a long run must not stamp its last batch with the time it started
+        self._fixed_now = now
         now = now or datetime.now(timezone.utc)
         report = Report()
         self._follow: list[list[str]] = []
+        self._retried: set[str] = set()
         refs: list[tuple[str, SourceRef]] = []
         for text in inputs:
             try:
@@ -110,13 +116,17 @@ class Ingest:
                 report.outcomes.append(outcome)
                 if progress:
                     progress(outcome)
+        given = {ref.key for _, ref in refs}
         if include_pending:
             for row in self.store.pending():
                 if row.until is None or row.until <= now:
                     try:
-                        refs.append((row.url, links.parse(row.url)))
+                        ref = links.parse(row.url)
                     except LinkRefused:
                         continue
+                    refs.append((row.url, ref))
+                    if ref.key not in given:
+                        self._retried.add(ref.key)
         seen: set[str] = set()
         todo: list[tuple[str, SourceRef]] = []
         for text, ref in refs:
@@ -206,7 +216,7 @@ class Ingest:
         return outcomes
 
     def _save(self, batch: list[Fetched], inputs: dict[str, str], source: str | None, now: datetime) -> list[Outcome]:
-        self.store.save(batch, now=now, source=source)
+        self.store.save(batch, now=self._fixed_now or datetime.now(timezone.utc), source=source)
         out: list[Outcome] = []
         for fetched in batch:
             text = inputs.get(fetched.ref.key, fetched.ref.url)
@@ -218,4 +228,6 @@ class Ingest:
                 error = fetched.error or FetchError(fetched.ref, "no record and no error")
                 status = Status.deferred if isinstance(error, Deferred) else Status.failed
                 out.append(Outcome(input=text, status=status, ref=fetched.ref, message=error.reason, label=error.label))
+        for outcome in out:
+            outcome.retried = outcome.ref is not None and outcome.ref.key in self._retried
         return out

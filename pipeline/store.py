@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Column, Engine, Text, event, func
+from sqlalchemy import JSON, Column, Connection, Engine, Text, event, func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
@@ -383,6 +384,24 @@ class Store:
             session.commit()
 
 
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A transaction that holds SQLite's write lock from its first statement.
+
+        `save` reads which ids exist, then inserts the others; without the lock taken up front
+        a cron run and a manual ingest storing the same new link could both decide to insert
+        it, and one would fail its whole batch on the primary key.
+        """
+        with self.engine.connect() as conn:
+            if self.engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
     def save(self, results: Sequence[Fetched], now: datetime, source: str | None = None) -> list[str]:
         """Upsert the records among `results` in one transaction; return the stored ids.
 
@@ -397,7 +416,7 @@ class Store:
         ok = [r for r in results if r.record is not None]
         latest = {r.record.id: r for r in ok}  # type: ignore[union-attr]  # one id twice: the last one wins
         items, metric = ItemRow.__table__, MetricRow.__table__
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             existing: dict[str, list[str]] = {}
             for chunk in _chunks(list(latest)):
                 for item_id, sources in conn.execute(select(items.c.id, items.c.sources).where(items.c.id.in_(chunk))):
@@ -436,6 +455,10 @@ class Store:
             pending = PendingRow.__table__
             done = list({key for r in ok for key in (r.ref.key, r.record.id)})  # type: ignore[union-attr]
             for chunk in _chunks(done):
+                conn.execute(delete(pending).where(pending.c.id.in_(chunk)))
+            # a postponed link that has now failed for good (gone, private) leaves the queue
+            final = [r.ref.key for r in results if r.error is not None and not r.error.retryable]
+            for chunk in _chunks(final):
                 conn.execute(delete(pending).where(pending.c.id.in_(chunk)))
             deferred = {r.ref.key: r for r in results if isinstance(r.error, Deferred)}
             if deferred:

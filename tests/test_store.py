@@ -163,3 +163,26 @@ def test_freshness_is_answered_for_every_id_of_a_very_long_list(store):
     ids[0:0], ids[20_000:20_000], ids[-1:-1] = ["arxiv:2512.00001"], ["arxiv:2512.00002"], ["arxiv:2512.00003"]
     assert store.fresh(ids, timedelta(hours=24), T0 + timedelta(hours=1)) == {
         "arxiv:2512.00001", "arxiv:2512.00002", "arxiv:2512.00003"}
+
+
+def test_two_processes_storing_the_same_new_links_at_once_both_succeed(tmp_path):
+    db = tmp_path / "curate.db"
+    Store(str(db))
+    script = (
+        "import sys\nfrom datetime import datetime, timezone\nfrom tests.test_store import paper\n"
+        "from pipeline.store import Store\ns = Store(sys.argv[1])\n"
+        "for n in range(40):\n"
+        "    s.save([paper(f'2512.{n:05d}'), paper(f'2512.{n + 100:05d}')], now=datetime.now(timezone.utc))\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(db)], stderr=subprocess.PIPE) for _ in range(2)]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0], [p.stderr.read() for p in procs]
+    store = Store(str(db))
+    assert store.count() == 80
+    assert {item.fetch_count for item in store.items()} == {2}
+
+
+def test_a_postponed_link_that_then_fails_for_good_leaves_the_queue(store):
+    ref = parse("github.com/o/gone")
+    store.save([Fetched(ref, error=Deferred(ref, "rate limit spent"))], now=T0)
+    store.save([Fetched(ref, error=NotFound(ref, "not found on GitHub"))], now=T0 + timedelta(hours=2))
+    assert store.pending() == []
