@@ -25,25 +25,30 @@ def redact(text: str, secrets: Sequence[str] = ()) -> str:
     return _AUTH_HEADER.sub(rf"\g<1>{MASK}", text)
 
 
-class RedactingFilter(logging.Filter):
-    def __init__(self, secrets: Sequence[str]) -> None:
-        super().__init__()
-        self.secrets = list(secrets)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage(), self.secrets)
-        record.args = None
-        return True
-
-
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and the traceback, if any)."""
+
     def format(self, record: logging.LogRecord) -> str:
-        return json.dumps({
+        entry = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
-        }, ensure_ascii=False)
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class RedactingFormatter(logging.Formatter):
+    """Redacts the whole formatted line, traceback included, of the formatter it wraps."""
+
+    def __init__(self, inner: logging.Formatter, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self.inner, self.secrets = inner, list(secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(self.inner.format(record), self.secrets)
 
 
 def configure_logging(level: int, fmt: str, secrets: Sequence[str]) -> None:
@@ -52,8 +57,8 @@ def configure_logging(level: int, fmt: str, secrets: Sequence[str]) -> None:
     for handler in list(root.handlers):
         root.removeHandler(handler)
     handler = logging.StreamHandler()
-    handler.addFilter(RedactingFilter(secrets))
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    inner = JsonFormatter() if fmt == "json" else logging.Formatter("%(levelname)s %(name)s: %(message)s")
+    handler.setFormatter(RedactingFormatter(inner, secrets))
     root.addHandler(handler)
     root.setLevel(level)
     # PyGithub adds its own INFO handler on import; googleapiclient logs full URLs at DEBUG
