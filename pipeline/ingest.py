@@ -106,6 +106,7 @@ class Ingest:
         report = Report()
         self._follow: list[list[str]] = []
         self._retried: set[str] = set()
+        self._stored_ids: set[str] = set()
         refs: list[tuple[str, SourceRef]] = []
         for text in inputs:
             try:
@@ -215,12 +216,33 @@ class Ingest:
                 batch = []
         return outcomes
 
+    def _keep_richer(self, batch: list[Fetched]) -> dict[str, str]:
+        """Partial records in `batch` (filled without the API, e.g. once the YouTube quota is spent)
+        whose stored record is complete: left out of the save, with the reason."""
+        partial = {f.record.id for f in batch if f.record is not None and f.record.partial()}
+        if not partial:
+            return {}
+        return {
+            item_id: "kept the complete record stored earlier; this fetch got less (no API key or quota spent)"
+            for item_id, record in self.store.records(partial).items() if not record.partial()
+        }
+
     def _save(self, batch: list[Fetched], inputs: dict[str, str], source: str | None, now: datetime) -> list[Outcome]:
-        self.store.save(batch, now=self._fixed_now or datetime.now(timezone.utc), source=source)
+        kept = self._keep_richer(batch)
+        self.store.save([f for f in batch if f.record is None or f.record.id not in kept],
+                        now=self._fixed_now or datetime.now(timezone.utc), source=source)
         out: list[Outcome] = []
         for fetched in batch:
             text = inputs.get(fetched.ref.key, fetched.ref.url)
-            if fetched.record is not None:
+            if fetched.record is not None and fetched.record.id in kept:
+                out.append(Outcome(input=text, status=Status.fresh, ref=fetched.ref, item_id=fetched.record.id,
+                                   title=fetched.record.title, message=kept[fetched.record.id]))
+            elif fetched.record is not None and fetched.record.id in self._stored_ids:
+                # two links of one run landed on one item (a redirect, a canonical URL)
+                out.append(Outcome(input=text, status=Status.fresh, ref=fetched.ref, item_id=fetched.record.id,
+                                   title=fetched.record.title, message="the same item as an earlier link"))
+            elif fetched.record is not None:
+                self._stored_ids.add(fetched.record.id)
                 self._follow.append(fetched.follow)
                 out.append(Outcome(input=text, status=Status.stored, ref=fetched.ref, item_id=fetched.record.id,
                                    title=fetched.record.title, message="; ".join(fetched.warnings)))

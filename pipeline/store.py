@@ -240,6 +240,15 @@ class Store:
                 found.update(session.exec(select(ItemRow.id, ItemRow.title).where(ItemRow.id.in_(chunk))).all())
         return {given: (stored, found[stored]) for given, stored in resolved.items() if stored in found}
 
+    def records(self, ids: Iterable[str]) -> dict[str, Any]:
+        """The stored records of those `ids` that are stored (by their stored id)."""
+        out: dict[str, Any] = {}
+        with self.session() as session:
+            for chunk in _chunks(list(set(ids))):
+                for item_id, record in session.exec(select(ItemRow.id, ItemRow.record).where(ItemRow.id.in_(chunk))):
+                    out[item_id] = record_adapter.validate_python(record)
+        return out
+
     def payload(self, item_id: str) -> str | None:
         with self.session() as session:
             row = session.get(ItemRow, self.resolve([item_id])[item_id])

@@ -74,6 +74,11 @@ class _RecordBase(BaseModel):
         """Related links for the export (`pdf`, `code`, `homepage`)."""
         return {}
 
+    def partial(self) -> bool:
+        """True when the source gave less than it can (no API key, a spent quota). A partial
+        record never replaces a complete one stored earlier."""
+        return False
+
 
 class Paper(_RecordBase):
     """An arXiv paper, latest version."""
@@ -145,6 +150,9 @@ class Video(_RecordBase):
     def published_at(self) -> datetime | None:
         return self.published
 
+    def partial(self) -> bool:
+        return self.filled_by != "api"
+
     def metrics(self) -> dict[str, int | float]:
         out: dict[str, int | float] = {}
         if self.views is not None:
@@ -192,6 +200,9 @@ class Playlist(_RecordBase):
 
     def published_at(self) -> datetime | None:
         return self.published
+
+    def partial(self) -> bool:
+        return self.filled_by != "api"
 
     def metrics(self) -> dict[str, int | float]:
         out: dict[str, int | float] = {}
