@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from connectors import CONNECTORS
-from connectors.arxiv import parse_bare_id
+from connectors.arxiv import canonical_id, parse_bare_id
 from connectors.errors import LinkRefused
 from schemas import SourceRef
 
@@ -21,8 +21,17 @@ _SCHEME = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*):", re.IGNORECASE)
 
 # Links inside free text, Markdown or HTML. No maintained library extracts URLs from all three
 # the same way (urlextract guesses TLDs from a downloaded list), so a conservative pattern:
-# http(s) up to whitespace, quotes, angle brackets or a closing bracket, plus `arXiv:<id>`.
-_TEXT_LINK = re.compile(r"""https?://[^\s<>"'`\])}]+|\barxiv:\s?\d{4}\.\d{4,5}(?:v\d+)?""", re.IGNORECASE)
+# http(s) up to whitespace, quotes, angle brackets or a closing bracket; the known sources'
+# links without a scheme; `arXiv:<id>`; and bare arXiv ids (kept only when valid).
+_STOP = r"""[^\s<>"'`\])}]"""
+_ID = r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
+_TEXT_LINK = re.compile(
+    rf"(?P<url>https?://{_STOP}+)"
+    rf"|(?P<host>(?<![\w/.@-])(?:www\.)?(?:arxiv\.org|alphaxiv\.org|github\.com|youtu\.be|youtube\.com|huggingface\.co)/{_STOP}+)"
+    rf"|(?P<tagged>\barxiv:\s?(?P<tagged_id>{_ID}))"
+    rf"|(?<![\w/.:-])(?P<bare>{_ID})(?![\w./-])",
+    re.IGNORECASE,
+)
 
 
 def parse(text: str) -> SourceRef:
@@ -62,6 +71,9 @@ def extract(text: str) -> list[str]:
     """Every link in a text, Markdown or HTML document, in order of appearance, each once."""
     found: list[str] = []
     for m in _TEXT_LINK.finditer(html.unescape(text)):
+        arxiv_id = m.group("tagged_id") or m.group("bare")
+        if arxiv_id is not None and canonical_id(arxiv_id) is None:
+            continue  # a version number or a path that only looks like an id
         link = m.group(0).rstrip(".,;:!?*_~")
         if link not in found:
             found.append(link)

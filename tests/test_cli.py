@@ -70,8 +70,9 @@ def test_links_are_taken_from_a_markdown_file_and_from_stdin(curate, replay, tmp
     notes = tmp_path / "notes.md"
     notes.write_text("# Ideas\n- [MoE](https://arxiv.org/abs/2512.07461)\n- <a href='https://arxiv.org/pdf/2511.13945'>pdf</a>\n")
     assert curate("ingest", "--file", str(notes)).returncode == 0
-    piped = curate("ingest", "--file", "-", input="2512.08296\n")
-    assert piped.returncode == 0 and piped.stdout.startswith("✓ arxiv:2512.08296")
+    piped = curate("ingest", "--file", "-", input="https://arxiv.org/abs/2512.07461\n2512.08296\n")
+    assert piped.returncode == 0
+    assert piped.stdout.splitlines()[1].startswith("✓ arxiv:2512.08296")  # a bare id beside a URL is taken too
     assert len(curate("list", "--kind", "paper", "--format", "json").stdout.splitlines()) == 3
 
 

@@ -206,3 +206,11 @@ def test_tracking_parameters_and_fragments_never_change_the_article_id(url):
     stripped = canonical_url(url)
     assert "utm_" not in stripped and "fbclid" not in stripped and "#" not in stripped
     assert parse(url).key == parse(stripped).key == f"web:{stripped}"
+
+
+def test_bare_ids_and_scheme_less_links_are_taken_beside_full_urls():
+    notes = ("https://arxiv.org/abs/2512.07461\n2512.08296\narxiv.org/abs/2511.13945 and github.com/o/n;\n"
+             "python 3.11 and 3.14159, id 2513.00001 is impossible, see hep-th/9901001 and src/main.py")
+    assert extract(notes) == [
+        "https://arxiv.org/abs/2512.07461", "2512.08296", "arxiv.org/abs/2511.13945", "github.com/o/n", "hep-th/9901001",
+    ]
