@@ -90,7 +90,8 @@ def settings() -> "Settings":
         s = Settings() if state.db is None else Settings(db=state.db)
     except ValidationError as exc:
         problems = "; ".join(
-            f"CURATE_{str(e['loc'][0]).upper()}: {e['msg']}" if e["loc"] else e["msg"] for e in exc.errors()
+            f"CURATE_{str(e['loc'][0]).upper()}: {e['msg'].removeprefix('Value error, ')}" if e["loc"] else e["msg"]
+            for e in exc.errors()
         )
         fail(f"bad setting: {problems}")
     _SECRETS[:] = s.secrets()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Annotated
 
@@ -35,6 +36,27 @@ def parse_duration(value: object) -> object:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
+def _http_url(value: object) -> object:
+    """An http(s) root with a host, without a trailing slash; anything else is refused by name."""
+    if isinstance(value, str):
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.strip().rstrip("/")
+    return value
+
+
+HttpUrl = Annotated[str, BeforeValidator(_http_url)]
+
+
+def _credential(value: object) -> object:
+    """Credentials pasted from an env file often carry a newline; an empty one means unset."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
 class Settings(BaseSettings):
     """Every knob of curate. Tests construct it directly; users set `CURATE_<NAME>`."""
 
@@ -42,18 +64,18 @@ class Settings(BaseSettings):
 
     db: str = "data/curate.db"
     """SQLite path or any SQLAlchemy URL."""
-    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_api_url: HttpUrl = "https://export.arxiv.org/api/query"
     arxiv_delay: float = Field(default=3.0, ge=0)
     """Seconds between arXiv requests: arXiv's API terms ask for one request every 3 s."""
     arxiv_retries: int = Field(default=3, ge=0)
     """Retries of a failed arXiv request (arxiv.py retries at once, spaced only by the delay)."""
-    github_api_url: str = "https://api.github.com"
+    github_api_url: HttpUrl = "https://api.github.com"
     github_max_wait: float = Field(default=60.0, ge=0)
     """Longest GitHub rate-limit wait sat out in a run; GitHub asks for a minute after a secondary limit."""
     github_retries: int = Field(default=3, ge=0)
     """Retries of a GitHub request that failed with a 5xx or a dropped connection."""
-    youtube_api_url: str = "https://www.googleapis.com"
-    youtube_web_url: str = "https://www.youtube.com"
+    youtube_api_url: HttpUrl = "https://www.googleapis.com"
+    youtube_web_url: HttpUrl = "https://www.youtube.com"
     youtube_playlist_max_items: int = Field(default=500, ge=1)
     """Playlist items listed per playlist (50 per quota unit): enough for a long course, bounded for a channel's uploads."""
     youtube_retries: int = Field(default=3, ge=0)
@@ -83,10 +105,10 @@ class Settings(BaseSettings):
     cap_tools: int | None = Field(default=None, ge=1)
     """Most repositories a draft carries (unset: all)."""
 
-    github_token: SecretStr | None = Field(
+    github_token: Annotated[SecretStr | None, BeforeValidator(_credential)] = Field(
         default=None, validation_alias=AliasChoices("GITHUB_TOKEN", "CURATE_GITHUB_TOKEN")
     )
-    youtube_api_key: SecretStr | None = Field(
+    youtube_api_key: Annotated[SecretStr | None, BeforeValidator(_credential)] = Field(
         default=None, validation_alias=AliasChoices("YOUTUBE_API_KEY", "CURATE_YOUTUBE_API_KEY")
     )
 

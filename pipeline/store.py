@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, Column, Connection, Engine, Text, event, func
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 from connectors.base import Fetched
@@ -139,6 +138,19 @@ class AnnotationRow(SQLModel, table=True):
     blurb: str = ""
 
 
+def _shown(db: str) -> str:
+    """The database setting as it may be printed: a URL's password masked."""
+    if "://" not in db:
+        return db
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(db).render_as_string(hide_password=True)
+    except ArgumentError:
+        return db.split("://", 1)[0] + "://…"
+
+
 def _engine_url(db: str) -> str:
     if "://" in db:
         return db
@@ -170,18 +182,25 @@ def _json_text(payload: Any) -> str | None:
 
 class Store:
     def __init__(self, db: str) -> None:
-        url = _engine_url(db)
-        self.url = url
-        kwargs: dict[str, Any] = {}
-        if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"timeout": 10}
-        self.engine: Engine = create_engine(url, **kwargs)
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+        shown = _shown(db)
         try:
+            url = _engine_url(db)
+            self.url = url
+            kwargs: dict[str, Any] = {}
+            if url.startswith("sqlite"):
+                kwargs["connect_args"] = {"timeout": 10}
+            self.engine: Engine = create_engine(url, **kwargs)
+            if url.startswith("sqlite"):
+                event.listen(self.engine, "connect", _sqlite_pragmas)
             self._migrate()
-        except OperationalError as exc:
-            raise StoreError(f"cannot open the database {db}: {exc.orig}") from None
+        except DBAPIError as exc:  # not a database, unreadable, locked for good
+            raise StoreError(f"cannot open the database {shown} (CURATE_DB): {exc.orig}") from None
+        except (ArgumentError, NoSuchModuleError, ModuleNotFoundError) as exc:  # a URL SQLAlchemy cannot use
+            raise StoreError(f"cannot use the database URL {shown} (CURATE_DB): {exc}") from None
+        except OSError as exc:  # its folder cannot be made
+            raise StoreError(f"cannot create the database {shown} (CURATE_DB): {exc.strerror or exc}") from None
 
     def _migrate(self) -> None:
         SQLModel.metadata.create_all(self.engine)
@@ -192,7 +211,7 @@ class Store:
                 session.commit()
             elif int(row.value) > SCHEMA_VERSION:
                 raise StoreError(
-                    f"the database {self.url} has schema version {row.value}, newer than this curate "
+                    f"the database {_shown(self.url)} has schema version {row.value}, newer than this curate "
                     f"understands ({SCHEMA_VERSION}): upgrade curate, or point CURATE_DB at another database"
                 )
 

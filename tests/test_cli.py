@@ -147,3 +147,23 @@ def test_credentials_never_reach_output_or_the_database(curate, replay, env):
     for secret in secrets.values():
         assert secret not in text
         assert secret.encode() not in db
+
+
+def test_a_database_that_cannot_be_opened_is_a_one_line_error_naming_curate_db(curate, tmp_path):
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_text("these are notes, not a database")
+    for db, reason in [(str(not_a_db), "file is not a database"),
+                       ("postgresql://editor:hunter2@localhost/curate", "cannot use the database URL postgresql://editor:***@")]:
+        result = curate("list", extra_env={"CURATE_DB": db})
+        assert result.returncode == 2
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith("error: ") and "(CURATE_DB)" in line and reason in line
+        assert "hunter2" not in result.stderr
+
+
+def test_bad_endpoints_and_padded_credentials_are_settled_before_any_request(curate, replay):
+    bad = curate("ingest", "2512.07461", extra_env={"CURATE_ARXIV_API_URL": "notaurl"})
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "error: bad setting: CURATE_ARXIV_API_URL: 'notaurl' is not an http(s) URL"
+    padded = curate("ingest", "2512.07461", extra_env={"GITHUB_TOKEN": "ghp_fromAnEnvFile\n"})
+    assert padded.returncode == 0
