@@ -182,6 +182,7 @@ def _session(timeout: float) -> "requests.Session":
             kwargs.setdefault("timeout", timeout)
             kwargs["headers"] = {**(kwargs.get("headers") or {}), "user-agent": USER_AGENT}
             resp = super().request(method, url, *args, **kwargs)
+            log.info("arxiv: %s %s -> HTTP %d in %.2f s", method, url, resp.status_code, resp.elapsed.total_seconds())
             if resp.status_code == 400:
                 self.rejected += re.findall(r"incorrect id format for ([^<\s]+)", resp.text)
             if resp.status_code == 200:
