@@ -139,7 +139,12 @@ def test_help_explains_every_command(curate):
 
 def test_credentials_never_reach_output_or_the_database(curate, replay, env):
     secrets = {"GITHUB_TOKEN": "ghp_SECRETgithubtoken123", "YOUTUBE_API_KEY": "AIzaSECRETyoutubekey456"}
-    result = curate("ingest", *PAPERS, "--refresh", extra_env=secrets)
+    result = curate("ingest", *PAPERS, "https://github.com/GokuMohandas/Made-With-ML", "https://youtu.be/Mw3kR7tYp2Q",
+                    "--refresh", extra_env=secrets)
+    assert result.returncode == 0, result.stderr
+    # both credentials were really used, so the test would see them if they leaked
+    assert any(r.headers.get("authorization", "").endswith(secrets["GITHUB_TOKEN"]) for r in replay.requests)
+    assert any(r.headers.get("x-goog-api-key") == secrets["YOUTUBE_API_KEY"] for r in replay.requests)
     shown = curate("--verbose", "--debug", "show", "2512.07461", extra_env=secrets)
     exported = curate("export", "--format", "json", "--output", "-", extra_env=secrets)
     text = result.stdout + result.stderr + shown.stdout + shown.stderr + exported.stdout
