@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from email.message import Message
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 from connectors._urls import split
 from connectors._web_meta import PageMeta, Unparseable, decode, metadata_html, page_meta, parse
@@ -41,6 +41,8 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 def canonical_url(url: str) -> str:
     """Scheme and host lower-cased, default port, fragment and tracking parameters dropped.
 
+    The query is filtered as the raw `&`-separated pairs it is, never decoded and encoded
+    again: `?flag` stays `?flag` and `%20` stays `%20`, so the URL fetched is the one given.
     Idempotent: `canonical_url(canonical_url(u)) == canonical_url(u)`.
     """
     parts = urlsplit(url.strip())
@@ -51,13 +53,15 @@ def canonical_url(url: str) -> str:
     port = parts.port
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith("utm_") and k.lower() not in _TRACKING
-    ]
+    query = "&".join(pair for pair in parts.query.split("&") if pair and not _tracking(pair))
     path = parts.path or "/"
-    return urlunsplit((scheme, host, path, urlencode(query, doseq=True), ""))
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def _tracking(pair: str) -> bool:
+    """A raw `name=value` query pair whose name is a tracking parameter (the name read decoded)."""
+    name = unquote_plus(pair.partition("=")[0]).lower()
+    return name.startswith("utm_") or name in _TRACKING
 
 
 def article_ref(url: str) -> SourceRef:
@@ -285,7 +289,7 @@ class WebConnector:
                         return article_from_headers(url, response.headers), payload
                     if media and media not in _HTML_TYPES:
                         raise _NotHtml(media)
-                    body = self._read(response, deadline)
+                    body = self._read(response)
                     if not media and not body.lstrip()[:256].lower().startswith((b"<!doctype html", b"<html")):
                         raise _NotHtml("no content type, and the body does not look like HTML")
                     headers = dict(response.headers)
@@ -296,8 +300,8 @@ class WebConnector:
             return article, payload
         raise _BadRedirect(f"more than {self.max_redirects} redirects")
 
-    def _read(self, response: "httpx.Response", deadline: float) -> bytes:
-        """The body, stopped at `max_bytes` (decoded size) and at the page's deadline."""
+    def _read(self, response: "httpx.Response") -> bytes:
+        """The body, stopped at `max_bytes` (decoded size); the client's deadline bounds the time."""
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise _TooLarge()
@@ -307,8 +311,6 @@ class WebConnector:
             size += len(chunk)
             if size > self.max_bytes:
                 raise _TooLarge()
-            if time.monotonic() > deadline:
-                raise _TooSlow()
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -352,8 +354,11 @@ def _classify(exc: BaseException, ref: SourceRef, connector: WebConnector) -> Fe
     if isinstance(exc, _Status):
         if exc.status in (404, 410):
             return NotFound(ref, f"not found (HTTP {exc.status})")
-        if exc.status in (401, 403, 451):
-            return NotFound(ref, f"the site refused access (HTTP {exc.status})")
+        if exc.status in (401, 403):
+            # often a bot wall or a passing block rather than a verdict on the page: tried again later
+            return Unavailable(ref, f"the site refused us (HTTP {exc.status}); it may let us in on a later run")
+        if exc.status == 451:
+            return NotFound(ref, "the site withholds the page for legal reasons (HTTP 451)")
         if exc.status == 429:
             wait = float(exc.retry_after) if (exc.retry_after or "").isdigit() else None
             return RateLimited(ref, "the site asked us to slow down (HTTP 429)", retry_after=wait)

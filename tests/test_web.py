@@ -235,6 +235,31 @@ def test_slow_page_is_too_slow_and_its_neighbour_is_fetched(replay):
     assert fine.ok
 
 
+def test_a_page_that_drips_its_headers_is_cut_off_at_the_deadline_and_its_neighbour_fetched(replay):
+    # the tarpit sends a byte every 50 ms and hangs up after 3 s: a timeout per read never fires,
+    # so without a deadline on the whole exchange this ends as a broken connection 3 s later
+    web = WebConnector(timeout=0.5, allow_private_hosts=True)
+    slow, fine = fetch_all(web, f"{site(replay)}/tarpit", f"{site(replay)}/blog/continuous_batching")
+    assert isinstance(slow.error, Unavailable) and slow.error.retryable
+    assert slow.error.reason == "too slow: no complete page within 0.5 s (CURATE_HTTP_TIMEOUT)"
+    assert fine.ok
+
+
+def test_bot_wall_403_is_tried_again_on_a_later_run(web, replay):
+    replay.fault("/site/walled", Response(status=403, content_type=HTML, body="<title>Just a moment...</title>"))
+    [got] = fetch_all(web, f"{site(replay)}/walled")
+    assert got.error.retryable
+    assert got.error.reason == "the site refused us (HTTP 403); it may let us in on a later run"
+
+
+def test_query_is_requested_exactly_as_given_less_its_tracking_pairs(web, replay):
+    [got] = fetch_all(web, f"{site(replay)}/blog/continuous_batching?flag&q=a%20b+c&utm_source=x&empty=")
+    assert got.ok, got.error
+    [request] = replay.requests
+    assert request.raw_url == "/site/blog/continuous_batching?flag&q=a%20b+c&empty="
+    assert got.ref.key == f"web:{site(replay)}/blog/continuous_batching?flag&q=a%20b+c&empty="
+
+
 def test_pdf_link_becomes_an_article_with_what_its_headers_say(web, replay):
     [got] = fetch_all(web, f"{site(replay)}/files/scaling-report.pdf")
     assert got.record.title == "Scaling laws report 2025.pdf"
@@ -246,7 +271,8 @@ def test_pdf_link_becomes_an_article_with_what_its_headers_say(web, replay):
     [
         (None, NotFound, "not found (HTTP 404)"),
         (Response(status=410, content_type=HTML), NotFound, "not found (HTTP 410)"),
-        (Response(status=403, content_type=HTML), NotFound, "the site refused access (HTTP 403)"),
+        (Response(status=401, content_type=HTML), Unavailable, "the site refused us (HTTP 401)"),
+        (Response(status=403, content_type=HTML), Unavailable, "the site refused us (HTTP 403)"),
         (Response(status=429, headers={"Retry-After": "1"}), RateLimited, "the site asked us to slow down (HTTP 429)"),
         (Response(status=503, content_type=HTML), Unavailable, "the site answered HTTP 503; try again later"),
         (Response(content_type="image/png", body=b"\x89PNG"), BadPayload, "not an HTML page (image/png)"),
@@ -257,7 +283,7 @@ def test_pdf_link_becomes_an_article_with_what_its_headers_say(web, replay):
          "not an HTML page (no content type, and the body does not look like HTML)"),
         (Response(content_type=HTML, body=b"<title>x</title>" * 50, truncate=20), Unavailable, "the connection broke off"),
     ],
-    ids=["404", "410", "403", "429", "503", "png", "json", "empty", "no-title", "no-type", "cut-off"],
+    ids=["404", "410", "401", "403", "429", "503", "png", "json", "empty", "no-title", "no-type", "cut-off"],
 )
 def test_each_broken_page_is_an_error_of_its_link_naming_the_reason(web, replay, fault, error, reason):
     if fault is not None:
@@ -362,9 +388,9 @@ def test_redirect_from_a_public_name_to_loopback_is_refused_on_the_second_hop(re
 
 
 def test_the_same_redirect_is_followed_when_private_hosts_are_allowed(replay):
-    here = tuple(replay.url.removeprefix("http://").split(":"))
-    network = FakeNetwork(replay, routes={("news.example", 80): (here[0], int(here[1]))})
-    web = WebConnector(timeout=5, allow_private_hosts=True, network=network)
+    network = FakeNetwork(replay)
+    web = WebConnector(timeout=5, allow_private_hosts=True, resolver=fake_dns({"news.example": [PUBLIC_IP]}),
+                       network=network)
     [got] = fetch_all(web, "http://news.example/site/go/to-loopback")
     assert got.ok and got.record.title == "Router admin"
     assert replay.count("/site/internal") == 1
@@ -378,14 +404,40 @@ def test_the_same_redirect_is_followed_when_private_hosts_are_allowed(replay):
      (["240.0.0.1"], "intranet.example (240.0.0.1) is a reserved address"),
      (["::1"], "intranet.example (::1) is a loopback address"),
      (["::ffff:127.0.0.1"], "intranet.example (::ffff:127.0.0.1) is a loopback address"),
+     (["2002:7f00:1::"], "intranet.example (2002:7f00:1::) is a loopback address"),
+     (["2002:a9fe:a9fe::1"], "intranet.example (2002:a9fe:a9fe::1) is a link-local address"),
+     (["64:ff9b::a00:1"], "intranet.example (64:ff9b::a00:1) is a private address"),
+     (["2001:0:4136:e378:8000:63bf:80ff:fffe"], "intranet.example (2001:0:4136:e378:8000:63bf:80ff:fffe) is a loopback"),
      ([PUBLIC_IP, "192.168.1.1"], "intranet.example (192.168.1.1) is a private address")],
-    ids=["private", "metadata", "multicast", "reserved", "ipv6-loopback", "ipv4-mapped", "one-of-two"],
+    ids=["private", "metadata", "multicast", "reserved", "ipv6-loopback", "ipv4-mapped", "6to4-loopback",
+         "6to4-metadata", "nat64-private", "teredo-loopback", "one-of-two"],
 )
 def test_a_name_resolving_to_a_non_public_address_is_refused_before_any_dial(replay, addresses, reason):
     network = FakeNetwork(replay)
     web = WebConnector(timeout=5, resolver=fake_dns({"intranet.example": addresses}), network=network)
     [got] = fetch_all(web, "http://intranet.example/site/blog/continuous_batching")
     assert got.error.reason.startswith(f"refused: {reason}")
+    assert network.dialled == [] and replay.requests == []
+
+
+def test_ipv6_forms_of_a_public_ipv4_address_are_fetched():
+    from connectors._web_net import refusal
+
+    # what a NAT64 network's DNS gives for an IPv4-only site, and a 6to4 form of a public address
+    assert refusal("64:ff9b::5db8:d70e") is None and refusal("2002:5db8:d70e::1") is None
+    assert refusal("::ffff:93.184.215.14") is None
+
+
+def test_a_lookup_that_hangs_is_given_up_at_the_deadline(replay):
+    def hanging_dns(host, port):
+        time.sleep(0.8)
+        return [PUBLIC_IP]
+
+    network = FakeNetwork(replay)
+    web = WebConnector(timeout=0.2, resolver=hanging_dns, network=network)
+    [got] = fetch_all(web, "http://news.example/site/blog/continuous_batching")
+    assert isinstance(got.error, Unavailable)
+    assert got.error.reason == "too slow: no complete page within 0.2 s (CURATE_HTTP_TIMEOUT)"
     assert network.dialled == [] and replay.requests == []
 
 

@@ -4,8 +4,8 @@
 (canonical, og:url, images) and redirect `Location`s are rewritten to `<replay>/site`,
 as a site's own links would point at itself. Links to any other origin are left alone.
 Besides the fixture pages there are redirect chains, a redirect to a loopback address,
-a PDF, an image, a 404 page, generated pages for `make bench` and a page that records
-how many requests are in flight at once.
+a PDF, an image, a 404 page, generated pages for `make bench`, a page that records
+how many requests are in flight at once and a tarpit that drips out its headers.
 
 The two non-UTF-8 fixtures were written as text and encoded with Python
 (`str.encode("cp1251")`, `str.encode("iso-8859-1")`), so their bytes are what such a
@@ -112,6 +112,20 @@ def pdf(req: Request, replay: Replay) -> Response:
 @route("GET", r"/site/images/chart\.png")
 def png(req: Request, replay: Replay) -> Response:
     return Response(body=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+
+
+TARPIT_DRIP = 0.05
+"""Seconds between the tarpit's bytes."""
+
+
+@route("GET", r"/site/tarpit")
+def tarpit(req: Request, replay: Replay) -> Response:
+    """A server that holds its client: a byte every 50 ms, and a hang-up after 3 s, still inside
+    the headers. Each read sees a byte well within any timeout; only a deadline on the whole
+    exchange ends the request before the hang-up does."""
+    pad = {f"X-Pad-{n}": "." * 20 for n in range(4)}
+    return Response(content_type=HTML, headers=pad, body="<title>never reached</title>", trickle=TARPIT_DRIP,
+                    truncate=int(3 / TARPIT_DRIP))
 
 
 @route("GET", r"/site/synthetic/\d+")

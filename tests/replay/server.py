@@ -61,6 +61,9 @@ class Response:
     """Send only this many bytes of the body, then close (a cut-off answer)."""
     endless: bool = False
     """Stream the body again and again without end (tests a size cap)."""
+    trickle: float = 0.0
+    """Send the whole answer, status line and headers included, one byte every this many
+    seconds (a server that holds its client); `truncate` then counts bytes of the whole answer."""
 
     @classmethod
     def json(cls, data: Any, status: int = 200, **kw: Any) -> "Response":
@@ -220,6 +223,9 @@ class Replay:
 
             def _write(self, resp: Response) -> None:
                 body = resp.body.encode() if isinstance(resp.body, str) else resp.body
+                if resp.trickle:
+                    self._trickle(resp, body)
+                    return
                 self.send_response(resp.status)
                 self.send_header("Content-Type", resp.content_type)
                 for k, v in resp.headers.items():
@@ -244,6 +250,17 @@ class Replay:
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(body)
+
+            def _trickle(self, resp: Response, body: bytes) -> None:
+                head = [f"HTTP/1.1 {resp.status} {self.responses.get(resp.status, ('',))[0]}",
+                        f"Content-Type: {resp.content_type}", *(f"{k}: {v}" for k, v in resp.headers.items()),
+                        f"Content-Length: {len(body)}", "Connection: close"]
+                raw = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+                self.close_connection = True
+                for i in range(len(raw) if resp.truncate is None else min(resp.truncate, len(raw))):
+                    self.wfile.write(raw[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(resp.trickle)
 
             do_GET = do_POST = do_HEAD = _serve
 
