@@ -327,14 +327,23 @@ class YouTubeConnector:
         return Fetched(ref, record=video_from_oembed(data, _id_of(ref)), payload=data)
 
     def _from_feed(self, client: "httpx.Client", ref: SourceRef) -> Fetched:
+        from xml.sax import SAXException
+
         import feedparser
 
         response = client.get(f"{self.web_url}/feeds/videos.xml", params={"playlist_id": _id_of(ref)})
         response.raise_for_status()
-        feed = feedparser.parse(response.content)  # bytes: a str would be taken for a URL or a path
-        # judge by what was found, not by `bozo`: charset quirks set it on good feeds (LIBRARIES.md §4)
-        if not feed.entries and (feed.bozo or not feed.feed.get("title")):
-            raise _NotAFeed(f"the playlist feed is not Atom ({type(feed.get('bozo_exception')).__name__})")
+        # bytes: a str would be taken for a URL or a path. Whitespace before `<?xml` is the one
+        # syntax slip seen on good feeds (LIBRARIES.md §4), so it goes first.
+        feed = feedparser.parse(response.content.lstrip())
+        # `bozo` alone is no verdict (charset quirks set it on good feeds), but an XML syntax
+        # error is: the document was cut off or garbled, and what the loose parser salvaged
+        # from it (a first entry, no title) would replace a stored playlist with a stub
+        broken = feed.get("bozo_exception")
+        if isinstance(broken, SAXException):
+            raise _FeedBroken(broken)
+        if not feed.feed.get("title"):
+            raise _NotAFeed("the playlist feed has no title: it is not a YouTube playlist feed")
         return Fetched(ref, record=playlist_from_feed(feed, _id_of(ref)),
                        payload=response.content.decode("utf-8", errors="replace"))
 
@@ -496,7 +505,15 @@ class _EmbedRefused(Exception):
 
 
 class _NotAFeed(Exception):
-    """The feed URL answered 200 with something that is not a feed."""
+    """The feed URL answered 200 with a well-formed document that is not a playlist feed."""
+
+
+class _FeedBroken(Exception):
+    """The feed URL answered 200 with XML that is not well-formed (cut off in transit, most often)."""
+
+    def __init__(self, error: Exception) -> None:
+        line = getattr(error, "getLineNumber", lambda: None)()
+        super().__init__(f"line {line}" if line else type(error).__name__)
 
 
 class _Malformed(ValueError):
@@ -554,6 +571,9 @@ def _classify(exc: BaseException, ref: SourceRef) -> FetchError:
                                "set YOUTUBE_API_KEY to read this video")
     if isinstance(exc, (_NotAFeed, _Malformed)):
         return BadPayload(ref, str(exc))
+    if isinstance(exc, _FeedBroken):
+        return Unavailable(ref, f"YouTube's playlist feed was cut off or garbled (an XML error at {exc}); "
+                                "try again later")
     if isinstance(exc, httpx.HTTPStatusError):
         status = exc.response.status_code
         if status in (400, 404):

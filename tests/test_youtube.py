@@ -364,6 +364,24 @@ def test_embed_disabled_video_is_postponed_when_the_quota_is_spent(connect, repl
     assert result.error.until is not None and result.error.until.hour in (7, 8)  # midnight Pacific
 
 
+def test_a_quota_spent_during_the_scheduled_refresh_is_said_in_that_step_s_notes(settings, replay):
+    from datetime import timedelta
+
+    from pipeline.ingest import Ingest
+    from pipeline.schedule import ScheduledRun
+    from pipeline.store import Store
+
+    s = settings.model_copy(update={"youtube_api_key": SecretStr(KEY), "youtube_retries": 0,
+                                    "refresh_age": timedelta(0)})
+    store = Store(s.db)
+    assert Ingest(s, store).run([f"https://youtu.be/{LOOSE}"]).ok
+    replay.state["youtube_quota"] = 0
+    report = ScheduledRun(s, store, []).run()
+    assert [o.item_id for o in report.refreshed.outcomes] == [f"youtube:video:{LOOSE}"]
+    [quota] = [n for n in report.refreshed.notes if "quota used up" in n]
+    assert "1 link filled without the API" in quota and "--refresh" in quota
+
+
 def test_quota_comes_back_at_midnight_pacific():
     from datetime import datetime, timezone
 
@@ -420,6 +438,32 @@ def test_feed_that_is_not_xml_is_a_bad_answer(connect, replay):
     assert isinstance(result.error, BadPayload)
 
 
+def _feed_cut_after_first_entry() -> bytes:
+    full = (YT / f"feeds/{PL}.xml").read_bytes()
+    return full[: full.index(b"</entry>") + len(b"</entry>")]
+
+
+@pytest.mark.parametrize(("body", "error_type", "words"), [
+    (_feed_cut_after_first_entry, Unavailable, "cut off or garbled"),
+    (lambda: b"<feed><entry>", Unavailable, "cut off or garbled"),
+    (lambda: b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"></feed>', BadPayload, "no title"),
+], ids=["cut-after-one-entry", "bare-open-tags", "no-title-no-entries"])
+def test_feed_that_is_cut_off_or_empty_is_refused_not_stored_as_a_stub(connect, replay, body, error_type, words):
+    replay.fault("/feeds/videos.xml", Response(body=body(), content_type="text/xml"))
+    result = fetch(connect(key=None), PL_URL)[f"youtube:playlist:{PL}"]
+    assert result.record is None
+    assert type(result.error) is error_type and words in result.error.reason
+    assert result.error.retryable == (error_type is Unavailable)
+
+
+def test_feed_with_whitespace_before_its_xml_declaration_is_read_whole(connect, replay):
+    body = b"\n  \n" + (YT / f"feeds/{PL}.xml").read_bytes()
+    replay.fault("/feeds/videos.xml", Response(body=body, content_type="text/xml"))
+    result = fetch(connect(key=None), PL_URL)[f"youtube:playlist:{PL}"]
+    assert result.ok, result.error
+    assert [v.video_id for v in result.record.videos] == [vid for _, vid in AVAILABLE]
+
+
 # ---- end to end: the installed command
 
 
@@ -464,6 +508,19 @@ def test_keyless_ingest_tells_the_user_a_key_gives_complete_data(curate, replay)
     assert f"✗ https://youtu.be/{EMBED_OFF}  the owner disabled embedding" in result.stderr
     assert "a key gives complete data" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_refresh_with_a_cut_off_feed_keeps_the_stored_playlist(curate, replay):
+    first = curate("ingest", PL_URL, extra_env=_yt_env(None))
+    assert first.returncode == 0, first.stderr
+    replay.fault("/feeds/videos.xml", Response(body=_feed_cut_after_first_entry(), content_type="text/xml"))
+    again = curate("ingest", "--refresh", PL_URL, extra_env=_yt_env(None))
+    assert again.returncode == 1
+    assert f"✗ {PL_URL}  YouTube's playlist feed was cut off or garbled" in again.stderr
+    shown = curate("show", PL_URL, extra_env=_yt_env(None))
+    stored = json.loads(shown.stdout)
+    playlist = stored["record"]
+    assert playlist["title"] == "Transformers from Scratch (full course)" and len(playlist["videos"]) == 8
 
 
 def test_api_key_appears_in_no_output_log_request_url_database_or_export(curate, replay, tmp_path):
