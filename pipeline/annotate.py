@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from pipeline.config import Settings
-from pipeline.draft import OPEN, digest, draft_path, last_published, summary_of
+from pipeline.draft import OPEN, draft_path, last_published, lock_issue, remember, summary_of
 from pipeline.draft_markdown import LEFT_OUT, MarkdownDraftError, blurb_block, normalize_blurb, parse
 from pipeline.store import AnnotationRow, IssueRow, ItemRow, Store
 from schemas import ExportDocument, ItemStatus, Kind, record_adapter
@@ -162,11 +162,11 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
     """
     summary = Summary(number=edits.number)
     with store.session() as session:
+        issue = lock_issue(session, edits.number)  # an export running meanwhile waits, and keeps our digest
         _check_number(session, edits.number)
         resolved, rows = _resolve(store, session, [e.id for e in edits.items])
         previous = {a.item_id: a for a in session.exec(
             select(AnnotationRow).where(AnnotationRow.issue == edits.number)).all()}
-        issue = session.get(IssueRow, edits.number) or IssueRow(number=edits.number)
         placed: set[str] = set()
         for edit in edits.items:
             item_id = resolved[edit.id]
@@ -215,7 +215,7 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
         if path is not None and data is not None:
             default = draft_path(settings, edits.number, edits.fmt)
             if default.exists() and path.resolve() == default.resolve():
-                issue.digests = {**issue.digests, edits.fmt: digest(data)}
+                remember(issue, edits.fmt, data)
         session.add(issue)
         session.commit()
     log.info("annotate: issue %d, %d items", summary.number, summary.items)

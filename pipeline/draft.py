@@ -1,8 +1,9 @@
 """Select stored items into the next issue's draft and write it as export JSON and Markdown.
 
 Pure with respect to the clock except `generated_at`: the draft describes the database as
-of its last stored fetch (`until`), so the same database gives the same bytes. The
-editor's annotations (pipeline/annotate.py) are applied here; this module never prints.
+of its last stored fetch (`until`; `since`, or the Unix epoch, while nothing is stored), so
+the same database gives the same bytes. The editor's annotations (pipeline/annotate.py) are
+applied here; this module never prints.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -41,6 +45,8 @@ log = logging.getLogger(__name__)
 SUMMARY_CHARS = 400
 OPEN = (ItemStatus.candidate, ItemStatus.shortlisted)
 """Statuses an issue can carry; rejected and published items never come back."""
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+"""`until` of a draft with nothing stored and no `since`: a fixed time, so it exports the same twice."""
 
 
 class DraftError(Exception):
@@ -199,7 +205,7 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
     if since is None:
         since = default_since(store)
     with store.session() as session:
-        until = _as_of(session) or now
+        until = _as_of(session) or since or EPOCH
         row = session.get(IssueRow, number)
         notes = {a.item_id: a for a in session.exec(select(AnnotationRow).where(AnnotationRow.issue == number)).all()}
     items = [
@@ -245,24 +251,13 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
     return Draft(doc=doc, intro=row.intro if row else "", capped=capped)
 
 
-def build(store: Store, now: datetime, since: datetime | None = None,
-          caps: Mapping[SectionKey, int] | None = None) -> ExportDocument:
-    """The export document of the next issue (see `prepare`)."""
-    return prepare(store, now, since, caps).doc
-
-
 def to_json(doc: ExportDocument) -> str:
     return json.dumps(doc.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
 
 
-def to_markdown(doc: ExportDocument, intro: str = "") -> str:
-    from pipeline.draft_markdown import render
-
-    return render(doc, intro)
-
-
 def json_schema() -> dict:
-    return ExportDocument.model_json_schema()
+    """The JSON Schema of what an export writes: every field it always writes is required."""
+    return ExportDocument.model_json_schema(mode="serialization")
 
 
 # ---- files
@@ -279,21 +274,87 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _edited(path: Path, known: str | None) -> bool:
-    """True when `path` holds something other than what curate last wrote or read back there."""
-    return known is not None and path.exists() and digest(path.read_bytes()) != known
+KEPT_DIGESTS = 8
+"""Hashes kept per draft file. Two exports at once may leave either one's bytes, so each is kept."""
 
 
-def record(store: Store, draft: Draft, written: Mapping[str, str] | None = None) -> None:
-    """Remember what this export showed the editor: its ids and as-of time (and file digests)."""
+def known_digests(digests: Mapping[str, Any], ext: str) -> list[str]:
+    """The hashes of what curate lately wrote or read back as `issue-<N>.<ext>`, oldest first."""
+    value = digests.get(ext)
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)  # a single string: a database of 0.1.0
+
+
+def remember(row: IssueRow, ext: str, data: bytes) -> None:
+    """Note `data` as something curate wrote or read back for this issue's `.<ext>` draft."""
+    new = digest(data)
+    kept = [h for h in known_digests(row.digests, ext) if h != new] + [new]
+    row.digests = {**row.digests, ext: kept[-KEPT_DIGESTS:]}
+
+
+def lock_issue(session: Session, number: int) -> IssueRow:
+    """Issue `number`'s row (new if none yet), with the database write lock held until the commit.
+
+    Two processes (a cron `curate run` and a manual `curate export` or `annotate`) would
+    otherwise both read the digests and the second commit would drop the first one's.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    return session.get(IssueRow, number, with_for_update=True) or IssueRow(number=number)
+
+
+def _edited(path: Path, known: Sequence[str]) -> bool:
+    """True when `path` holds something other than what curate lately wrote or read back there."""
+    return bool(known) and path.exists() and digest(path.read_bytes()) not in known
+
+
+def record(store: Store, draft: Draft) -> None:
+    """Remember what this export showed the editor: its ids and as-of time."""
     with store.session() as session:
-        row = session.get(IssueRow, draft.number) or IssueRow(number=draft.number)
+        row = lock_issue(session, draft.number)  # two first exports at once would both insert the row
         row.since, row.until = draft.doc.issue.since, draft.doc.issue.until
         row.item_ids = draft.ids()
-        if written:
-            row.digests = {**row.digests, **written}
         session.add(row)
         session.commit()
+
+
+def _claim(store: Store, number: int, files: Mapping[Path, tuple[str, bytes]], force: bool) -> None:
+    """Refuse to overwrite edits, then note the hashes about to be written, in one locked transaction.
+
+    Noted before the files are replaced, so an export killed halfway, or one that another
+    overtook, leaves files curate knows it wrote, never files that look edited.
+    """
+    with store.session() as session:
+        row = lock_issue(session, number)
+        for path, (ext, _) in files.items():
+            if not force and _edited(path, known_digests(row.digests, ext)):
+                raise DraftError(
+                    f"{path} has edits curate has not read back: run `curate annotate {path}` to keep them, "
+                    "or export with --force to overwrite them"
+                )
+        for ext, data in files.values():
+            remember(row, ext, data)
+        session.add(row)
+        session.commit()
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Put `data` at `path` whole: a reader sees the old file or the new one, never half of one.
+
+    The temporary file is new for each write (two exports at once never share one) and in
+    the same folder (so the rename is atomic). Opened with "x" rather than through
+    tempfile.mkstemp, whose files are private (0600): the draft keeps the umask's mode.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        with open(tmp, "xb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write(store: Store, settings: Settings, draft: Draft, formats: Sequence[str] = EXTENSIONS,
@@ -305,28 +366,15 @@ def write(store: Store, settings: Settings, draft: Draft, formats: Sequence[str]
     """
     if output is not None and len(formats) != 1:
         raise DraftError("--output needs a single format (--format json or --format markdown)")
-    with store.session() as session:
-        row = session.get(IssueRow, draft.number)
-        known = dict(row.digests) if row else {}
-    targets = {ext: output or draft_path(settings, draft.number, ext) for ext in formats}
-    if not force:
-        for ext, path in targets.items():
-            if output is None and _edited(path, known.get(ext)):
-                raise DraftError(
-                    f"{path} has edits curate has not read back: run `curate annotate {path}` to keep them, "
-                    "or export with --force to overwrite them"
-                )
-    written: dict[str, str] = {}
-    paths = []
-    for ext, path in targets.items():
-        data = (draft.to_json() if ext == "json" else draft.to_markdown()).encode("utf-8")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)  # never leave a half-written draft
-        if output is None:
-            written[ext] = digest(data)
-        paths.append(path)
-    record(store, draft, written)
-    log.info("draft: issue %d, %d items, %d files", draft.number, len(draft.ids()), len(paths))
-    return paths
+    files = {
+        output or draft_path(settings, draft.number, ext):
+            (ext, (draft.to_json() if ext == "json" else draft.to_markdown()).encode("utf-8"))
+        for ext in formats
+    }
+    if output is None:
+        _claim(store, draft.number, files, force)
+    for path, (_, data) in files.items():
+        _replace(path, data)
+    record(store, draft)
+    log.info("draft: issue %d, %d items, %d files", draft.number, len(draft.ids()), len(files))
+    return list(files)

@@ -22,6 +22,8 @@ TAKE = "**Take:**"
 SINGULAR = {SectionKey.papers: "Paper", SectionKey.videos: "Video", SectionKey.reads: "Read",
             SectionKey.tools: "Tool & Repo"}
 AUTHORS_SHOWN = 3
+WITHDRAWN = "**Withdrawn by the authors**"
+"""Leads the details line of a paper whose latest version withdraws it, so the editor cannot miss it."""
 
 # ---- escaping
 #
@@ -123,13 +125,16 @@ def details_line(item: ExportItem) -> str:
     m, d = item.metrics, item.details
     parts: list[str] = []
     if item.kind == Kind.paper:
+        if d.get("withdrawn"):
+            parts.append(WITHDRAWN)
         head = link("arXiv", item.url)
         code = item.links.get("code") or []
-        if code:
-            head += f" | {link('GitHub', code[0])}"
+        if item.links.get("repo"):  # a stored GitHub repo: its figures are known
             stars = _stars(m)
-            if stars:
-                head += f" {stars}"
+            head += f" | {link('GitHub', item.links['repo'])}" + (f" {stars}" if stars else "")
+        elif code:  # what the paper links to, unchecked: no GitHub name, no figures
+            host = (urlsplit(code[0]).hostname or "").lower()
+            head += f" | {link('code', code[0])}" + (" (not fetched)" if host in ("github.com", "www.github.com") else "")
         parts.append(head)
     elif item.kind == Kind.repo:
         parts.append(link("GitHub", item.url) + (f" {_stars(m)}" if _stars(m) else ""))
@@ -196,9 +201,10 @@ def render(doc: ExportDocument, intro: str = "") -> str:
     """The draft as the newsletter reads: header, intro, TL;DR, the five sections, then what was left out."""
     info = doc.issue
     window = f"first seen since {info.since:%Y-%m-%d %H:%M} UTC" if info.since else "all stored items"
+    as_of = "nothing stored yet" if info.until.timestamp() == 0 else f"data as of {info.until:%Y-%m-%d %H:%M} UTC"
     lines = [
         f"# {info.title}",
-        f"<!-- curate:issue {info.number} · {window} · data as of {info.until:%Y-%m-%d %H:%M} UTC -->",
+        f"<!-- curate:issue {info.number} · {window} · {as_of} -->",
         "",
         "<!-- curate:intro -->",
         intro.strip() or "<!-- the intro: a few lines that open the issue -->",

@@ -38,15 +38,13 @@ def _repo_key(url: str) -> str | None:
     return ref.key if ref.kind == Kind.repo else None
 
 
-def _github_ids(urls: Iterable[str], aliases: dict[str, str]) -> list[str]:
-    """The ids the GitHub repos among code links are stored under (aliases followed), in order."""
-    out: list[str] = []
+def _github_ids(urls: Iterable[str], aliases: dict[str, str]) -> dict[str, str]:
+    """The ids the GitHub repos among code links are stored under (aliases followed), in order: id → link."""
+    out: dict[str, str] = {}
     for url in urls:
         key = _repo_key(url)
         if key is not None:
-            repo_id = aliases.get(key, key)
-            if repo_id not in out:
-                out.append(repo_id)
+            out.setdefault(aliases.get(key, key), url)
     return out
 
 
@@ -57,7 +55,8 @@ def enrich(store: Store, items: Sequence[Item], since: datetime | None, now: dat
     when None) once there are two readings to compare, and `links.paper` when their
     description or homepage names a stored paper. Papers whose code is a stored GitHub
     repo (a code link, or a repo in the export naming the paper) get its `stars` and
-    `stars_gained`; `links.code` stays the list of code URLs.
+    `stars_gained`, and `links.repo`: the link those figures belong to. `links.code` stays
+    the list of code URLs, stored or not.
     """
     start = since if since is not None else now - DEFAULT_WINDOW
     aliases = store.aliases()
@@ -96,9 +95,11 @@ def enrich(store: Store, items: Sequence[Item], since: datetime | None, now: dat
             code = list(record.code_links)
             backers = [r for r in repos_naming.get(record.arxiv_id, []) if r.url not in code]
             code += [r.url for r in backers]
-            repo_id = next((i for i in _github_ids(record.code_links, aliases) + [r.id for r in backers] if i in stars), None)
+            candidates = _github_ids(record.code_links, aliases) | {r.id: r.url for r in backers}
+            repo_id = next((i for i in candidates if i in stars), None)
             if repo_id is not None:
                 metrics.update(star_figures(repo_id))
+                extra["repo"] = candidates[repo_id]
             if code:
                 extra["code"] = code
         out[item.id] = (metrics, extra)

@@ -1,7 +1,9 @@
 """The export document (DESIGN.md "Export contract", schema_version 1).
 
 Other tools read this JSON: fields may be added, none renamed or removed without
-bumping `schema_version`.
+bumping `schema_version`. The JSON Schema describes what an export writes
+(`curate schema`, serialization mode): a field with a default is still always written,
+so it is required there.
 """
 
 from __future__ import annotations
@@ -44,15 +46,16 @@ SECTION_OF_KIND: dict[Kind, SectionKey] = {
 class Annotation(BaseModel):
     """The editor's part: filled in by `curate annotate`, kept across exports."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     blurb: str = Field(default="", description="The editor's text for this item; empty until written.")
     include: bool = Field(default=True, description="False when the editor dropped the item from this issue.")
-    order: int = Field(default=0, ge=0, description="1-based position inside its section.")
+    order: int = Field(default=1, ge=1, description="Position inside its section: 1 for the first item. "
+                       "An edited draft may reuse a number; items with the same order keep their place.")
 
 
 class ExportItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     id: str = Field(description="Canonical id, e.g. `arxiv:2512.07461`.")
     kind: Kind
@@ -64,13 +67,16 @@ class ExportItem(BaseModel):
     metrics: dict[str, int | float] = Field(
         description="Figures: `stars`, `stars_gained`, `forks`, `views`, `video_count`, `duration_seconds`."
     )
-    links: dict[str, Any] = Field(description="Related links: `pdf`, `code` (list), `doi`, `homepage`, `release`, `paper` (a repo's arXiv paper).")
+    links: dict[str, Any] = Field(
+        description="Related links: `pdf`, `code` (list), `doi`, `homepage`, `release`, `paper` (a repo's arXiv paper), "
+        "`repo` (a paper's code link that is a stored GitHub repo: the `stars` are its)."
+    )
     details: dict[str, Any] = Field(description="The whole kind-specific record.")
     annotation: Annotation
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     key: SectionKey
     title: str
@@ -78,19 +84,20 @@ class Section(BaseModel):
 
 
 class IssueInfo(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     number: int = Field(ge=1)
     title: str
     generated_at: UTCDatetime
     since: UTCDatetime | None = Field(description="Items first seen at or after this time are candidates.")
-    until: UTCDatetime
+    until: UTCDatetime = Field(description="The time of the last fetch stored: the draft describes the database as "
+                                           "of then. With nothing stored: `since`, or 1970-01-01T00:00:00Z.")
 
 
 class ExportDocument(BaseModel):
     """A draft issue: what `curate export --format json` writes."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     schema_version: Literal[1] = SCHEMA_VERSION
     issue: IssueInfo

@@ -188,6 +188,18 @@ def test_a_broken_draft_is_one_line_and_exit_1(curate, stocked, tmp_path, name, 
     assert (result.returncode, result.stderr) == (1, f"error: {path}: {message}\n")
 
 
+def test_an_order_below_one_is_refused_naming_the_field(curate, stocked, drafts):
+    curate("export", "--format", "json")
+    path = drafts / "issue-1.json"
+    doc = json.loads(path.read_text())
+    section(doc, "papers")["items"][2]["annotation"]["order"] = 0  # order is 1-based, as exports write it
+    path.write_text(json.dumps(doc))
+    result = curate("annotate", str(path))
+    assert (result.returncode, result.stderr) == (
+        1, f"error: {path}: not a curate draft: sections.0.items.2.annotation.order: "
+           "Input should be greater than or equal to 1\n")
+
+
 def test_a_missing_file_is_named(curate, tmp_path):
     result = curate("annotate", str(tmp_path / "nope.md"))
     assert (result.returncode, result.stderr) == (1, f"error: cannot read {tmp_path / 'nope.md'}: No such file or directory\n")

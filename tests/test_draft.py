@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import datetime, timedelta, timezone
 
 import jsonschema
@@ -35,7 +36,7 @@ def ids(doc, key: str) -> list[str]:
 def test_each_kind_lands_in_its_section_in_newsletter_order(store):
     save(store, [paper(1), paper(2), video("aaaaaaaaaaa", 10)])
     newsletter(store)
-    doc = draft.build(store, NOW)
+    doc = draft.prepare(store, NOW).doc
     assert [s.key.value for s in doc.sections] == ["papers", "videos", "reads", "tools", "pick"]
     assert [len(s.items) for s in doc.sections] == [2, 3, 2, 2, 0]
     assert [s.title for s in doc.sections] == ["Papers", "Videos", "Reads", "Tools & Repos", "Pick of the Week"]
@@ -48,7 +49,7 @@ def test_sections_order_by_their_score_and_shortlisted_items_come_first(store):
                  article("old", days_old=9), article("new", days_old=0)], T0)
     save(store, [repo("Big", 10_000), repo("Rising", 100)], T0)
     save(store, [repo("Big", 10_010), repo("Rising", 400)], T0 + timedelta(days=1))  # +10 and +300 stars
-    doc = draft.build(store, NOW)
+    doc = draft.prepare(store, NOW).doc
     assert ids(doc, "papers") == ["arxiv:2511.00002", "arxiv:2511.00003", "arxiv:2511.00001"]  # newest first
     assert ids(doc, "videos") == ["youtube:playlist:PLbig", "youtube:video:bbbbbbbbbbb", "youtube:video:aaaaaaaaaaa"]
     assert ids(doc, "reads") == ["web:https://blog.example.com/new", "web:https://blog.example.com/old"]
@@ -56,7 +57,7 @@ def test_sections_order_by_their_score_and_shortlisted_items_come_first(store):
     assert [i.annotation.order for i in doc.sections[0].items] == [1, 2, 3]
 
     store.set_status(["arxiv:2511.00001", "github:acme/big"], ItemStatus.shortlisted)
-    doc = draft.build(store, NOW)
+    doc = draft.prepare(store, NOW).doc
     assert ids(doc, "papers")[0] == "arxiv:2511.00001"
     assert ids(doc, "tools") == ["github:acme/big", "github:acme/rising"]
 
@@ -65,13 +66,13 @@ def test_rejected_and_published_items_stay_out_of_the_draft(store):
     save(store, [paper(1), paper(2), paper(3)])
     store.set_status(["arxiv:2511.00002"], ItemStatus.rejected)
     store.set_status(["arxiv:2511.00003"], ItemStatus.published)
-    assert ids(draft.build(store, NOW), "papers") == ["arxiv:2511.00001"]
+    assert ids(draft.prepare(store, NOW).doc, "papers") == ["arxiv:2511.00001"]
 
 
 def test_since_takes_only_items_first_seen_from_then(store):
     save(store, [paper(1)], T0)
     save(store, [paper(2)], T0 + timedelta(days=2))
-    doc = draft.build(store, NOW, since=T0 + timedelta(days=1))
+    doc = draft.prepare(store, NOW, since=T0 + timedelta(days=1)).doc
     assert ids(doc, "papers") == ["arxiv:2511.00002"]
     assert doc.issue.since == T0 + timedelta(days=1)
 
@@ -265,3 +266,145 @@ def test_a_bad_since_is_a_usage_error(curate):
     result = curate("export", "--since", "soonish")
     assert result.returncode == 2
     assert result.stderr.startswith("error: --since: 'soonish' is neither a date")
+
+
+# ---- draft files: two exports at once, a kill halfway
+
+
+def written(settings) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(settings.drafts_dir.iterdir()) if p.is_file()}
+
+
+def test_two_exports_at_once_leave_a_draft_the_next_export_may_overwrite(store, settings, monkeypatch):
+    save(store, [paper(1)])
+    cron, manual = draft.prepare(store, NOW), draft.prepare(store, NOW + timedelta(minutes=1))
+    record = draft.record
+
+    def manual_export_runs_meanwhile(*args, **kwargs):
+        # a manual export runs whole between the cron export's writing its files and its bookkeeping
+        monkeypatch.setattr(draft, "record", record)
+        draft.write(store, settings, manual)
+        record(*args, **kwargs)
+
+    monkeypatch.setattr(draft, "record", manual_export_runs_meanwhile)
+    draft.write(store, settings, cron)
+    assert json.loads(written(settings)["issue-1.json"])["issue"]["generated_at"] == "2026-11-24T09:01:00Z"
+    draft.write(store, settings, draft.prepare(store, NOW + timedelta(hours=1)))  # no "has edits"
+    assert sorted(written(settings)) == ["issue-1.json", "issue-1.md"]
+
+
+def test_an_export_killed_before_its_bookkeeping_is_not_mistaken_for_edits(store, settings, monkeypatch):
+    save(store, [paper(1)])
+    draft.write(store, settings, draft.prepare(store, NOW))
+    save(store, [paper(2)])
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # the process dies once its files are in place
+
+    monkeypatch.setattr(draft, "record", killed)
+    with pytest.raises(KeyboardInterrupt):
+        draft.write(store, settings, draft.prepare(store, NOW))
+    monkeypatch.undo()
+    draft.write(store, settings, draft.prepare(store, NOW))  # what curate wrote is not an edit
+    assert "arxiv:2511.00002" in written(settings)["issue-1.md"]
+
+
+def test_a_leftover_in_the_temporary_files_place_does_not_stop_an_export(store, settings):
+    save(store, [paper(1)])
+    (settings.drafts_dir / "issue-1.md.tmp").mkdir(parents=True)  # a fixed temp name would collide
+    draft.write(store, settings, draft.prepare(store, NOW))
+    assert "arxiv:2511.00001" in written(settings)["issue-1.md"]
+
+
+def test_edits_are_still_caught_after_many_exports(store, settings):
+    save(store, [paper(1)])
+    for hours in range(12):
+        draft.write(store, settings, draft.prepare(store, NOW + timedelta(hours=hours)))
+    path = settings.drafts_dir / "issue-1.md"
+    path.write_text(path.read_text() + "\nmy edit\n")
+    with pytest.raises(draft.DraftError, match="has edits curate has not read back"):
+        draft.write(store, settings, draft.prepare(store, NOW))
+
+
+# ---- what the Markdown must not hide
+
+
+def test_a_withdrawn_paper_is_marked_withdrawn_in_the_markdown(curate, replay, tmp_path):
+    assert curate("ingest", "2512.01234", "1706.03762").returncode == 0
+    assert curate("export").returncode == 0
+    md = (tmp_path / "drafts" / "issue-1.md").read_text()
+    details = lambda item_id: md.split(f"<!-- curate:item {item_id} -->\n", 1)[1].splitlines()[1]  # noqa: E731
+    assert details("arxiv:2512.01234").startswith("**Withdrawn by the authors** · [arXiv](https://arxiv.org/abs/2512.01234)")
+    assert "Withdrawn" not in details("arxiv:1706.03762")
+
+
+def test_a_code_link_curate_could_not_fetch_shows_no_github_figures(curate, replay, tmp_path):
+    assert curate("ingest", "2512.10101", "2512.07461").returncode == 0
+    assert curate("export").returncode == 0
+    doc = json.loads((tmp_path / "drafts" / "issue-1.json").read_text())
+    gone = next(i for i in doc["sections"][0]["items"] if i["id"] == "arxiv:2512.10101")
+    assert gone["links"]["code"] == ["https://github.com/curate-fixtures/vanished-code"]  # what the paper says
+    assert "repo" not in gone["links"]
+    md = (tmp_path / "drafts" / "issue-1.md").read_text()
+    details = lambda item_id: md.split(f"<!-- curate:item {item_id} -->\n", 1)[1].splitlines()[1]  # noqa: E731
+    assert details("arxiv:2512.10101").startswith(
+        "[arXiv](https://arxiv.org/abs/2512.10101) | [code](https://github.com/curate-fixtures/vanished-code) (not fetched) · ")
+    assert details("arxiv:2512.07461").startswith(
+        "[arXiv](https://arxiv.org/abs/2512.07461) | [GitHub](https://github.com/curate-fixtures/moe-capacity) ★ 812 · ")
+
+
+def test_stars_go_with_the_code_link_whose_repo_is_stored(store):
+    save(store, [paper(1, code=["https://github.com/acme/Gone", "https://github.com/acme/Fastlib"]),
+                 paper(2, code=["https://huggingface.co/acme/model"]), repo("Fastlib", 900)])
+    d = draft.prepare(store, NOW)
+    assert next(i for i in d.doc.sections[0].items if i.id == "arxiv:2511.00001").links == {
+        "pdf": "https://arxiv.org/pdf/2511.00001v1",
+        "code": ["https://github.com/acme/Gone", "https://github.com/acme/Fastlib"],
+        "repo": "https://github.com/acme/Fastlib"}
+    md = d.to_markdown()
+    assert "[arXiv](https://arxiv.org/abs/2511.00001) | [GitHub](https://github.com/acme/Fastlib) ★ 900 · " in md
+    assert "[arXiv](https://arxiv.org/abs/2511.00002) | [code](https://huggingface.co/acme/model) · " in md
+
+
+# ---- the contract
+
+
+def test_an_empty_database_exports_the_same_bytes_twice(curate):
+    first, again = (curate("export", "--format", "json", "--output", "-") for _ in range(2))
+    assert first.returncode == 0, first.stderr
+    strip = lambda text: re.sub(r'"generated_at": "[^"]*"', "", text)  # noqa: E731
+    assert strip(first.stdout) == strip(again.stdout)
+    assert json.loads(first.stdout)["issue"]["until"] == "1970-01-01T00:00:00Z"
+    md = curate("export", "--format", "markdown", "--output", "-").stdout
+    assert "<!-- curate:issue 1 · all stored items · nothing stored yet -->" in md
+
+
+def test_the_schema_requires_every_field_an_export_always_writes(curate):
+    schema = json.loads(curate("schema").stdout)
+    defs = schema["$defs"]
+    assert set(schema["required"]) == {"schema_version", "issue", "sections"}
+    assert set(defs["Annotation"]["required"]) == {"blurb", "include", "order"}
+    assert set(defs["Section"]["required"]) == {"key", "title", "items"}
+    assert defs["Annotation"]["properties"]["order"]["minimum"] == 1  # 1-based, as exports write it
+
+
+def test_exports_running_side_by_side_never_fail_nor_leave_a_draft_that_looks_edited(store, settings):
+    save(store, [paper(n) for n in range(1, 6)])
+    errors: list[BaseException] = []
+
+    def exports(offset: int) -> None:
+        own = Store(settings.db)  # another process's connection, as a cron run and a manual export have
+        for n in range(8):
+            try:
+                draft.write(own, settings, draft.prepare(own, NOW + timedelta(seconds=offset + n)))
+            except Exception as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+
+    threads = [threading.Thread(target=exports, args=(offset,)) for offset in (0, 100)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    draft.write(store, settings, draft.prepare(store, NOW))
+    assert sorted(written(settings)) == ["issue-1.json", "issue-1.md"]

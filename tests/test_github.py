@@ -388,5 +388,6 @@ def test_a_repo_naming_a_paper_in_the_export_becomes_that_papers_code(tmp_path):
     store.save([_paper_fetch("2511.13945", []),
                 _repo_fetch("https://github.com/o/agents", 300, arxiv_ids=("2511.13945",))], now=T0)
     out = enrich(store, store.items(), None, T0)
-    assert out["arxiv:2511.13945"] == ({"stars": 300}, {"code": ["https://github.com/o/agents"]})
+    assert out["arxiv:2511.13945"] == ({"stars": 300}, {"code": ["https://github.com/o/agents"],
+                                                        "repo": "https://github.com/o/agents"})
     assert out["github:o/agents"][1]["paper"] == "https://arxiv.org/abs/2511.13945"
