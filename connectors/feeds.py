@@ -1,9 +1,10 @@
 """RSS and Atom feeds: a conditional GET with httpx, then feedparser on the bytes.
 
 Reads arXiv RSS listings, YouTube channel and playlist feeds, blog feeds and GitHub
-releases feeds, and turns each entry into the link it is about. Keeps no state: the
-caller passes the ETag / Last-Modified it kept and stores the new ones. Never touches
-the database.
+releases feeds, and turns each entry into the link it is about. Fetches through the web
+connector's guarded client (no private addresses, no proxies from the environment). Keeps
+no state: the caller passes the ETag / Last-Modified it kept and stores the new ones.
+Never touches the database.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from connectors._urls import split
-from connectors.arxiv import ARXIV_ID
+from connectors.arxiv import ArxivConnector, canonical_id, make_ref
+from connectors.errors import LinkRefused
 
 if TYPE_CHECKING:
     import httpx
@@ -80,19 +82,18 @@ def _text(html: str | None) -> str:
     return " ".join(_TAGS.sub(" ", html or "").split())
 
 
-def _arxiv_id(entry: Mapping[str, Any]) -> str | None:
-    """The version-less arXiv id of an arXiv RSS entry (from its link, else its oai guid)."""
-    link = split(entry.get("link") or "")
-    if link is not None and link.host.endswith("arxiv.org") and len(link.segments) >= 2 and link.segments[0] == "abs":
-        m = ARXIV_ID.fullmatch("/".join(link.segments[1:]))
-        if m:
-            return m.group("id")
+def _arxiv_link(entry: Mapping[str, Any]) -> str | None:
+    """The abs page (no version) of an arXiv RSS entry, from its link, else its oai guid;
+    None when neither holds a valid arXiv id."""
+    try:
+        ref = ArxivConnector.owns(entry.get("link") or "")
+    except LinkRefused:  # shaped like an id, but not one (a month 13): try the guid
+        ref = None
+    if ref is not None:
+        return ref.url
     guid = _OAI_GUID.match(entry.get("id") or "")
-    if guid:
-        m = ARXIV_ID.fullmatch(guid.group("id"))
-        if m:
-            return m.group("id")
-    return None
+    arxiv_id = canonical_id(guid.group("id")) if guid else None
+    return make_ref(arxiv_id).url if arxiv_id else None
 
 
 def link_of_entry(entry: Mapping[str, Any], base_url: str = "") -> str | None:
@@ -105,9 +106,9 @@ def link_of_entry(entry: Mapping[str, Any], base_url: str = "") -> str | None:
     if video_id:
         return f"https://www.youtube.com/watch?v={video_id}"
     if entry.get("arxiv_announce_type") or _OAI_GUID.match(entry.get("id") or ""):
-        arxiv_id = _arxiv_id(entry)
-        if arxiv_id:
-            return f"https://arxiv.org/abs/{arxiv_id}"
+        arxiv_link = _arxiv_link(entry)
+        if arxiv_link:
+            return arxiv_link
     href = (entry.get("link") or "").strip()
     if not href:
         return None
@@ -137,12 +138,48 @@ def entry_from_feedparser(entry: Mapping[str, Any], base_url: str = "") -> FeedE
     )
 
 
-def entries_from_bytes(body: bytes, url: str, content_type: str = "") -> list[FeedEntry]:
-    """The entries of a feed document; FeedError when the body is not a feed at all.
+# an entity reference other than XML's five: HTML's `&nbsp;`, `&eacute;`… (numeric ones are fine)
+_NAMED_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)[A-Za-z][A-Za-z0-9._-]*;")
 
-    feedparser sets `bozo` for harmless things (a charset mismatch, blank lines before
-    `<?xml`) and still parses every entry, so a feed is judged by what it yields: entries,
-    or a recognised feed version for a feed that is empty today (LIBRARIES.md §4).
+
+def syntax_error(body: bytes, parsed: Mapping[str, Any], lines_before: int = 0) -> str | None:
+    """Where the feed document stops being well-formed XML, or None when it is well-formed
+    but for what feedparser reads in full anyway.
+
+    feedparser falls back to a forgiving parser on any XML error, so a body cut off in
+    transit still yields the entries before the cut (and half of the one it cuts). Not
+    errors here (LIBRARIES.md §4): a charset other than the declared one (not a SAX error:
+    feedparser re-decodes), whitespace before `<?xml`, and HTML entities such as `&nbsp;`.
+    expat stops at its first error, so after either of the last two the body is judged
+    again without it: a cut-off further down must not hide behind them.
+    """
+    import feedparser
+    from xml.parsers.expat import errors
+    from xml.sax import SAXParseException
+
+    exc = parsed.get("bozo_exception")
+    if not isinstance(exc, SAXParseException):
+        return None
+    message = exc.getMessage()
+    again = body
+    if message == errors.XML_ERROR_MISPLACED_XML_PI:
+        again = body.lstrip()
+        lines_before += body[: len(body) - len(again)].count(b"\n")
+    elif message == errors.XML_ERROR_UNDEFINED_ENTITY:
+        again = _NAMED_ENTITY.sub(b"", body)  # removes whole references only: lines stay where they were
+    if again != body:
+        return syntax_error(again, feedparser.parse(again), lines_before)
+    return f"{message} at line {exc.getLineNumber() + lines_before}, column {exc.getColumnNumber() + 1}"
+
+
+def entries_from_bytes(body: bytes, url: str, content_type: str = "") -> list[FeedEntry]:
+    """The entries of a feed document; FeedError when the body is not a feed at all, or
+    not well-formed XML (`syntax_error`).
+
+    A document that breaks off or breaks its own structure gives nothing, not the entries
+    before the break: the forgiving parser opens an entry at its start tag, so the entry a
+    cut falls in arrives with a cut link, and nothing in the result tells it from a whole
+    one. The caller keeps no validator for a failed read, so the next run reads it in full.
     """
     import feedparser
 
@@ -152,6 +189,10 @@ def entries_from_bytes(body: bytes, url: str, content_type: str = "") -> list[Fe
         what = "an HTML page" if "html" in kind else kind
         answer = f"the answer is {what}, not an RSS or Atom feed" if what else "the answer is not an RSS or Atom feed"
         raise FeedError(url, f"{answer}; check the feed's URL", label="not a feed", retryable=False)
+    broken = syntax_error(body, parsed)
+    if broken is not None:
+        raise FeedError(url, f"not well-formed XML ({broken}), so cut off or broken on the way; nothing was "
+                             "taken from it, and the next run reads it again in full", label="malformed")
     entries = []
     for raw in parsed.entries:
         entry = entry_from_feedparser(raw, url)
@@ -162,12 +203,33 @@ def entries_from_bytes(body: bytes, url: str, content_type: str = "") -> list[Fe
     return entries
 
 
+def client(timeout: float, *, allow_private: bool, **kwargs: Any) -> "httpx.Client":
+    """The web connector's guarded client, for feeds: a feed's host, and every host it
+    redirects to, must resolve to public addresses unless `allow_private` (tests, an intranet).
+
+    The guard sits under every TCP connection the client opens, so the redirects httpx
+    follows for `read_feed` are checked hop by hop as the web connector's own are; and the
+    client takes no proxy from the environment, which would hide the address. `kwargs`
+    (resolver, network) go to `_web_net.client`: tests pass a fake DNS and network.
+    """
+    from connectors import _web_net
+
+    return _web_net.client(timeout, allow_private=allow_private, **kwargs)
+
+
 def _classify(exc: Exception, url: str, timeout: float) -> FeedError:
-    """Every httpx failure as a FeedError with a reason a user can act on."""
+    """Every httpx failure (and the address guard's refusal) as a FeedError with a reason a user can act on."""
     import httpx
+
+    from connectors._web_net import AddressRefused
 
     if isinstance(exc, FeedError):
         return exc
+    if isinstance(exc, AddressRefused):
+        return FeedError(url, f"refused: {exc} (CURATE_ALLOW_PRIVATE_HOSTS=true allows it)", label="refused",
+                         retryable=False)
+    if isinstance(exc, httpx.UnsupportedProtocol):  # a redirect to file:, ftp:…
+        return FeedError(url, f"refused: {exc}", label="refused", retryable=False)
     if isinstance(exc, httpx.TimeoutException):
         return FeedError(url, f"no answer within {timeout:g} s", label="unavailable")
     if isinstance(exc, httpx.ConnectError):
@@ -193,9 +255,10 @@ def _status_error(url: str, status: int, retry_after: str | None) -> FeedError:
     return FeedError(url, f"HTTP {status}", label="failed", retryable=status == 408)
 
 
-def read_feed(client: "httpx.Client", url: str, etag: str | None = None, last_modified: str | None = None,
+def read_feed(http: "httpx.Client", url: str, etag: str | None = None, last_modified: str | None = None,
               timeout: float = 20.0) -> FeedRead:
-    """One conditional GET of `url`; never raises: a failure is `FeedRead.error`.
+    """One conditional GET of `url` with `http` (made by `client()`); never raises: a
+    failure is `FeedRead.error`, with no entries and no validators.
 
     Sends If-None-Match / If-Modified-Since when a validator is known, so an unchanged
     feed costs one 304 and no parsing. The validators returned are those to keep.
@@ -207,7 +270,7 @@ def read_feed(client: "httpx.Client", url: str, etag: str | None = None, last_mo
         headers["If-Modified-Since"] = last_modified
     result = FeedRead(url=url)
     try:
-        with client.stream("GET", url, headers=headers, follow_redirects=True) as resp:
+        with http.stream("GET", url, headers=headers, follow_redirects=True) as resp:
             result.status = resp.status_code
             if resp.status_code == 304:
                 # a 304 may omit the validators; the ones we sent stay valid
@@ -231,7 +294,7 @@ def read_feed(client: "httpx.Client", url: str, etag: str | None = None, last_mo
             result.entries = entries_from_bytes(b"".join(chunks), str(resp.url), resp.headers.get("content-type", ""))
     except Exception as exc:  # one feed's failure is a value, never an exception for the run
         result.error = _classify(exc, url, timeout)
-        result.entries = []
+        result.entries, result.etag, result.last_modified = [], None, None
         log.debug("feed %s: %s", url, result.error.reason)
         return result
     log.debug("feed %s: %d entries (HTTP %d, %d bytes)", url, len(result.entries), result.status, size)

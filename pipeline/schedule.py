@@ -24,17 +24,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from connectors._urls import split
 from connectors.errors import LinkRefused
+from connectors import feeds
 from connectors.feeds import FeedEntry, FeedRead, read_feed
 from pipeline import links
 from pipeline.config import Settings
 from pipeline.ingest import Ingest, Outcome, Report, Status
-from pipeline.store import FeedBacklogRow, Store
+from pipeline.store import FeedBacklogRow, FeedDroppedRow, Store
 from schemas import Item, ItemStatus, Kind, SourceRef
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-"""Runs that retry a feed's link after a failure that may pass (5xx, timeout) before giving up on it."""
+"""Runs that retry a feed's link after a failure that may pass (5xx, timeout) before giving up on it.
+A link given up on, like one the source says does not exist, is then skipped while its feed lists it."""
 REFRESHED_KINDS = (Kind.repo, Kind.video, Kind.playlist)
 """Kinds whose figures (stars, views) move after they are first stored."""
 _OPEN = (ItemStatus.candidate, ItemStatus.shortlisted)
@@ -258,6 +260,8 @@ class FeedOutcome:
     report: Report | None = None
     gave_up: list[str] = field(default_factory=list)
     """Links dropped from the backlog after MAX_ATTEMPTS failed runs."""
+    dropped: list[str] = field(default_factory=list)
+    """Ids the feed still lists that an earlier run dropped (not found, refused, given up): not fetched."""
 
     @property
     def failed(self) -> bool:
@@ -309,23 +313,17 @@ class ScheduledRun:
         Under `dry_run` the feeds are read (conditional GETs) and nothing is written:
         no link fetched, no validator kept, no draft exported.
         """
-        from connectors.http import client
-
         now = now or datetime.now(timezone.utc)
         report = RunReport(dry_run=dry_run)
         if not dry_run and any(row.until is None or row.until <= now for row in self.store.pending()):
             report.pending = self.ingest.run([], include_pending=True, progress=on_link, now=now)
             self._remember(report.pending)
-        with client(timeout=self.settings.http_timeout) as http:
+        with feeds.client(self.settings.http_timeout, allow_private=self.settings.allow_private_hosts) as http:
             for feed in self.feeds:
                 outcome = self._feed(feed, http, dry_run, on_feed, on_link, now)
                 report.feeds.append(outcome)
-        cutoff = now - self.settings.refresh_age
-        report.stale = [
-            item for item in self.store.items()
-            if item.kind in REFRESHED_KINDS and item.status in _OPEN and item.fetched_at <= cutoff
-            and item.id not in self._tried
-        ]
+        stale = self.store.items(kinds=REFRESHED_KINDS, statuses=_OPEN, fetched_before=now - self.settings.refresh_age)
+        report.stale = [item for item in stale if item.id not in self._tried]
         if dry_run:
             return report
         if report.stale:
@@ -351,6 +349,7 @@ class ScheduledRun:
         chosen = feed.select(entries)
         outcome.selected = len(chosen)
 
+        dropped = self.store.feed_dropped(feed.url)
         candidates: dict[str, tuple[str, SourceRef]] = {}
         for entry in chosen:
             try:
@@ -368,8 +367,12 @@ class ScheduledRun:
                     continue
         known = self.store.known(candidates)
         outcome.known = sorted(known)
-        outcome.new = [pair for key, pair in candidates.items()
-                       if key not in known and key not in self._tried and key not in self._planned]
+        # a link an earlier run dropped was reported then; it is skipped quietly from then on
+        outcome.dropped = [key for key in candidates if key in dropped and key not in known]
+        if outcome.dropped:
+            log.info("feed %s: %d links dropped by earlier runs skipped", feed.name, len(outcome.dropped))
+        outcome.new = [pair for key, pair in candidates.items() if key not in known and key not in dropped
+                       and key not in self._tried and key not in self._planned]
         if on_feed:
             on_feed(outcome)
         if dry_run:
@@ -382,19 +385,34 @@ class ScheduledRun:
             outcome.report = self.ingest.run([link for link, _ in outcome.new], source=feed.name,
                                              include_pending=False, progress=on_link, now=now)
             self._remember(outcome.report)
-        retry, done = self._settle(feed, candidates, known, backlog, outcome, now)
+        retry, done, gone = self._settle(feed, candidates, known, backlog, outcome, now)
+        # a dropped link the feed has stopped listing is forgotten; only a full read tells
+        listing = self._keys(entries) if read.error is None and not read.unchanged else None
+        forget = [key for key in dropped if listing is not None and key not in listing]
         self.store.feed_done(
             feed.url, now, read=read.error is None, changed=read.error is None and not read.unchanged,
-            etag=read.etag, last_modified=read.last_modified, retry=retry, done=done,
+            etag=read.etag, last_modified=read.last_modified, retry=retry, done=done, dropped=gone, forget=forget,
         )
         return outcome
 
+    @staticmethod
+    def _keys(entries: Sequence[FeedEntry]) -> set[str]:
+        keys: set[str] = set()
+        for entry in entries:
+            try:
+                keys.add(links.parse(entry.link).key)
+            except LinkRefused:
+                continue
+        return keys
+
     def _settle(self, feed: FeedSource, candidates: dict[str, tuple[str, SourceRef]], known: set[str],
                 backlog: dict[str, FeedBacklogRow], outcome: FeedOutcome,
-                now: datetime) -> tuple[list[FeedBacklogRow], set[str]]:
-        """Which of the feed's links wait in its backlog for the next run, and which leave it."""
+                now: datetime) -> tuple[list[FeedBacklogRow], set[str], list[FeedDroppedRow]]:
+        """Which of the feed's links wait in its backlog for the next run, which leave it, and
+        which of those are dropped for good (skipped while the feed lists them)."""
         pending = {row.id: row.until for row in self.store.pending()}
         retry: list[FeedBacklogRow] = []
+        gone: list[FeedDroppedRow] = []
         done: set[str] = set(known) & set(backlog)
         for key, (link, ref) in candidates.items():
             if key in known:
@@ -409,8 +427,12 @@ class ScheduledRun:
             attempts = (old.attempts if old else 0) + (0 if tried.status == Status.deferred else 1)
             if tried.status == Status.refused or tried.label in _GIVE_UP_LABELS:
                 done.add(key)
+                gone.append(FeedDroppedRow(feed_url=feed.url, id=key, url=ref.url,
+                                           reason=tried.message or tried.label, dropped_at=now))
             elif attempts > MAX_ATTEMPTS:
                 done.add(key)
+                gone.append(FeedDroppedRow(feed_url=feed.url, id=key, url=ref.url,
+                                           reason=f"gave up after {attempts - 1} failed runs", dropped_at=now))
                 outcome.gave_up.append(link)
                 log.warning("feed %s: gave up on %s after %d failed runs", feed.name, link, attempts - 1)
             else:
@@ -418,7 +440,7 @@ class ScheduledRun:
                     feed_url=feed.url, id=key, url=ref.url, feed=feed.name, reason=tried.message or tried.label,
                     attempts=max(attempts, 1), until=pending.get(key), added=old.added if old else now,
                 ))
-        return retry, done
+        return retry, done, gone
 
     def _export(self, report: RunReport, now: datetime) -> None:
         """Write the current draft the way `curate export` does; an edited draft is kept, not overwritten."""

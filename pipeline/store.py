@@ -109,6 +109,19 @@ class FeedBacklogRow(SQLModel, table=True):
     added: datetime
 
 
+class FeedDroppedRow(SQLModel, table=True):
+    """A link a feed lists that the scheduled run gave up on (not found, refused, failed run
+    after run): skipped quietly while the feed keeps listing it, so a feed without validators
+    does not report it again every run."""
+
+    __tablename__ = "feed_dropped"
+    feed_url: str = Field(primary_key=True)
+    id: str = Field(primary_key=True)
+    url: str
+    reason: str
+    dropped_at: datetime
+
+
 class IssueRow(SQLModel, table=True):
     """One issue: the draft being edited (no `published_at`) or a published one."""
 
@@ -275,12 +288,14 @@ class Store:
 
     def items(self, kind: Kind | None = None, status: ItemStatus | None = None, *,
               statuses: Iterable[ItemStatus] | None = None, since: datetime | None = None,
-              also: Iterable[str] = ()) -> list[Item]:
+              also: Iterable[str] = (), kinds: Iterable[Kind] | None = None,
+              fetched_before: datetime | None = None) -> list[Item]:
         """Stored items, newest first.
 
-        `statuses` keeps those statuses only; `since` keeps the items first seen at or after
-        it, plus the ids in `also` (whatever their age). The filters run in SQL and the raw
-        payload is never read, so a draft costs the same however large the archive grows.
+        `statuses` and `kinds` keep those only; `since` keeps the items first seen at or after
+        it, plus the ids in `also` (whatever their age); `fetched_before` the items last fetched
+        at or before it. The filters run in SQL and the raw payload is never read, so a draft
+        costs the same however large the archive grows.
         """
         from sqlalchemy import or_
         from sqlalchemy.orm import defer
@@ -292,6 +307,10 @@ class Store:
             query = query.where(ItemRow.status == status.value)
         if statuses is not None:
             query = query.where(ItemRow.status.in_([s.value for s in statuses]))
+        if kinds is not None:
+            query = query.where(ItemRow.kind.in_([k.value for k in kinds]))
+        if fetched_before is not None:
+            query = query.where(ItemRow.fetched_at <= fetched_before)
         if since is not None:
             also = list(also)
             query = query.where(or_(ItemRow.first_seen >= since, ItemRow.id.in_(also)) if also
@@ -374,6 +393,11 @@ class Store:
                 select(FeedBacklogRow).where(FeedBacklogRow.feed_url == feed_url).order_by(FeedBacklogRow.added)
             ).all())
 
+    def feed_dropped(self, feed_url: str) -> set[str]:
+        """The ids of the links the scheduled run dropped from this feed."""
+        with self.session() as session:
+            return set(session.exec(select(FeedDroppedRow.id).where(FeedDroppedRow.feed_url == feed_url)).all())
+
     # ---- writing
 
     def add_source(self, ids: Iterable[str], source: str) -> None:
@@ -388,8 +412,10 @@ class Store:
 
     def feed_done(self, url: str, now: datetime, *, read: bool, changed: bool = False, etag: str | None = None,
                   last_modified: str | None = None, retry: Sequence[FeedBacklogRow] = (),
-                  done: Iterable[str] = ()) -> None:
-        """After a feed's links are stored: its backlog and (when `read`) its validators, in one transaction.
+                  done: Iterable[str] = (), dropped: Sequence[FeedDroppedRow] = (),
+                  forget: Iterable[str] = ()) -> None:
+        """After a feed's links are stored: its backlog, its dropped links (`forget` those it
+        no longer lists) and (when `read`) its validators, in one transaction.
 
         Called only once the feed's entries are stored, so a run killed before this reads the
         feed again next time instead of trusting a 304 for links it never stored.
@@ -401,6 +427,13 @@ class Store:
                         FeedBacklogRow.feed_url == url, FeedBacklogRow.id.in_(done))).all():
                     session.delete(row)
             for row in retry:
+                session.merge(row)
+            forget = list(forget)
+            for chunk in _chunks(forget):
+                for row in session.exec(select(FeedDroppedRow).where(
+                        FeedDroppedRow.feed_url == url, FeedDroppedRow.id.in_(chunk))).all():
+                    session.delete(row)
+            for row in dropped:
                 session.merge(row)
             state = session.get(FeedStateRow, url) or FeedStateRow(url=url, checked_at=now)
             state.checked_at = now

@@ -10,14 +10,14 @@ import signal
 import subprocess
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
+from connectors import feeds
 from connectors.feeds import FeedError, entries_from_bytes, link_of_entry, read_feed
-from connectors.http import client
 from pipeline.config import Settings
 from pipeline.ingest import Status
 from pipeline.schedule import AlreadyRunning, FeedSource, ScheduledRun, SourcesError, load_sources, run_lock
@@ -87,6 +87,62 @@ def test_an_html_page_is_not_a_feed():
 def test_an_empty_listing_is_a_feed_with_no_entries():
     weekend = b"<?xml version='1.0'?><rss version='2.0'><channel><title>cs.LG updates on arXiv.org</title></channel></rss>"
     assert entries_from_bytes(weekend, "https://rss.arxiv.org/rss/cs.LG") == []
+
+
+FEED_BODY = fixture_bytes(ARXIV_FEED)
+CUT = FEED_BODY.index(b"</item>") + len(b"</item>") + 30  # 30 bytes into the second entry
+TODAY_LINKS = [f"https://arxiv.org/abs/{i}" for i in TODAY_IDS]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (FEED_BODY[:CUT], "not well-formed XML (no element found at line 31, column 19)"),
+        (b"\n\n  " + FEED_BODY[:CUT], "not well-formed XML (no element found at line 33, column 19)"),
+        (FEED_BODY[:CUT].replace(b"Expert layers", b"Expert&nbsp;layers"), "(no element found at line 31, column 19)"),
+        (FEED_BODY.replace(b"Expert layers", b"Expert\x0blayers"), "(not well-formed (invalid token) at line 21, column 17)"),
+        (FEED_BODY.replace(b"</title>", b"</titel>", 3), "(mismatched tag at line "),
+    ],
+    ids=["cut off", "cut off after blank lines", "cut off after an html entity", "control character",
+         "mismatched tag"],
+)
+def test_a_feed_that_is_not_well_formed_xml_gives_no_entries(body, reason):
+    # feedparser's forgiving parser would hand back the first entry and half of the second
+    with pytest.raises(FeedError) as caught:
+        entries_from_bytes(body, "https://rss.arxiv.org/rss/cs.LG")
+    assert caught.value.label == "malformed" and caught.value.retryable
+    assert reason in caught.value.reason
+    assert caught.value.reason.endswith("; nothing was taken from it, and the next run reads it again in full")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\n\n  " + FEED_BODY,
+        FEED_BODY.replace(b"Expert layers", b"Expert&nbsp;layers&eacute;"),
+        FEED_BODY.replace(b"encoding='UTF-8'", b"encoding='us-ascii'"),
+    ],
+    ids=["blank lines before <?xml", "html entities", "charset other than declared"],
+)
+def test_harmless_xml_slips_still_give_every_entry(body):
+    assert [e.link for e in entries_from_bytes(body, "https://rss.arxiv.org/rss/cs.LG")] == TODAY_LINKS
+
+
+def test_recorded_truncated_feed_is_malformed_and_recorded_leading_blank_lines_are_not():
+    with pytest.raises(FeedError) as caught:
+        entries_from_bytes(corpus_file("feeds/feedrs_rss2_truncated_invalid.xml").read_bytes(), "https://x.example/rss")
+    assert caught.value.label == "malformed" and "no element found" in caught.value.reason
+    assert len(entries_from_bytes(corpus_file("feeds/capyreader_rss2_leading_blank_lines.xml").read_bytes(),
+                                  "https://x.example/rss")) == 10
+    assert len(entries_from_bytes(corpus_file("youtube/feedjira_youtube_channel_feed_2015.xml").read_bytes(),
+                                  "https://www.youtube.com/feeds/videos.xml?channel_id=x")) == 15
+
+
+def test_an_arxiv_entry_whose_link_holds_no_valid_id_falls_back_to_its_guid():
+    entry = {"arxiv_announce_type": "new", "link": "https://arxiv.org/abs/2513.0001",
+             "id": "oai:arXiv.org:2512.07461v1"}
+    assert link_of_entry(entry) == "https://arxiv.org/abs/2512.07461"
+    assert link_of_entry({"id": "oai:arXiv.org:math.GT/0309136v2"}) == "https://arxiv.org/abs/math.GT/0309136"
 
 
 def test_recorded_arxiv_listing_gives_abs_links_for_every_announce_type():
@@ -197,7 +253,7 @@ def test_missing_sources_file_exits_2_naming_the_setting(curate, env):
 
 def test_feed_with_etag_answers_304_to_if_none_match(replay):
     url = f"{replay.url}/rss/cs.LG+cs.CL"
-    with client(timeout=5) as http:
+    with feeds.client(5, allow_private=True) as http:
         first = read_feed(http, url)
         second = read_feed(http, url, etag=first.etag, last_modified=first.last_modified)
     assert first.status == 200 and len(first.entries) == 5 and first.etag
@@ -208,7 +264,7 @@ def test_feed_with_etag_answers_304_to_if_none_match(replay):
 
 def test_feed_with_only_last_modified_answers_304_to_if_modified_since(replay):
     url = f"{replay.url}/feeds/blog/notes.atom"
-    with client(timeout=5) as http:
+    with feeds.client(5, allow_private=True) as http:
         first = read_feed(http, url)
         second = read_feed(http, url, etag=first.etag, last_modified=first.last_modified)
     assert first.etag is None and first.last_modified == "Wed, 10 Dec 2025 09:30:00 GMT"
@@ -235,7 +291,7 @@ def test_feed_with_only_last_modified_answers_304_to_if_modified_since(replay):
 )
 def test_feed_failures_become_one_typed_error(replay, response, label, reason):
     replay.fault("/rss/", response)
-    with client(timeout=0.3) as http:
+    with feeds.client(0.3, allow_private=True) as http:
         got = read_feed(http, f"{replay.url}/rss/cs.LG+cs.CL", timeout=0.3)
     assert got.error is not None and got.entries == []
     assert got.error.label == label
@@ -338,6 +394,52 @@ def test_broken_feed_is_reported_and_the_other_feeds_go_on(curate, replay, env):
     assert lines[1].startswith("run: 2 feeds (1 read, 1 failed) · 5 stored · draft ")
     assert len(lines) == 2
     assert sorted(asked_ids(replay.requests)) == sorted(TODAY_IDS)
+
+
+def test_a_feed_cut_off_inside_a_whole_answer_fails_keeps_no_etag_and_is_read_in_full_next_run(curate, replay, env):
+    # the answer is a 200 with the whole feed's ETag and a body that stops inside the second entry
+    use_sources(env, replay, ARXIV)
+    replay.state["feeds:cut"] = {ARXIV[1]: CUT}
+    first = curate("run")
+    assert first.returncode == 1
+    lines = first.stderr.splitlines()
+    assert lines[0] == (f"✗ feed arXiv cs.LG + cs.CL  {replay.url}{ARXIV[1]}: not well-formed XML (no element found "
+                        "at line 31, column 19), so cut off or broken on the way; nothing was taken from it, and the "
+                        "next run reads it again in full")
+    assert lines[1].startswith("run: 1 feeds (1 failed) · nothing new · draft ")
+    assert asked_ids(replay.requests) == []
+    assert Store(env["CURATE_DB"]).feed_state(f"{replay.url}{ARXIV[1]}").etag is None
+
+    del replay.state["feeds:cut"]
+    second = curate("run")
+    assert second.returncode == 0, second.stderr
+    assert answers(replay, ARXIV[1]) == [200, 200]  # no ETag was sent, so the whole feed came back
+    assert "· 5 stored ·" in second.stderr
+    assert sorted(asked_ids(replay.requests)) == sorted(TODAY_IDS)
+
+
+def test_a_video_youtube_does_not_know_is_reported_once_though_the_feed_sends_no_validators(curate, replay, env):
+    use_sources(env, replay, YOUTUBE)
+    replay.state["feeds:/feeds/youtube/videos.xml"] = "youtube_channel_feed_private_video.xml"
+    key = {"YOUTUBE_API_KEY": "test-youtube-key"}
+    first = curate("run", extra_env=key)
+    assert first.returncode == 1
+    assert first.stderr.splitlines()[0] == ("✗ https://www.youtube.com/watch?v=qW8eR2tY4uI  video not found on YouTube "
+                                            "(removed, private or a wrong id)")
+    asked = replay.count("/youtube/v3/videos")
+
+    second = curate("run", extra_env=key)  # the feed answers 200 again, the video still listed
+    assert second.returncode == 0, second.stderr
+    assert second.stderr.splitlines() == [f"run: 1 feeds (1 read) · 2 already stored · draft "
+                                          f"{Path(env['CURATE_DRAFTS_DIR']) / 'issue-1.json'}"]
+    assert answers(replay, "/feeds/youtube/videos.xml") == [200, 200]
+    assert replay.count("/youtube/v3/videos") == asked  # not asked for again
+    feed_url = f"{replay.url}{YOUTUBE[1]}"
+    assert Store(env["CURATE_DB"]).feed_dropped(feed_url) == {"youtube:video:qW8eR2tY4uI"}
+
+    del replay.state["feeds:/feeds/youtube/videos.xml"]  # the channel no longer lists it: forgotten
+    assert curate("run", extra_env=key).returncode == 0
+    assert Store(env["CURATE_DB"]).feed_dropped(feed_url) == set()
 
 
 def test_dry_run_lists_what_would_be_ingested_and_writes_nothing(curate, replay, env):
@@ -497,6 +599,65 @@ def test_a_link_the_source_does_not_know_is_not_retried(settings, replay):
     assert replay.count("/api/query") == 1
 
 
+def test_a_link_given_up_on_is_not_tried_again_though_its_feed_sends_no_validators(settings, replay):
+    key = SecretStr("test-youtube-key")
+    replay.fault("/youtube/v3/videos", *[Response(status=503, body=b"busy", content_type="text/plain")] * 4)
+    once = dict(extra="max_per_run = 1\n", youtube_api_key=key, youtube_retries=0)
+    reports = [run_once(settings, replay, YOUTUBE, **once) for _ in range(4)]
+    assert [r.feeds[0].gave_up for r in reports] == [[], [], [], ["https://www.youtube.com/watch?v=bC2dE4fG6hI"]]
+    asked = replay.count("/youtube/v3/videos")
+    fifth = run_once(settings, replay, YOUTUBE, **once)
+    assert fifth.ok and fifth.feeds[0].read.status == 200
+    assert fifth.feeds[0].dropped == ["youtube:video:bC2dE4fG6hI"] and fifth.feeds[0].new == []
+    assert replay.count("/youtube/v3/videos") == asked
+
+
+def test_a_feed_on_a_loopback_address_is_refused_unless_private_hosts_are_allowed(settings, replay):
+    report = run_once(settings, replay, ARXIV, allow_private_hosts=False)
+    assert not report.ok
+    error = report.feeds[0].read.error
+    assert (error.label, error.retryable) == ("refused", False)
+    assert error.reason == "refused: 127.0.0.1 is a loopback address (CURATE_ALLOW_PRIVATE_HOSTS=true allows it)"
+    assert replay.requests == []
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/feeds/go/to-metadata.xml", "refused: 169.254.169.254 is a link-local address"),
+        ("/feeds/go/to-loopback.xml", "refused: 127.0.0.1 is a loopback address"),
+        ("/feeds/go/to-file.xml", "refused: Request URL has an unsupported protocol 'file://'"),
+    ],
+    ids=["cloud metadata", "loopback", "file"],
+)
+def test_a_public_feed_that_redirects_to_a_private_address_is_refused_on_that_hop(replay, path, reason):
+    from tests.test_web import PUBLIC_IP, FakeNetwork, fake_dns
+
+    network = FakeNetwork(replay)
+    with feeds.client(5, allow_private=False, resolver=fake_dns({"feeds.example": [PUBLIC_IP]}), network=network) as http:
+        got = read_feed(http, f"http://feeds.example{path}", timeout=5)
+    assert got.error is not None and got.error.label == "refused" and got.error.reason.startswith(reason)
+    assert replay.count(re.escape(path)) == 1 and replay.count("/rss/") == 0  # the first hop went out, the second never
+    assert network.dialled == [(PUBLIC_IP, 80)]
+
+
+def test_a_redirected_feed_is_read_and_answers_304_when_private_hosts_are_allowed(replay):
+    with feeds.client(5, allow_private=True) as http:
+        first = read_feed(http, f"{replay.url}/feeds/go/to-loopback.xml")
+        second = read_feed(http, f"{replay.url}/feeds/go/to-loopback.xml", etag=first.etag)
+    assert [e.link for e in first.entries] == TODAY_LINKS and first.warnings == []  # a 302 is no move to report
+    assert second.unchanged
+    assert answers(replay, "/rss/cs.LG+cs.CL") == [200, 304]
+
+
+def test_feeds_are_read_without_the_proxy_the_environment_names(settings, replay, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("ALL_PROXY", "http://127.0.0.1:9")
+    use_sources({"CURATE_SOURCES": str(settings.sources)}, replay, ARXIV)
+    report = ScheduledRun(settings, Store(settings.db), load_sources(settings.sources)).run(dry_run=True)
+    assert report.ok and len(report.feeds[0].new) == 5
+
+
 def test_items_with_old_figures_are_refreshed(settings, replay):
     repo = "/repos/curate-fixtures/moe-capacity"
     first = run_once(settings, replay, RELEASES)
@@ -508,6 +669,21 @@ def test_items_with_old_figures_are_refreshed(settings, replay):
     assert [o.item_id for o in old.refreshed.outcomes] == ["github:curate-fixtures/moe-capacity"]
     assert replay.count(repo) == 2
     assert Store(settings.db).get("github:curate-fixtures/moe-capacity").record.stars == 9999
+
+
+def test_the_refresh_reads_only_stale_repos_videos_and_playlists(settings, replay):
+    from pipeline.store import ItemRow
+
+    assert run_once(settings, replay, RELEASES).ok
+    store = Store(settings.db)
+    with store.session() as session:  # a paper whose stored record this curate cannot read: never loaded here
+        old = datetime(2020, 1, 1, tzinfo=timezone.utc)
+        session.add(ItemRow(id="arxiv:2001.00001", kind="paper", url="https://arxiv.org/abs/2001.00001", title="?",
+                            first_seen=old, fetched_at=old, record={"kind": "paper"}, sources=[]))
+        session.commit()
+    s = settings.model_copy(update={"refresh_age": timedelta(0)})
+    report = ScheduledRun(s, store, load_sources(s.sources)).run(dry_run=True)
+    assert [item.id for item in report.stale] == ["github:curate-fixtures/moe-capacity"]
 
 
 def test_videos_are_refreshed_in_one_batch(settings, replay):

@@ -8,6 +8,9 @@ names its ETag or `If-Modified-Since` is not older than its Last-Modified. Paths
 - `feeds:<path>`: serve another fixture at that path (the next day's listing);
 - `feeds:gates`: {path: threading.Event}: hold the answer until the test sets the event
   (a run caught mid-way, for the lock and SIGKILL tests);
+- `feeds:cut`: {path: n}: send only the first n bytes of the body, as a complete answer
+  (Content-Length of the cut body) with the whole feed's validators: a body cut off by a
+  proxy or a server that crashed mid-write, which HTTP cannot tell from a whole one;
 - `feeds:answers` (read): the (path, status) of every feed answer, in order.
 """
 
@@ -67,7 +70,8 @@ def serve_feed(req: Request, replay: Replay, fixture: str, content_type: str, *,
     replay.state.setdefault("feeds:answers", []).append((req.path, status))
     if status == 304:
         return Response(status=304, body=b"", headers=headers, content_type=content_type)
-    return Response(body=body, headers=headers, content_type=content_type)
+    cut = replay.state.get("feeds:cut", {}).get(req.path)
+    return Response(body=body[:cut] if cut is not None else body, headers=headers, content_type=content_type)
 
 
 @route("GET", r"/rss/(?P<cats>[^/]+)")
@@ -109,3 +113,12 @@ def broken(req: Request, replay: Replay) -> Response:
     # a feed URL that now answers with an HTML page, status 200: a common way for a feed to break
     replay.state.setdefault("feeds:answers", []).append((req.path, 200))
     return Response(body=fixture_bytes("feeds/not_a_feed.html"), content_type="text/html; charset=utf-8")
+
+
+@route("GET", r"/feeds/go/to-(?P<where>loopback|metadata|file)\.xml")
+def redirect_away(req: Request, replay: Replay) -> Response:
+    """A public feed URL that redirects to this machine, the cloud metadata address or a file."""
+    where = req.path.rsplit("to-", 1)[1].removesuffix(".xml")
+    target = {"loopback": f"{replay.url}/rss/cs.LG+cs.CL", "metadata": "http://169.254.169.254/latest/meta-data/",
+              "file": "file:///etc/passwd"}[where]
+    return Response(status=302, headers={"Location": target}, body=b"", content_type="text/html; charset=utf-8")
