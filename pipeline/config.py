@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     refresh_age: Duration = timedelta(hours=24)
     """`curate run` fetches again repos, videos and playlists whose figures (stars, views) are older than this."""
     allow_private_hosts: bool = False
-    """Let the web connector fetch loopback and private addresses (tests only)."""
+    """Let the web connector and the scheduled run's feeds fetch loopback and private addresses (tests only)."""
     web_max_bytes: int = Field(default=5_000_000, gt=0)
     """Largest web page body read (decoded bytes); a bigger or endless page is an error, not an out-of-memory."""
     web_concurrency: int = Field(default=8, ge=1)
