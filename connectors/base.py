@@ -12,6 +12,11 @@ from schemas import Kind, Paper, Playlist, Repo, SourceRef, Video, Article
 AnyRecord = Paper | Video | Playlist | Repo | Article
 
 
+class Alert(str):
+    """A summary note the user must see even in a quiet scheduled run (a spent quota, a missing
+    key); plain notes (units spent) are shown by `curate ingest` and by `curate run --verbose`."""
+
+
 @dataclass
 class Fetched:
     """The outcome for one ref: a record (with its raw payload) or the error that stopped it.

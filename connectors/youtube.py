@@ -25,7 +25,7 @@ from connectors._youtube_records import (
     video_from_item,
     video_from_oembed,
 )
-from connectors.base import Fetched
+from connectors.base import Alert, Fetched
 from connectors.errors import BadPayload, Deferred, FetchError, LinkRefused, NotFound, RateLimited, Unavailable
 from schemas import Kind, SourceRef
 
@@ -206,10 +206,10 @@ class YouTubeConnector:
         if self._stopped is not None:
             why, then = self._stopped
             filled = f": {_plural(self._fallback, 'link')} filled without the API (title and channel only)" if self._fallback else ""
-            out.append(f"{why}{filled}; {then}")
+            out.append(Alert(f"{why}{filled}; {then}"))
         elif self._keyless:
-            out.append(f"YouTube: no YOUTUBE_API_KEY, so {_plural(self._keyless, 'link')} got title and channel only "
-                       "(oEmbed, feed); a key gives complete data: dates, durations, views and whole playlists")
+            out.append(Alert(f"YouTube: no YOUTUBE_API_KEY, so {_plural(self._keyless, 'link')} got title and channel "
+                             "only (oEmbed, feed); a key gives complete data: dates, durations, views and whole playlists"))
         return out
 
     # ---- the Data API

@@ -358,8 +358,10 @@ def run(
             _say(f"✗ {link}  gave up after failing in several runs (feed {f.feed.name})", logging.ERROR)
     if report.draft_error:
         _say(f"✗ draft not written: {report.draft_error}", logging.ERROR)
-    if state.verbose:
-        for note in dict.fromkeys(n for r in report.reports() for n in r.notes):
+    from connectors.base import Alert
+
+    for note in dict.fromkeys(n for r in report.reports() for n in r.notes):
+        if state.verbose or isinstance(note, Alert):
             _say(f"! {note}", logging.WARNING)
     _say(_run_summary(report, dry_run), logging.INFO if report.ok else logging.WARNING)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_SOME_FAILED)

@@ -771,3 +771,12 @@ def test_run_killed_while_papers_are_fetched_stores_each_once_on_the_next_run(cu
     assert "· 5 stored ·" in again.stderr
     papers = {k: v for k, v in _fetch_counts(env).items() if k.startswith("arxiv:")}
     assert papers == {f"arxiv:{i}": 1 for i in TODAY_IDS}
+
+
+def test_a_quiet_run_still_says_when_the_youtube_quota_is_spent(curate, replay, env):
+    use_sources(env, replay, YOUTUBE)
+    replay.state["youtube_quota"] = 0
+    result = curate("run", extra_env={"YOUTUBE_API_KEY": "test-youtube-key"})
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("! YouTube quota used up")]
+    assert len(warnings) == 1 and "filled without the API" in warnings[0]
+    assert "quota units spent" not in result.stderr  # routine figures stay for --verbose
