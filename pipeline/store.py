@@ -134,8 +134,9 @@ class IssueRow(SQLModel, table=True):
     """The database's as-of time at the last export; the next issue starts there."""
     item_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     """The draft's ids at the last export; once published, the ids it published."""
-    digests: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    """sha256 of the draft files as last written or read back, by extension (`md`, `json`)."""
+    digests: dict[str, list[str] | str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    """sha256 of the draft files curate wrote or read back lately, by extension (`md`, `json`): a
+    list of the last few (a lone string in databases from before that)."""
     published_at: datetime | None = Field(default=None, index=True)
 
 
