@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import Settings
-from tests.replay.server import Replay
+from tests.replay.server import Replay, replay_env
 
 ROOT = Path(__file__).resolve().parent.parent
 CURATE = str(Path(sys.executable).with_name("curate"))
@@ -39,23 +39,6 @@ def replay(replay_server: Replay) -> Iterator[Replay]:
     replay_server.reset()
     yield replay_server
     replay_server.reset()
-
-
-def replay_env(replay: Replay, tmp_path: Path) -> dict[str, str]:
-    """CURATE_* variables that point every connector at the replay server."""
-    return {
-        "CURATE_DB": str(tmp_path / "curate.db"),
-        "CURATE_ARXIV_API_URL": f"{replay.url}/api/query",
-        "CURATE_ARXIV_DELAY": "0",
-        "CURATE_ARXIV_RETRIES": "0",
-        "CURATE_GITHUB_API_URL": replay.url,
-        "CURATE_YOUTUBE_API_URL": replay.url,
-        "CURATE_YOUTUBE_WEB_URL": replay.url,
-        "CURATE_ALLOW_PRIVATE_HOSTS": "true",
-        "CURATE_DRAFTS_DIR": str(tmp_path / "drafts"),
-        "CURATE_SOURCES": str(tmp_path / "sources.toml"),
-        "CURATE_HTTP_TIMEOUT": "5",
-    }
 
 
 @pytest.fixture

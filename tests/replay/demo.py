@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.replay.server import Replay
+from tests.replay.server import Replay, replay_env
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "data" / "demo"
@@ -46,16 +46,7 @@ def main(out: Path = OUT) -> int:
     replay = Replay().start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_")}
     env.update({
-        "CURATE_DB": str(out / "curate.db"),
-        "CURATE_DRAFTS_DIR": str(out / "drafts"),
-        "CURATE_ARXIV_API_URL": f"{replay.url}/api/query",
-        "CURATE_ARXIV_DELAY": "0",
-        "CURATE_ARXIV_RETRIES": "0",
-        "CURATE_GITHUB_API_URL": replay.url,
-        "CURATE_YOUTUBE_API_URL": replay.url,
-        "CURATE_YOUTUBE_WEB_URL": replay.url,
-        "CURATE_ALLOW_PRIVATE_HOSTS": "true",
-        "CURATE_SOURCES": str(out / "sources.toml"),
+        **replay_env(replay, out),
         # the replay server accepts any credential; real ones are never needed offline
         "GITHUB_TOKEN": "demo-token",
         "YOUTUBE_API_KEY": "demo-key",

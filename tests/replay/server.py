@@ -265,3 +265,20 @@ class Replay:
             do_GET = do_POST = do_HEAD = _serve
 
         return _Handler
+
+
+def replay_env(replay: "Replay", folder: Path) -> dict[str, str]:
+    """CURATE_* variables that point every connector at the replay server and keep every file in `folder`."""
+    return {
+        "CURATE_DB": str(folder / "curate.db"),
+        "CURATE_ARXIV_API_URL": f"{replay.url}/api/query",
+        "CURATE_ARXIV_DELAY": "0",
+        "CURATE_ARXIV_RETRIES": "0",
+        "CURATE_GITHUB_API_URL": replay.url,
+        "CURATE_YOUTUBE_API_URL": replay.url,
+        "CURATE_YOUTUBE_WEB_URL": replay.url,
+        "CURATE_ALLOW_PRIVATE_HOSTS": "true",
+        "CURATE_DRAFTS_DIR": str(folder / "drafts"),
+        "CURATE_SOURCES": str(folder / "sources.toml"),
+        "CURATE_HTTP_TIMEOUT": "5",
+    }
