@@ -355,11 +355,10 @@ class Store:
 
     def existing(self, ids: Iterable[str]) -> set[str]:
         """Those of `ids` stored under exactly that id (aliases not followed); any number of ids."""
-        ids = list(dict.fromkeys(ids))
         found: set[str] = set()
         with self.session() as session:
-            for start in range(0, len(ids), 500):  # well under SQLite's bound-parameter limit
-                found.update(session.exec(select(ItemRow.id).where(ItemRow.id.in_(ids[start : start + 500]))).all())
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                found.update(session.exec(select(ItemRow.id).where(ItemRow.id.in_(chunk))).all())
         return found
 
     def metrics(self, item_id: str, name: str) -> list[tuple[datetime, float]]:
@@ -378,11 +377,7 @@ class Store:
 
     def known(self, ids: Iterable[str]) -> set[str]:
         """The ids (as given, aliases followed) that are stored, however old their record."""
-        resolved = self.resolve(ids)
-        with self.session() as session:
-            rows = session.exec(select(ItemRow.id).where(ItemRow.id.in_(set(resolved.values())))).all() if resolved else []
-        stored = set(rows)
-        return {given for given, now_id in resolved.items() if now_id in stored}
+        return set(self.titles(ids))
 
     def feed_state(self, url: str) -> FeedStateRow | None:
         with self.session() as session:
