@@ -14,12 +14,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlmodel import select
 
 from pipeline.config import Settings
-from pipeline.draft import OPEN, draft_path, last_published, lock_issue, remember, summary_of
+from pipeline.draft import OPEN, draft_path, remember, summary_of
 from pipeline.draft_markdown import LEFT_OUT, MarkdownDraftError, blurb_block, normalize_blurb, parse
-from pipeline.store import AnnotationRow, IssueRow, ItemRow, Store
+from pipeline.store import AnnotationRow, IssueRow, IssueWork, ItemRow, Store
 from schemas import ExportDocument, ItemStatus, Kind, record_adapter
 from schemas.export import SECTION_OF_KIND
 
@@ -123,8 +122,7 @@ def edits_from_markdown(text: str) -> Edits:
 # ---- storing
 
 
-def _check_number(session, number: int) -> None:
-    last = last_published(session)
+def _check_number(last: IssueRow | None, number: int) -> None:
     expected = last.number + 1 if last else 1
     if number <= (last.number if last else 0):
         raise AnnotateError(f"issue {number} is already published; the draft now is issue {expected}")
@@ -132,13 +130,13 @@ def _check_number(session, number: int) -> None:
         raise AnnotateError(f"there is no issue {number} yet: the draft now is issue {expected}")
 
 
-def _resolve(store: Store, session, ids: Sequence[str]) -> tuple[dict[str, str], dict[str, ItemRow]]:
+def _resolve(store: Store, work: IssueWork, ids: Sequence[str]) -> tuple[dict[str, str], dict[str, ItemRow]]:
     seen: set[str] = set()
     dupes = [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
     if dupes:
         raise AnnotateError(f"{dupes[0]} appears twice; each item belongs in one place")
     resolved = store.resolve(ids)
-    rows = {r.id: r for r in session.exec(select(ItemRow).where(ItemRow.id.in_(set(resolved.values())))).all()}
+    rows = work.items(resolved.values())
     unknown = [given for given, stored in resolved.items() if stored not in rows]
     if unknown:
         plural = "s" if len(unknown) > 1 else ""
@@ -161,12 +159,11 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
     so the next export knows these edits are safe to overwrite.
     """
     summary = Summary(number=edits.number)
-    with store.session() as session:
-        issue = lock_issue(session, edits.number)  # an export running meanwhile waits, and keeps our digest
-        _check_number(session, edits.number)
-        resolved, rows = _resolve(store, session, [e.id for e in edits.items])
-        previous = {a.item_id: a for a in session.exec(
-            select(AnnotationRow).where(AnnotationRow.issue == edits.number)).all()}
+    with store.issue_work(edits.number) as work:  # an export running meanwhile waits, and keeps our digest
+        issue = work.issue
+        _check_number(work.last_published(), edits.number)
+        resolved, rows = _resolve(store, work, [e.id for e in edits.items])
+        previous = work.annotations()
         placed: set[str] = set()
         for edit in edits.items:
             item_id = resolved[edit.id]
@@ -190,7 +187,7 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
             summary.moved += include and section != prev_section
             if include and section == "pick":
                 summary.picks.append(item_id)
-            session.merge(AnnotationRow(issue=edits.number, item_id=item_id, section=section,
+            work.annotate(AnnotationRow(issue=edits.number, item_id=item_id, section=section,
                                         position=position, include=include, blurb=blurb))
             placed.add(item_id)
         for item_id in issue.item_ids:
@@ -199,11 +196,11 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
             prev = previous.get(item_id)
             if prev is not None and not prev.include:
                 continue
-            kind_row = session.get(ItemRow, item_id)
+            kind_row = work.items([item_id]).get(item_id)
             if kind_row is None:
                 continue
             home = SECTION_OF_KIND[Kind(kind_row.kind)].value
-            session.merge(AnnotationRow(issue=edits.number, item_id=item_id, section=prev.section if prev else home,
+            work.annotate(AnnotationRow(issue=edits.number, item_id=item_id, section=prev.section if prev else home,
                                         position=prev.position if prev else 10_000, include=False,
                                         blurb=prev.blurb if prev else ""))
             summary.left_out += 1
@@ -216,8 +213,6 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
             default = draft_path(settings, edits.number, edits.fmt)
             if default.exists() and path.resolve() == default.resolve():
                 remember(issue, edits.fmt, data)
-        session.add(issue)
-        session.commit()
     log.info("annotate: issue %d, %d items", summary.number, summary.items)
     return summary
 
@@ -256,29 +251,24 @@ class Published:
 
 def publish(store: Store, number: int, now: datetime) -> Published:
     """Mark the included items of issue `number`'s last export published; the next draft starts after it."""
-    with store.session() as session:
-        _check_number(session, number)
-        issue = session.get(IssueRow, number)
-        if issue is None or issue.until is None:
+    with store.issue_work(number) as work:
+        _check_number(work.last_published(), number)
+        issue = work.issue
+        if issue.until is None:
             raise AnnotateError(f"issue {number} has no draft yet: run `curate export` first")
-        notes = {a.item_id: a for a in session.exec(select(AnnotationRow).where(AnnotationRow.issue == number)).all()}
+        notes = work.annotations()
         resolved = store.resolve(issue.item_ids)
-        rows = {r.id: r for r in session.exec(select(ItemRow).where(ItemRow.id.in_(set(resolved.values())))).all()}
+        rows = work.items(resolved.values())
         ids = []
         for given in issue.item_ids:
             row = rows.get(resolved[given])
             note = notes.get(given) or notes.get(resolved[given])
             if row is None or ItemStatus(row.status) not in OPEN or (note is not None and not note.include):
                 continue
-            row.status = ItemStatus.published.value
-            session.add(row)
             ids.append(row.id)
         if not ids:
             raise AnnotateError(f"issue {number} includes no item: nothing to publish")
-        issue.item_ids = ids
-        issue.published_at = now.astimezone(timezone.utc)
-        session.add(issue)
-        session.commit()
+        work.publish(ids, now.astimezone(timezone.utc))
         until = issue.until
     log.info("publish: issue %d, %d items", number, len(ids))
     return Published(number=number, ids=ids, next_since=until)

@@ -20,12 +20,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, select
-
 from pipeline.config import Settings, parse_duration
 from pipeline.metrics import enrich
-from pipeline.store import AnnotationRow, IssueRow, ItemRow, Store
+from pipeline.store import IssueRow, Store
 from schemas import (
     SECTION_TITLES,
     Annotation,
@@ -70,23 +67,15 @@ def summary_of(text: str, limit: int = SUMMARY_CHARS) -> str:
 # ---- issues: which number comes next and where it starts
 
 
-def last_published(session: Session) -> IssueRow | None:
-    return session.exec(
-        select(IssueRow).where(IssueRow.published_at.is_not(None)).order_by(IssueRow.number.desc())
-    ).first()
-
-
 def next_number(store: Store) -> int:
     """The number of the issue being drafted: the last published one + 1."""
-    with store.session() as session:
-        last = last_published(session)
+    last = store.last_published()
     return last.number + 1 if last else 1
 
 
 def default_since(store: Store) -> datetime | None:
     """Where the next issue starts: the as-of time of the last published issue's draft."""
-    with store.session() as session:
-        last = last_published(session)
+    last = store.last_published()
     if last is None:
         return None
     if last.until is None:
@@ -108,10 +97,6 @@ def parse_since(text: str, now: datetime) -> datetime:
             raise ValueError(f"{text!r} is neither a date (2026-11-17, 2026-11-17T09:00) nor a duration (7d)") from None
         return now - back  # type: ignore[operator]
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-def _as_of(session: Session) -> datetime | None:
-    return session.exec(select(func.max(ItemRow.fetched_at))).one()
 
 
 # ---- ordering
@@ -204,10 +189,9 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
     number = next_number(store)
     if since is None:
         since = default_since(store)
-    with store.session() as session:
-        until = _as_of(session) or since or EPOCH
-        row = session.get(IssueRow, number)
-        notes = {a.item_id: a for a in session.exec(select(AnnotationRow).where(AnnotationRow.issue == number)).all()}
+    until = store.as_of() or since or EPOCH
+    row = store.issue(number)
+    notes = store.annotations(number)
     items = [
         i for i in store.items(statuses=OPEN, since=since, also=notes)  # filtered in SQL: the archive stays unread
         if i.status in OPEN and (since is None or i.first_seen >= since or i.id in notes)
@@ -293,17 +277,6 @@ def remember(row: IssueRow, ext: str, data: bytes) -> None:
     row.digests = {**row.digests, ext: kept[-KEPT_DIGESTS:]}
 
 
-def lock_issue(session: Session, number: int) -> IssueRow:
-    """Issue `number`'s row (new if none yet), with the database write lock held until the commit.
-
-    Two processes (a cron `curate run` and a manual `curate export` or `annotate`) would
-    otherwise both read the digests and the second commit would drop the first one's.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-    return session.get(IssueRow, number, with_for_update=True) or IssueRow(number=number)
-
-
 def _edited(path: Path, known: Sequence[str]) -> bool:
     """True when `path` holds something other than what curate lately wrote or read back there."""
     return bool(known) and path.exists() and digest(path.read_bytes()) not in known
@@ -311,12 +284,9 @@ def _edited(path: Path, known: Sequence[str]) -> bool:
 
 def record(store: Store, draft: Draft) -> None:
     """Remember what this export showed the editor: its ids and as-of time."""
-    with store.session() as session:
-        row = lock_issue(session, draft.number)  # two first exports at once would both insert the row
-        row.since, row.until = draft.doc.issue.since, draft.doc.issue.until
-        row.item_ids = draft.ids()
-        session.add(row)
-        session.commit()
+    with store.issue_work(draft.number) as work:  # two first exports at once would both insert the row
+        work.issue.since, work.issue.until = draft.doc.issue.since, draft.doc.issue.until
+        work.issue.item_ids = draft.ids()
 
 
 def _claim(store: Store, number: int, files: Mapping[Path, tuple[str, bytes]], force: bool) -> None:
@@ -325,8 +295,8 @@ def _claim(store: Store, number: int, files: Mapping[Path, tuple[str, bytes]], f
     Noted before the files are replaced, so an export killed halfway, or one that another
     overtook, leaves files curate knows it wrote, never files that look edited.
     """
-    with store.session() as session:
-        row = lock_issue(session, number)
+    with store.issue_work(number) as work:
+        row = work.issue
         for path, (ext, _) in files.items():
             if not force and _edited(path, known_digests(row.digests, ext)):
                 raise DraftError(
@@ -335,8 +305,6 @@ def _claim(store: Store, number: int, files: Mapping[Path, tuple[str, bytes]], f
                 )
         for ext, data in files.values():
             remember(row, ext, data)
-        session.add(row)
-        session.commit()
 
 
 def _replace(path: Path, data: bytes) -> None:

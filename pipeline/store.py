@@ -541,6 +541,91 @@ class Store:
         return list(rows)
 
 
+    # ---- issues and the editor's annotations
+
+    def last_published(self) -> IssueRow | None:
+        """The published issue with the highest number, or None before the first one."""
+        with self.session() as session:
+            return _last_published(session)
+
+    def issue(self, number: int) -> IssueRow | None:
+        with self.session() as session:
+            return session.get(IssueRow, number)
+
+    def annotations(self, number: int) -> dict[str, AnnotationRow]:
+        """The editor's annotations of issue `number`, by item id."""
+        with self.session() as session:
+            return _annotations(session, number)
+
+    def as_of(self) -> datetime | None:
+        """The time of the latest stored fetch (None while nothing is stored): what a draft describes."""
+        with self.session() as session:
+            return session.exec(select(func.max(ItemRow.fetched_at))).one()
+
+    @contextmanager
+    def issue_work(self, number: int) -> Iterator[IssueWork]:
+        """Issue `number`'s row (new if none yet) with the database write lock held until the block ends.
+
+        What the block changes (the issue row, annotations, statuses) is committed together when
+        it ends, and none of it when it raises. Two processes (a cron `curate run` and a manual
+        `curate export` or `annotate`) would otherwise both read the digests, and the second
+        commit would drop the first one's.
+        """
+        with self.session() as session:
+            if self.engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            row = session.get(IssueRow, number, with_for_update=True) or IssueRow(number=number)
+            work = IssueWork(session, row)
+            yield work
+            session.add(row)
+            session.commit()
+
+
+def _last_published(session: Session) -> IssueRow | None:
+    return session.exec(
+        select(IssueRow).where(IssueRow.published_at.is_not(None)).order_by(IssueRow.number.desc())
+    ).first()
+
+
+def _annotations(session: Session, number: int) -> dict[str, AnnotationRow]:
+    return {a.item_id: a for a in session.exec(select(AnnotationRow).where(AnnotationRow.issue == number)).all()}
+
+
+class IssueWork:
+    """One issue's rows inside `Store.issue_work`: read them, change them, commit them together."""
+
+    def __init__(self, session: Session, issue: IssueRow) -> None:
+        self._session = session
+        self.issue = issue
+        """The issue's row; the changes made to it are stored when the block ends."""
+
+    def last_published(self) -> IssueRow | None:
+        return _last_published(self._session)
+
+    def annotations(self) -> dict[str, AnnotationRow]:
+        return _annotations(self._session, self.issue.number)
+
+    def items(self, ids: Iterable[str]) -> dict[str, ItemRow]:
+        """The stored rows of those `ids` (stored ids, aliases not followed) that exist."""
+        out: dict[str, ItemRow] = {}
+        for chunk in _chunks(list(set(ids))):
+            out.update((r.id, r) for r in self._session.exec(select(ItemRow).where(ItemRow.id.in_(chunk))).all())
+        return out
+
+    def annotate(self, note: AnnotationRow) -> None:
+        """Store the editor's decision on one item of this issue, replacing any earlier one."""
+        self._session.merge(note)
+
+    def publish(self, ids: Sequence[str], at: datetime) -> None:
+        """Mark these stored items published by this issue, at `at`."""
+        for chunk in _chunks(list(ids)):
+            for row in self._session.exec(select(ItemRow).where(ItemRow.id.in_(chunk))).all():
+                row.status = ItemStatus.published.value
+                self._session.add(row)
+        self.issue.item_ids = list(ids)
+        self.issue.published_at = at
+
+
 def _changes(name: str, since: datetime, until: datetime, ids: Sequence[str] | None) -> Any:
     """The query behind `Store.metric_changes`: each item's latest and start snapshots of `name`."""
     from sqlalchemy import case, or_
