@@ -12,7 +12,7 @@ import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, NoReturn, Optional
 
 import typer
 
@@ -54,13 +54,19 @@ class LogFormat(StrEnum):
 def _err() -> "Console":
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    # emoji off: text from sources and users (`nope:x:`) is never turned into a picture
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def _out() -> "Console":
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    return Console(highlight=False, soft_wrap=True, emoji=False)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 item`, `2 items` (`many` where adding an s is wrong)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -106,9 +112,22 @@ def _setup_logging(s: "Settings") -> None:
     configure_logging(level, state.log_format, s.secrets())
 
 
-def open_store(s: "Settings") -> "Store":
+def _sqlite_file(db: str) -> Path | None:
+    """The file a SQLite CURATE_DB names (a path or a sqlite:/// URL), or None for a server or in-memory database."""
+    if db.startswith("sqlite:///"):
+        db = db.removeprefix("sqlite:///")
+    elif "://" in db:
+        return None
+    return None if db in ("", ":memory:") else Path(db).expanduser()
+
+
+def open_store(s: "Settings", must_exist: bool = False) -> "Store":
+    """The database of CURATE_DB; a command that only reads or edits what is stored (`must_exist`) never creates one."""
     from pipeline.store import Store, StoreError
 
+    path = _sqlite_file(s.db)
+    if must_exist and path is not None and not path.exists():
+        fail(f"no database at {path} (CURATE_DB); curate ingest or curate run creates it")
     try:
         return Store(s.db)
     except StoreError as exc:
@@ -142,7 +161,7 @@ def _read_inputs(urls: list[str], file: Optional[str]) -> list[str]:
     return inputs
 
 
-def print_report(report: "Report", err: "Console", out: "Console") -> int:
+def print_report(report: "Report", say: "Callable[[str, int], None]") -> int:
     """The summary line and the exit status of an ingest report.
 
     Links retried from an earlier run's postponed list are counted apart and never change
@@ -152,9 +171,9 @@ def print_report(report: "Report", err: "Console", out: "Console") -> int:
 
     for followed in report.followed:
         if followed.status in (Status.failed, Status.refused):
-            err.print(f"! {followed.input}  linked code not fetched: {_redact(followed.message)}", markup=False)
+            say(f"! {followed.input}  linked code not fetched: {followed.message}", logging.WARNING)
     for note in report.notes:
-        err.print(f"! {_redact(note)}", markup=False)
+        say(f"! {note}", logging.WARNING)
     counts: dict[str, int] = {}
     for o in report.outcomes:
         label = {Status.stored: "stored", Status.fresh: "fresh", Status.deferred: "postponed",
@@ -163,31 +182,48 @@ def print_report(report: "Report", err: "Console", out: "Console") -> int:
             label = f"earlier postponed {label}"
         counts[label] = counts.get(label, 0) + 1
     stored_follow = sum(1 for o in report.followed if o.status == Status.stored)
-    if stored_follow:
-        counts["linked repos stored"] = stored_follow
     summary = " · ".join(f"{n} {label}" for label, n in counts.items()) or "nothing to do"
-    err.print(summary, markup=False)
+    if stored_follow:
+        summary += f" · {plural(stored_follow, 'linked repo')} stored"
+    failed = any(not o.retried for o in report.failed)
+    say(summary, logging.WARNING if failed else logging.INFO)
     mine = [o for o in report.outcomes if not o.retried]
     if mine and all(o.status == Status.refused for o in mine):
         return EXIT_USAGE
-    return EXIT_SOME_FAILED if any(not o.retried for o in report.failed) else EXIT_OK
+    return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
-def _row(outcome: "Outcome", err: "Console", out: "Console") -> None:
+class RowFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _write_row(fields: dict[str, Any], fmt: "RowFormat") -> None:
+    """One row on stdout: tab-separated values (tabs and newlines inside a value become spaces), or a JSON line.
+
+    Written to sys.stdout itself, never through rich, so a row is never wrapped, padded or
+    read as markup, and it reaches a pipe whatever stderr is.
+    """
+    if fmt == RowFormat.json:
+        line = json.dumps(fields, ensure_ascii=False)
+    else:
+        line = "\t".join(" ".join(str(v if v is not None else "").split()) for v in fields.values())
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def _row(outcome: "Outcome", say: "Callable[[str, int], None]", fmt: "RowFormat") -> None:
     from pipeline.ingest import Status
 
     if outcome.status in (Status.stored, Status.fresh):
-        mark = "✓" if outcome.status == Status.stored else "="
-        kind = outcome.ref.kind.value if outcome.ref else ""
-        # plain tab-separated rows on stdout, so `cut -f1` and friends work
-        title = " ".join((outcome.title or "").split())
-        sys.stdout.write(f"{mark} {outcome.item_id}\t{kind}\t{title}\n")
-        sys.stdout.flush()
+        row = {"status": outcome.status.value, "id": outcome.item_id,
+               "kind": outcome.ref.kind.value if outcome.ref else "", "title": outcome.title or ""}
+        _write_row(row if fmt == RowFormat.table else {**row, "input": outcome.input}, fmt)
     elif outcome.status == Status.deferred or outcome.retried:
         prefix = "postponed earlier, failed again: " if outcome.retried and outcome.status != Status.deferred else ""
-        err.print(f"! {outcome.input}  {prefix}{_redact(outcome.message)}", markup=False)
+        say(f"! {outcome.input}  {prefix}{outcome.message}", logging.WARNING)
     else:
-        err.print(f"✗ {outcome.input}  {_redact(outcome.message)}", markup=False)
+        say(f"✗ {outcome.input}  {outcome.message}", logging.ERROR)
 
 
 @app.command()
@@ -196,10 +232,12 @@ def ingest(
     file: Annotated[Optional[str], typer.Option("--file", "-f", help="Also take every link in this text, Markdown or HTML file ('-' reads stdin).")] = None,
     refresh: Annotated[bool, typer.Option("--refresh", help="Fetch again even when the stored record is fresh (younger than CURATE_MAX_AGE).")] = False,
     with_playlist: Annotated[bool, typer.Option("--with-playlist", help="For a YouTube link with &list=…, ingest the playlist too.")] = False,
+    fmt: Annotated[RowFormat, typer.Option("--format", help="Rows as tab-separated columns (status, id, kind, title) or JSON lines (the same, and the input link).")] = RowFormat.table,
 ) -> None:
     """Fetch links (arXiv, YouTube, GitHub, any web page) and store their records.
 
-    Prints one row per stored link on stdout and one line per failure on stderr.
+    Prints one row per stored link on stdout (status stored or fresh, id, kind, title)
+    and one line per failure on stderr; a progress bar on stderr when it is a terminal.
     Exit status: 0 every link stored, 1 some failed, 2 no valid link or a bad option.
     """
     inputs = _read_inputs(urls or [], file)
@@ -211,39 +249,56 @@ def ingest(
 
     from pipeline.ingest import Ingest
 
-    err, out = _err(), _out()
+    err = _err()
+    say = _sayer("curate.ingest", err)
+    # the bar draws on stderr only; rich would otherwise capture sys.stdout while it is live
+    # and the rows would land on the terminal instead of the pipe
     with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), console=err, transient=True,
-                  disable=not err.is_terminal) as bar:
+                  redirect_stdout=False, redirect_stderr=False,
+                  disable=not err.is_terminal or state.log_format == LogFormat.json.value) as bar:
         task = bar.add_task("ingest", total=len(inputs))
 
         def progress(outcome: "Outcome") -> None:
             bar.advance(task)
-            _row(outcome, err, out)
+            _row(outcome, say, fmt)
 
         report = Ingest(s, store).run(inputs, refresh=refresh, with_companions=with_playlist, progress=progress)
-    raise typer.Exit(print_report(report, err, out))
+    raise typer.Exit(print_report(report, say))
 
 
 EXIT_BUSY = 75
 """`curate run` found another run in progress and did nothing (sysexits.h EX_TEMPFAIL: try later)."""
 
 
+def _sayer(logger: str, console: "Console | None" = None) -> "Callable[[str, int], None]":
+    """A function printing a person's line on stderr: plain text, or a JSON log record under --log-format json.
+
+    Lines go through `console` when given (the one a progress bar draws on, so the bar is
+    cleared first); every line is redacted and never read as markup.
+    """
+
+    def say(text: str, level: int = logging.INFO) -> None:
+        if state.log_format == LogFormat.json.value:
+            log = logging.getLogger(logger)
+            log.setLevel(logging.INFO)  # the command's own lines show even when other logs are quiet
+            log.log(level, text)
+        else:
+            (console or _err()).print(_redact(text), markup=False)
+
+    return say
+
+
 def _say(text: str, level: int = logging.INFO) -> None:
     """One line of `curate run` on stderr: plain text, or a JSON log record under --log-format json."""
-    if state.log_format == LogFormat.json.value:
-        log = logging.getLogger("curate.run")
-        log.setLevel(logging.INFO)  # the run's own lines show even when other logs are quiet
-        log.log(level, text)
-    else:
-        _err().print(_redact(text), markup=False)
+    _sayer("curate.run")(text, level)
 
 
 def _dry_store(s: "Settings") -> "Store":
     """The database for --dry-run: the real one if it exists, else an empty one in memory (no file made)."""
     from pipeline.store import Store
 
-    db = s.db.removeprefix("sqlite:///")
-    if "://" not in db and not Path(db).expanduser().exists():
+    path = _sqlite_file(s.db)
+    if path is not None and not path.exists():
         return Store("sqlite://")
     return open_store(s)
 
@@ -296,6 +351,7 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read the feeds and list what would be ingested on stdout; write nothing.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="A line per feed and per link (as the global --verbose).")] = False,
     log_format: Annotated[Optional[LogFormat], typer.Option("--log-format", help="Lines as text or JSON (as the global option).")] = None,
+    fmt: Annotated[RowFormat, typer.Option("--format", help="--dry-run rows as tab-separated columns (url, kind, feed) or JSON lines.")] = RowFormat.table,
 ) -> None:
     """The scheduled job: read the feeds in CURATE_SOURCES, ingest what is new, refresh figures, export the draft.
 
@@ -330,9 +386,9 @@ def run(
                 _say(f"feed {name}: {f.listed} entries, {f.selected} selected, {len(f.new)} new, {len(f.known)} already stored")
             for link, reason in f.skipped:
                 _say(f"- {link}  skipped: {reason}")
-        if dry_run:  # tab-separated rows for cut/awk; rich would expand the tabs
+        if dry_run:
             for link, ref in f.new:
-                sys.stdout.write(f"{ref.url}\t{ref.kind.value}\t{name}\n")
+                _write_row({"url": ref.url, "kind": ref.kind.value, "feed": name}, fmt)
 
     def on_link(o: "Outcome") -> None:
         if o.status in (Status.failed, Status.refused):
@@ -346,7 +402,7 @@ def run(
         if dry_run:
             report = ScheduledRun(s, _dry_store(s), feeds).run(dry_run=True, on_feed=on_feed)
             for item in report.stale:
-                sys.stdout.write(f"{item.url}\t{item.kind.value}\trefresh\n")
+                _write_row({"url": item.url, "kind": item.kind.value, "feed": "refresh"}, fmt)
         else:
             with run_lock(s):
                 report = ScheduledRun(s, open_store(s), feeds).run(on_feed=on_feed, on_link=on_link)
@@ -367,60 +423,90 @@ def run(
     raise typer.Exit(EXIT_OK if report.ok else EXIT_SOME_FAILED)
 
 
-class ListFormat(StrEnum):
-    table = "table"
-    json = "json"
+def _choice(value: str | None, option: str, enum: "Any") -> "Any":
+    """`value` as a member of `enum`, or a usage error naming the valid choices."""
+    if value is None:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        fail(f"{option}: {value!r} is not one of {', '.join(m.value for m in enum)}")
+
+
+def _complete_kind(incomplete: str) -> list[str]:
+    from schemas import Kind
+
+    return [k.value for k in Kind if k.value.startswith(incomplete)]
+
+
+def _complete_status(incomplete: str) -> list[str]:
+    from schemas import ItemStatus
+
+    return [k.value for k in ItemStatus if k.value.startswith(incomplete)]
 
 
 @app.command("list")
 def list_items(
-    kind: Annotated[Optional[str], typer.Option("--kind", help="Only this kind: paper, video, playlist, repo, article.")] = None,
-    status: Annotated[Optional[str], typer.Option("--status", help="Only this status: candidate, shortlisted, rejected, published.")] = None,
-    fmt: Annotated[ListFormat, typer.Option("--format", help="A table, or JSON lines.")] = ListFormat.table,
+    kind: Annotated[Optional[str], typer.Option("--kind", metavar="KIND", autocompletion=_complete_kind,
+                                                help="Only this kind: paper, video, playlist, repo, article.")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", metavar="STATUS", autocompletion=_complete_status,
+                                                  help="Only this status: candidate, shortlisted, rejected, published.")] = None,
+    fmt: Annotated[RowFormat, typer.Option("--format", help="A table, or JSON lines (id, kind, status, title, fetched, url).")] = RowFormat.table,
 ) -> None:
-    """List stored items, newest first."""
+    """List stored items, newest first: id, kind, status, title, when last fetched (UTC)."""
     from schemas import ItemStatus, Kind
 
-    try:
-        kind_v = Kind(kind) if kind else None
-        status_v = ItemStatus(status) if status else None
-    except ValueError as exc:
-        fail(str(exc))
-    store = open_store(settings())
+    kind_v = _choice(kind, "--kind", Kind)
+    status_v = _choice(status, "--status", ItemStatus)
+    store = open_store(settings(), must_exist=True)
     items = store.items(kind=kind_v, status=status_v)
-    out = _out()
-    if fmt == ListFormat.json:
+    if fmt == RowFormat.json:
         for item in items:
-            out.print(json.dumps({"id": item.id, "kind": item.kind.value, "status": item.status.value,
-                                  "title": item.title, "url": item.url}, ensure_ascii=False),
-                      markup=False, highlight=False)
+            _write_row({"id": item.id, "kind": item.kind.value, "status": item.status.value, "title": item.title,
+                        "fetched": item.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "url": item.url}, fmt)
+        _err().print(plural(len(items), "item"), markup=False)
         return
     from rich.table import Table
     from rich.text import Text
 
-    rows = [(i.id, i.kind.value, i.status.value, i.title, i.fetched_at.strftime("%Y-%m-%d %H:%M")) for i in items]
-    # rich squeezes whole columns to nothing when a title is long, so cut titles to the room left
-    fixed = sum(max([len(h)] + [len(r[c]) for r in rows]) + 2 for c, h in ((0, "id"), (1, "kind"), (2, "status"), (4, "fetched")))
-    if not out.is_terminal:  # piped or redirected: whole titles, no 80-column guess
+    out = _out()
+    rows = [(i.id, i.kind.value, i.status.value, " ".join(i.title.split()), i.fetched_at.strftime("%Y-%m-%d %H:%M"))
+            for i in items]
+    widths = [max([len(h)] + [len(r[c]) for r in rows]) for c, h in enumerate(("id", "kind", "status", "title", "fetched"))]
+    fixed = widths[0] + widths[1] + widths[2] + widths[4] + 2 * 4
+    if not out.is_terminal or out.width < fixed + 20:
+        # piped or redirected: whole titles on one line, no 80-column guess; a terminal too
+        # narrow for 20 columns of title gets long lines rather than cut ids
         from rich.console import Console
 
-        out = Console(highlight=False, width=fixed + max((len(r[3]) for r in rows), default=5) + 2)
-    room = max(20, out.width - fixed - 2)
-    table = Table("id", "kind", "status", "title", "fetched", box=None, pad_edge=False)
-    for item_id, kind_s, status_s, title, fetched in rows:
-        title = title if len(title) <= room else title[: room - 1] + "…"
-        table.add_row(*(Text(cell) for cell in (item_id, kind_s, status_s, title, fetched)))  # never markup
-    out.print(table)
-    _err().print(f"{len(items)} items", markup=False)
+        out = Console(highlight=False, emoji=False, width=fixed + (widths[3] if not out.is_terminal else 20) + 1)
+    table = Table(box=None, pad_edge=False)
+    # ids are what people copy into `show` and `mark`: never cut; a long title folds onto more lines
+    for name, width in zip(("id", "kind", "status"), widths):
+        table.add_column(name, no_wrap=True, min_width=width)
+    table.add_column("title", overflow="fold", ratio=1, min_width=min(20, widths[3]))
+    table.add_column("fetched", no_wrap=True, min_width=widths[4])
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))  # never markup
+    with out.capture() as captured:
+        out.print(table)
+    sys.stdout.writelines(line.rstrip() + "\n" for line in captured.get().splitlines())  # no padding after the last column
+    _err().print(plural(len(items), "item"), markup=False)
+
+
+class ShowFormat(StrEnum):
+    pretty = "pretty"
+    json = "json"
 
 
 @app.command()
 def show(
     item_id: Annotated[str, typer.Argument(metavar="ID", help="An id (arxiv:2512.07461) or any link to the item.")],
     payload: Annotated[bool, typer.Option("--payload", help="Print the raw API payload kept for the item instead.")] = False,
+    fmt: Annotated[ShowFormat, typer.Option("--format", help="Indented JSON, or the same on one line (a JSON line).")] = ShowFormat.pretty,
 ) -> None:
-    """Print one stored item as JSON."""
-    store = open_store(settings())
+    """Print one stored item as JSON: id, kind, url, title, status, times, sources and its record."""
+    store = open_store(settings(), must_exist=True)
     key = item_id
     if ":" not in item_id or "://" in item_id or item_id.lower().startswith("arxiv:"):
         from connectors.errors import LinkRefused
@@ -436,7 +522,8 @@ def show(
     if payload:
         sys.stdout.write((store.payload(item.id) or "") + "\n")
         return
-    sys.stdout.write(json.dumps(item.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n")
+    indent = 2 if fmt == ShowFormat.pretty else None
+    sys.stdout.write(json.dumps(item.model_dump(mode="json"), ensure_ascii=False, indent=indent) + "\n")
 
 
 class ExportFormat(StrEnum):
@@ -469,7 +556,7 @@ def export(
     if output is not None and len(formats) > 1:
         fail("--output needs --format json or --format markdown")
     s = settings()
-    store = open_store(s)
+    store = open_store(s, must_exist=True)
     d = draft.prepare(store, now=now, since=since_v, caps=draft.caps_of(s))
     if output == "-":
         for ext in formats:
@@ -504,17 +591,17 @@ def annotate(
     from pipeline import annotate as notes
 
     s = settings()
-    store = open_store(s)
     try:
         edits, data = notes.read(path)
     except notes.AnnotateError as exc:
         fail(str(exc), EXIT_SOME_FAILED)
+    store = open_store(s, must_exist=True)
     try:
         summary = notes.apply(store, s, edits, path, data)
     except notes.AnnotateError as exc:
         fail(f"{path}: {exc}", EXIT_SOME_FAILED)
     pick = ", ".join(summary.picks) or "none"
-    _err().print(f"issue {summary.number}: {summary.items} items read · {summary.blurbs} blurbs changed · "
+    _err().print(f"issue {summary.number}: {plural(summary.items, 'item')} read · {plural(summary.blurbs, 'blurb')} changed · "
                  f"{summary.left_out} left out · {summary.moved} moved · pick: {pick}", markup=False)
 
 
@@ -536,7 +623,7 @@ def mark(
     from pipeline import annotate as notes
     from schemas import ItemStatus
 
-    store = open_store(settings())
+    store = open_store(settings(), must_exist=True)
     try:
         marked = notes.mark(store, items, ItemStatus(status.value))
     except notes.AnnotateError as exc:
@@ -559,7 +646,7 @@ def publish(
 
     from pipeline import annotate as notes
 
-    store = open_store(settings())
+    store = open_store(settings(), must_exist=True)
     try:
         done = notes.publish(store, number, datetime.now(timezone.utc))
     except notes.AnnotateError as exc:
@@ -567,7 +654,7 @@ def publish(
     for item_id in done.ids:
         _out().print(item_id, markup=False)
     after = f" (items first seen after {done.next_since:%Y-%m-%d %H:%M:%S} UTC)" if done.next_since else ""
-    _err().print(f"issue {number} published: {len(done.ids)} items; the next draft is issue {number + 1}{after}", markup=False)
+    _err().print(f"issue {number} published: {plural(len(done.ids), 'item')}; the next draft is issue {number + 1}{after}", markup=False)
 
 
 @app.command()

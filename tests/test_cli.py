@@ -7,6 +7,7 @@ import sqlite3
 
 import jsonschema
 
+from pipeline.store import Store
 from tests.replay.server import Response
 
 PAPERS = ["https://arxiv.org/abs/2512.07461", "arxiv.org/pdf/2511.13945v2", "2512.08296"]
@@ -16,7 +17,7 @@ def test_ingest_prints_a_row_per_link_and_a_summary(curate, replay):
     result = curate("ingest", *PAPERS)
     assert result.returncode == 0
     rows = result.stdout.splitlines()
-    assert rows[0].split("\t") == ["✓ arxiv:2512.07461", "paper",
+    assert rows[0].split("\t") == ["stored", "arxiv:2512.07461", "paper",
                                    "Sparse Mixture-of-Experts Routing with Learned Capacity for Long-Context Language Models"]
     assert len(rows) == 3
     assert result.stderr.strip().splitlines()[-1].startswith("3 stored")
@@ -60,7 +61,7 @@ def test_a_fresh_link_costs_no_request_and_refresh_fetches_it_again(curate, repl
     replay.reset()
     again = curate("ingest", *PAPERS)
     assert again.returncode == 0 and replay.count("") == 0
-    assert again.stdout.startswith("= arxiv:2512.07461") and "3 fresh" in again.stderr
+    assert again.stdout.startswith("fresh\tarxiv:2512.07461\t") and "3 fresh" in again.stderr
     refreshed = curate("ingest", "--refresh", "2512.07461")
     assert refreshed.returncode == 0 and replay.count(r".*/api/query") == 1
     assert json.loads(curate("show", "arxiv:2512.07461").stdout)["fetch_count"] == 2
@@ -72,7 +73,7 @@ def test_links_are_taken_from_a_markdown_file_and_from_stdin(curate, replay, tmp
     assert curate("ingest", "--file", str(notes)).returncode == 0
     piped = curate("ingest", "--file", "-", input="https://arxiv.org/abs/2512.07461\n2512.08296\n")
     assert piped.returncode == 0
-    assert piped.stdout.splitlines()[1].startswith("✓ arxiv:2512.08296")  # a bare id beside a URL is taken too
+    assert piped.stdout.splitlines()[1].startswith("stored\tarxiv:2512.08296\t")  # a bare id beside a URL is taken too
     assert len(curate("list", "--kind", "paper", "--format", "json").stdout.splitlines()) == 3
 
 
@@ -122,7 +123,7 @@ def test_a_bad_setting_is_named(curate):
 
 
 def test_a_database_from_a_newer_curate_is_refused(curate, env):
-    curate("list")
+    Store(env["CURATE_DB"])
     with sqlite3.connect(env["CURATE_DB"]) as conn:
         conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     result = curate("ingest", "2512.07461")
@@ -172,3 +173,117 @@ def test_bad_endpoints_and_padded_credentials_are_settled_before_any_request(cur
     assert bad.stderr.strip() == "error: bad setting: CURATE_ARXIV_API_URL: 'notaurl' is not an http(s) URL"
     padded = curate("ingest", "2512.07461", extra_env={"GITHUB_TOKEN": "ghp_fromAnEnvFile\n"})
     assert padded.returncode == 0
+
+
+def test_rows_reach_a_pipe_while_stderr_is_a_terminal(curate_process, replay):
+    """`curate ingest … | tee rows.txt` in a terminal: the bar draws on stderr, the rows go down the pipe."""
+    import os
+    import pty
+    import subprocess
+    import threading
+
+    from tests.conftest import CURATE, ROOT
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_")}
+    env.update(curate_process.env, TERM="xterm-256color", COLUMNS="100")
+    proc = subprocess.Popen([CURATE, "ingest", *PAPERS], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    screen = bytearray()
+
+    def read_terminal() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the command closed its end
+                return
+            if not chunk:
+                return
+            screen.extend(chunk)
+
+    reader = threading.Thread(target=read_terminal)
+    reader.start()
+    stdout, _ = proc.communicate(timeout=60)
+    reader.join(timeout=10)
+    os.close(master)
+    assert proc.returncode == 0
+    rows = stdout.decode().splitlines()
+    assert [row.split("\t")[:2] for row in rows] == [["stored", "arxiv:2512.07461"], ["stored", "arxiv:2511.13945"],
+                                                     ["stored", "arxiv:2512.08296"]]
+    terminal = screen.decode(errors="replace")
+    assert "3 stored" in terminal and "arxiv:2512.07461" not in terminal
+
+
+def test_ids_in_rows_feed_curate_mark(curate, replay):
+    rows = curate("ingest", *PAPERS).stdout.splitlines()
+    ids = [row.split("\t")[1] for row in rows]  # cut -f2
+    marked = curate("mark", "--status", "shortlisted", *ids)
+    assert marked.returncode == 0 and sorted(marked.stdout.split()) == sorted(ids)
+    assert marked.stderr == "3 marked shortlisted\n"
+
+
+def test_json_lines_hold_every_field_of_the_table(curate, replay):
+    ingested = [json.loads(line) for line in curate("ingest", "--format", "json", *PAPERS).stdout.splitlines()]
+    assert ingested[0] == {"status": "stored", "id": "arxiv:2512.07461", "kind": "paper",
+                           "title": "Sparse Mixture-of-Experts Routing with Learned Capacity for Long-Context Language Models",
+                           "input": "https://arxiv.org/abs/2512.07461"}
+    listed = [json.loads(line) for line in curate("list", "--kind", "paper", "--format", "json").stdout.splitlines()]
+    table = curate("list", "--kind", "paper").stdout.splitlines()
+    assert table[0].split() == ["id", "kind", "status", "title", "fetched"]
+    assert len(listed) == len(table) - 1 == 3
+    for row in listed:
+        assert set(row) == {"id", "kind", "status", "title", "fetched", "url"}
+        assert row["fetched"].endswith("Z")
+        line = next(t for t in table if t.startswith(row["id"] + " "))
+        assert row["title"] in line and row["fetched"][:16].replace("T", " ") in line
+    shown = curate("show", "--format", "json", "2512.07461").stdout
+    assert shown.count("\n") == 1 and json.loads(shown)["id"] == "arxiv:2512.07461"
+
+
+def test_log_format_json_makes_every_ingest_line_on_stderr_a_record(curate, replay):
+    result = curate("--log-format", "json", "ingest", "2512.99999", "2512.08296")
+    assert result.returncode == 1
+    assert result.stdout.startswith("stored\tarxiv:2512.08296\t")
+    records = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [(r["level"], r["message"]) for r in records] == [
+        ("error", "✗ 2512.99999  not found on arXiv"), ("warning", "1 not found · 1 stored")]
+
+
+def test_a_long_title_folds_and_an_id_is_never_cut(curate, replay):
+    curate("ingest", *PAPERS)
+    piped = curate("list", extra_env={"COLUMNS": "60"})
+    # piped: whole lines whatever the width, so grep and cut see every title in full
+    assert "Sparse Mixture-of-Experts Routing with Learned Capacity for Long-Context Language Models" in piped.stdout
+    for columns in ("60", "90"):  # a terminal (rich reads TTY_COMPATIBLE) narrower than the longest title
+        shown = curate("list", extra_env={"COLUMNS": columns, "TTY_COMPATIBLE": "1", "NO_COLOR": "1"}).stdout
+        lines = [line.split() for line in shown.splitlines()]
+        ids = [words[0] for words in lines if words and ":" in words[0]]
+        assert sorted(ids) == ["arxiv:2511.13945", "arxiv:2512.07461", "arxiv:2512.08296",
+                               "github:curate-fixtures/moe-capacity"]
+        assert "Long-Context" in shown and "Sparse Mixture-of-Experts Routing with Learned Capacity for Long-Context" not in shown
+
+
+def test_a_wrong_choice_names_the_valid_ones(curate):
+    result = curate("list", "--kind", "papers")
+    assert result.returncode == 2
+    assert result.stderr == "error: --kind: 'papers' is not one of paper, video, playlist, repo, article\n"
+    result = curate("list", "--status", "draft")
+    assert result.stderr == "error: --status: 'draft' is not one of candidate, shortlisted, rejected, published\n"
+
+
+def test_text_from_users_is_never_markup_or_emoji(curate, env):
+    Store(env["CURATE_DB"])
+    result = curate("show", "nope:x:")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: nope:x:: not in the database")
+
+
+def test_read_only_commands_on_a_missing_database_create_nothing(curate, tmp_path):
+    missing = tmp_path / "typo" / "curat.db"
+    for args in (["list"], ["show", "2512.07461"], ["export", "--output", "-", "--format", "json"],
+                 ["mark", "--status", "rejected", "arxiv:2512.07461"], ["publish", "1"]):
+        result = curate(*args, extra_env={"CURATE_DB": str(missing)})
+        assert (result.returncode, result.stdout) == (2, ""), args
+        assert result.stderr == f"error: no database at {missing} (CURATE_DB); curate ingest or curate run creates it\n"
+    assert not missing.parent.exists()

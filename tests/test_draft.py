@@ -369,7 +369,8 @@ def test_stars_go_with_the_code_link_whose_repo_is_stored(store):
 # ---- the contract
 
 
-def test_an_empty_database_exports_the_same_bytes_twice(curate):
+def test_an_empty_database_exports_the_same_bytes_twice(curate, env):
+    Store(env["CURATE_DB"])
     first, again = (curate("export", "--format", "json", "--output", "-") for _ in range(2))
     assert first.returncode == 0, first.stderr
     strip = lambda text: re.sub(r'"generated_at": "[^"]*"', "", text)  # noqa: E731

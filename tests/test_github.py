@@ -128,7 +128,7 @@ def test_without_a_token_each_repo_is_one_rest_request_and_the_summary_says_how_
     assert "authorization" not in replay.requests[0].headers
     assert replay.requests[0].headers["user-agent"].startswith("curate/")
     assert "60 requests an hour" in result.stderr and "Set GITHUB_TOKEN" in result.stderr
-    assert "✓ github:gokumohandas/made-with-ml\trepo\tGokuMohandas/Made-With-ML" in result.stdout
+    assert "stored\tgithub:gokumohandas/made-with-ml\trepo\tGokuMohandas/Made-With-ML\n" in result.stdout
 
 
 def test_with_a_token_the_summary_has_no_token_advice_and_releases_are_kept(curate, replay):
@@ -172,7 +172,7 @@ def test_renamed_repo_is_stored_under_its_new_name_and_the_old_id_points_to_it(s
 
 
 def test_renamed_repo_shows_under_its_old_link(curate, replay):
-    assert curate("ingest", OLD).stdout.startswith("✓ github:curatefixtures/new-name\trepo\tCurateFixtures/New-Name")
+    assert curate("ingest", OLD).stdout == "stored\tgithub:curatefixtures/new-name\trepo\tCurateFixtures/New-Name\n"
     assert json.loads(curate("show", OLD).stdout)["id"] == "github:curatefixtures/new-name"
 
 
@@ -313,7 +313,7 @@ def test_paper_code_repo_is_ingested_in_the_same_run_and_linked_both_ways(curate
     result = curate("ingest", "https://arxiv.org/abs/2512.07461", extra_env={"GITHUB_TOKEN": TOKEN})
     assert result.returncode == 0, result.stderr
     assert replay.count("/api/query") == 1 and replay.count("/(repos|graphql)") == 1
-    assert "1 linked repos stored" in result.stderr
+    assert "1 linked repo stored" in result.stderr
     items = export(curate)
     paper, repo = items["arxiv:2512.07461"], items["github:curate-fixtures/moe-capacity"]
     assert paper["links"]["code"] == [MOE]
@@ -326,7 +326,7 @@ def test_paper_whose_code_repo_is_gone_is_stored_with_a_warning(curate, replay):
     result = curate("ingest", "2512.10101", "2512.07461")
     assert result.returncode == 0
     assert f"! {GONE}  linked code not fetched: not found on GitHub" in result.stderr
-    assert "✓ arxiv:2512.10101\tpaper" in result.stdout
+    assert "stored\tarxiv:2512.10101\tpaper" in result.stdout
     items = export(curate)
     assert items["arxiv:2512.10101"]["links"]["code"] == [GONE]
     assert "stars" not in items["arxiv:2512.10101"]["metrics"]

@@ -514,7 +514,7 @@ def test_huggingface_blog_and_other_pages_go_to_the_web_connector():
 def test_ingest_stores_an_article_that_the_export_puts_in_reads(curate, replay):
     result = curate("ingest", f"{site(replay)}/blog/continuous_batching?utm_source=x")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"✓ web:{site(replay)}/blog/continuous_batching\tarticle\t")
+    assert result.stdout.startswith(f"stored\tweb:{site(replay)}/blog/continuous_batching\tarticle\t")
     exported = curate("export", "--format", "json", "--output", "-")
     assert exported.returncode == 0, exported.stderr
     reads = next(s for s in json.loads(exported.stdout)["sections"] if s["key"] == "reads")
@@ -531,7 +531,7 @@ def test_tracking_variant_and_its_canonical_land_on_one_item(curate, replay):
     tracked = f"{site(replay)}/blog/continuous_batching?source=newsletter&mkt_tok=abc"
     first = curate("ingest", tracked)
     assert first.returncode == 0, first.stderr
-    assert f"✓ web:{site(replay)}/blog/continuous_batching\t" in first.stdout
+    assert f"stored\tweb:{site(replay)}/blog/continuous_batching\t" in first.stdout
     again = curate("ingest", f"{site(replay)}/blog/continuous_batching", tracked)
     assert again.returncode == 0, again.stderr
     assert replay.count("/site/") == 1  # both are the stored item now: fresh, not fetched again
@@ -549,7 +549,7 @@ def test_hostile_and_broken_pages_are_one_line_errors_and_the_rest_is_stored(cur
         f"✗ {site(replay)}/images/chart.png  not an HTML page (image/png)",
     ]
     assert "Traceback" not in result.stderr
-    assert "✓ web:" in result.stdout
+    assert "stored\tweb:" in result.stdout
 
 
 def test_private_address_is_refused_end_to_end_unless_allowed(curate, replay):

@@ -498,13 +498,13 @@ def test_with_playlist_ingests_the_video_and_the_playlist_of_its_link(curate, re
     assert alone.returncode == 0 and f"youtube:playlist:{PL}" not in alone.stdout
     both = curate("ingest", "--with-playlist", link, extra_env=_yt_env())
     assert both.returncode == 0, both.stderr
-    assert f"= youtube:video:{LECTURE_1}" in both.stdout and f"✓ youtube:playlist:{PL}" in both.stdout
+    assert f"fresh\tyoutube:video:{LECTURE_1}\t" in both.stdout and f"stored\tyoutube:playlist:{PL}\t" in both.stdout
 
 
 def test_keyless_ingest_tells_the_user_a_key_gives_complete_data(curate, replay):
     result = curate("ingest", f"https://youtu.be/{LOOSE}", f"https://youtu.be/{EMBED_OFF}", extra_env=_yt_env(None))
     assert result.returncode == 1
-    assert f"✓ youtube:video:{LOOSE}" in result.stdout
+    assert f"stored\tyoutube:video:{LOOSE}\t" in result.stdout
     assert f"✗ https://youtu.be/{EMBED_OFF}  the owner disabled embedding" in result.stderr
     assert "a key gives complete data" in result.stderr
     assert "Traceback" not in result.stderr
