@@ -23,12 +23,40 @@ if TYPE_CHECKING:
     from pipeline.ingest import Outcome, Report
     from pipeline.store import Store
 
+def _help_without_type_names() -> None:
+    """Help shows choices and metavars, never a Python annotation (`<bool>`, `<list[str]>`).
+
+    typer (0.2x) prints each parameter's annotation in its help table and offers no switch
+    to turn that off, so its display hook is wrapped here: flags show nothing, an option
+    its metavar (PATH, DATE) or its choices, an argument nothing beside its name.
+    """
+    from typer import core
+
+    for cls in (getattr(core, "TyperOption", None), getattr(core, "TyperArgument", None)):
+        original = getattr(cls, "display_type_rich", None)
+        if original is None or getattr(original, "_curate", False):
+            continue
+
+        def display(self: Any, ctx: Any, _original: Any = original, _argument: bool = cls is core.TyperArgument) -> str | None:
+            if getattr(self, "is_flag", False) or _argument:
+                return None
+            if self.metavar is not None:
+                return self.metavar
+            shown = _original(self, ctx)
+            return shown if shown and "|" in shown else None  # choices such as <table|json>
+
+        display._curate = True  # type: ignore[attr-defined]
+        cls.display_type_rich = display  # type: ignore[union-attr]
+
+
+_help_without_type_names()
+
 app = typer.Typer(
     help="Links in, typed records in SQLite, a draft newsletter issue out.\n\n"
-    "Settings come from CURATE_* environment variables (see the README); "
-    "GITHUB_TOKEN and YOUTUBE_API_KEY are read but never printed or stored.",
+    "Settings come from CURATE_* environment variables or a .env file in the working "
+    "directory (see the README); GITHUB_TOKEN and YOUTUBE_API_KEY are read but never printed or stored.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -134,12 +162,21 @@ def open_store(s: "Settings", must_exist: bool = False) -> "Store":
         fail(str(exc))
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        sys.stdout.write(f"curate {version('curate')}\n")
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
 def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log requests and waits to stderr.")] = False,
     log_format: Annotated[LogFormat, typer.Option("--log-format", help="Log lines as text or JSON (for log collectors).")] = LogFormat.text,
-    db: Annotated[Optional[str], typer.Option("--db", help="Database path or SQLAlchemy URL (overrides CURATE_DB).")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", metavar="PATH|URL", help="Database path or SQLAlchemy URL (overrides CURATE_DB).")] = None,
 ) -> None:
     state.debug, state.verbose, state.log_format, state.db = debug, verbose, log_format.value, db
 
@@ -228,8 +265,8 @@ def _row(outcome: "Outcome", say: "Callable[[str, int], None]", fmt: "RowFormat"
 
 @app.command()
 def ingest(
-    urls: Annotated[Optional[list[str]], typer.Argument(help="Links or arXiv ids, space separated.", show_default=False)] = None,
-    file: Annotated[Optional[str], typer.Option("--file", "-f", help="Also take every link in this text, Markdown or HTML file ('-' reads stdin).")] = None,
+    urls: Annotated[Optional[list[str]], typer.Argument(metavar="URL...", help="Links or arXiv ids, space separated.", show_default=False)] = None,
+    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="PATH", help="Also take every link in this text, Markdown or HTML file ('-' reads stdin).")] = None,
     refresh: Annotated[bool, typer.Option("--refresh", help="Fetch again even when the stored record is fresh (younger than CURATE_MAX_AGE).")] = False,
     with_playlist: Annotated[bool, typer.Option("--with-playlist", help="For a YouTube link with &list=…, ingest the playlist too.")] = False,
     fmt: Annotated[RowFormat, typer.Option("--format", help="Rows as tab-separated columns (status, id, kind, title) or JSON lines (the same, and the input link).")] = RowFormat.table,
@@ -535,8 +572,8 @@ class ExportFormat(StrEnum):
 @app.command()
 def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="json, markdown, or both (default).")] = ExportFormat.both,
-    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write here ('-' for stdout) instead of data/drafts/issue-<N>.<ext>.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="Take items first seen since this date (2026-11-17, 2026-11-17T09:00) or this long ago (7d), instead of since the last published issue.")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="PATH", help="Write here ('-' for stdout) instead of data/drafts/issue-<N>.<ext>.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="Take items first seen since this date (2026-11-17, 2026-11-17T09:00) or this long ago (7d), instead of since the last published issue.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite a draft file that has edits not read back by curate annotate.")] = False,
 ) -> None:
     """Export the next issue's draft as JSON (the contract other tools read) and Markdown.

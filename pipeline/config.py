@@ -60,7 +60,9 @@ def _credential(value: object) -> object:
 class Settings(BaseSettings):
     """Every knob of curate. Tests construct it directly; users set `CURATE_<NAME>`."""
 
-    model_config = SettingsConfigDict(env_prefix="CURATE_", extra="ignore", populate_by_name=True)
+    # a .env file in the working directory is read too; the environment wins over it
+    model_config = SettingsConfigDict(env_prefix="CURATE_", extra="ignore", populate_by_name=True,
+                                      env_file=".env", env_file_encoding="utf-8")
 
     db: str = "data/curate.db"
     """SQLite path or any SQLAlchemy URL."""

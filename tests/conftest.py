@@ -24,6 +24,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("CURATE_") or name in ("GITHUB_TOKEN", "YOUTUBE_API_KEY"):
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(Settings.model_config, "env_file", None)  # nor does a .env file in the checkout
 
 
 @pytest.fixture(scope="session")

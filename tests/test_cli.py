@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import jsonschema
 
 from pipeline.store import Store
+from tests.conftest import InProcessCli as InProcess
 from tests.replay.server import Response
 
 PAPERS = ["https://arxiv.org/abs/2512.07461", "arxiv.org/pdf/2511.13945v2", "2512.08296"]
@@ -287,3 +289,43 @@ def test_read_only_commands_on_a_missing_database_create_nothing(curate, tmp_pat
         assert (result.returncode, result.stdout) == (2, ""), args
         assert result.stderr == f"error: no database at {missing} (CURATE_DB); curate ingest or curate run creates it\n"
     assert not missing.parent.exists()
+
+
+def test_version_and_help_without_type_names(curate):
+    from importlib.metadata import version
+
+    assert curate("--version").stdout == f"curate {version('curate')}\n"
+    assert "--install-completion" in curate("--help").stdout
+    import typer.main
+
+    from pipeline.cli import app
+
+    for command in [[], *([name] for name in typer.main.get_command(app).commands)]:  # type: ignore[attr-defined]
+        text = curate(*command, "--help").stdout
+        assert not re.search(r"<(bool|str|int|float|path|list\[[a-z]+\])>", text), (command, text)
+
+
+def test_a_dot_env_file_in_the_working_directory_is_read(curate, replay, env, tmp_path, monkeypatch):
+    from pipeline.config import Settings
+
+    monkeypatch.setitem(Settings.model_config, "env_file", ".env")
+    monkeypatch.chdir(tmp_path)
+    env_db = tmp_path / "from-dot-env.db"
+    (tmp_path / ".env").write_text(f"CURATE_DB={env_db}\nGITHUB_TOKEN=ghp_fromDotEnv\n")
+    settings = {k: v for k, v in env.items() if k != "CURATE_DB"}
+    result = InProcess(settings)("ingest", "https://github.com/GokuMohandas/Made-With-ML")
+    assert result.returncode == 0, result.stderr
+    assert env_db.exists()
+    assert any(r.headers.get("authorization", "").endswith("ghp_fromDotEnv") for r in replay.requests)
+    assert "ghp_fromDotEnv" not in result.stdout + result.stderr
+
+
+def test_shell_completion_of_the_installed_command(curate_process):
+    """The completion script names the real program, so this one runs the installed `curate`."""
+    script = curate_process("--show-completion", "bash", extra_env={"SHELL": "/bin/bash"})
+    assert script.returncode == 0 and "_CURATE_COMPLETE=complete_bash" in script.stdout
+    completed = curate_process(extra_env={"_CURATE_COMPLETE": "complete_bash", "COMP_WORDS": "curate li", "COMP_CWORD": "1"})
+    assert completed.stdout.split() == ["list"]
+    kinds = curate_process(extra_env={"_CURATE_COMPLETE": "complete_bash", "COMP_WORDS": "curate list --kind p",
+                                      "COMP_CWORD": "3"})
+    assert kinds.stdout.split() == ["paper", "playlist"]
