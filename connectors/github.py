@@ -19,8 +19,7 @@ from connectors._github_payload import alias_errors, arxiv_ids_in, graphql_query
 from connectors._urls import split
 from connectors.base import Fetched
 from connectors.errors import BadPayload, Deferred, FetchError, LinkRefused, NotFound, RateLimited, Unavailable
-from connectors import http
-from connectors.http import USER_AGENT, Bounds
+from connectors.http import USER_AGENT
 from schemas import Kind, SourceRef
 
 if TYPE_CHECKING:
@@ -53,41 +52,18 @@ def repo_ref(owner: str, name: str) -> SourceRef:
     )
 
 
-# hosts whose path starts with <owner>/<repo>: raw files, archives, the REST API (after /repos)
-_REPO_HOSTS = {"github.com", "raw.githubusercontent.com", "codeload.github.com", "api.github.com"}
-_GIST_HOSTS = {"gist.github.com", "gist.githubusercontent.com"}
-
-
 def _owns(url: str) -> SourceRef | None:
-    """The ref for a repository link in any form (blob, tree, raw, issues, releases, `.git`, raw and
-    archive hosts, the REST API); LinkRefused for an owner, an organization or a gist, which are not
-    repositories; None for GitHub's own pages and other hosts.
-
-    A trailing dot on a segment is taken for the end of the sentence the link was pasted from.
-    """
     link = split(url)
-    if link is None:
+    if link is None or link.host != "github.com":
         return None
-    if link.host in _GIST_HOSTS:
-        raise LinkRefused(url, "a GitHub gist, not a repository: curate ingests repositories (github.com/<owner>/<repo>)")
-    if link.host not in _REPO_HOSTS:
-        return None
-    written = link.segments
-    if link.host == "api.github.com":
-        if written[:1] != ("repos",):
-            return None
-        written = written[1:]
-    seg = tuple(s.rstrip(".") for s in written)
-    if link.host == "github.com" and len(seg) >= 2 and seg[0].lower() in ("orgs", "users"):
-        what = "an organization" if seg[0].lower() == "orgs" else "a user"
-        raise LinkRefused(url, f"{what} on GitHub ({seg[1]}), not a repository: link to github.com/{seg[1]}/<repo>")
-    if not seg or not seg[0] or seg[0].lower() in _RESERVED:
+    seg = link.segments
+    if not seg or seg[0].lower() in _RESERVED:
         return None
     if len(seg) == 1:
         raise LinkRefused(url, f"a GitHub owner ({seg[0]}), not a repository: link to github.com/{seg[0]}/<repo>")
-    owner, name = seg[0], seg[1].removesuffix(".git").rstrip(".")
-    if not _OWNER.match(owner) or not _NAME.match(name):
-        raise LinkRefused(url, f"{'/'.join(written[:2])} is not a GitHub owner and repository name")
+    owner, name = seg[0], seg[1].removesuffix(".git")
+    if not _OWNER.match(owner) or not _NAME.match(name) or name in (".", ".."):
+        raise LinkRefused(url, "not a GitHub repository name")
     return repo_ref(owner, name)
 
 
@@ -112,9 +88,8 @@ class GitHubConnector:
     """Repos per GraphQL query: 50 aliases cost 1 point and stay far below GitHub's node limits."""
 
     def __init__(self, api_url: str, token: "SecretStr | None" = None, timeout: float = 20.0,
-                 max_wait: float = 60.0, retries: int = 3, bounds: Bounds | None = None) -> None:
+                 max_wait: float = 60.0, retries: int = 3) -> None:
         self.api_url, self.max_wait, self.retries = api_url.rstrip("/"), max_wait, retries
-        self.bounds = bounds or Bounds(deadline=timeout)
         self.timeout = max(1, math.ceil(timeout))  # PyGithub asserts an int timeout (LIBRARIES.md §2)
         self._token = token if token is not None and token.get_secret_value() else None
         self.requests = 0
@@ -125,8 +100,7 @@ class GitHubConnector:
     @classmethod
     def from_settings(cls, settings: Any) -> "GitHubConnector":
         return cls(api_url=settings.github_api_url, token=settings.github_token, timeout=settings.http_timeout,
-                   max_wait=settings.github_max_wait, retries=settings.github_retries,
-                   bounds=Bounds.from_settings(settings))
+                   max_wait=settings.github_max_wait, retries=settings.github_retries)
 
     owns = staticmethod(_owns)
 
@@ -153,7 +127,6 @@ class GitHubConnector:
                 seconds_between_requests=None,
                 seconds_between_writes=None,
             )
-            http.bound_pygithub(self._gh, self.bounds)
         return self._gh
 
     def fetch(self, refs: Sequence[SourceRef]) -> Iterator[Fetched]:
@@ -343,9 +316,6 @@ def _classify(exc: BaseException, ref: SourceRef, anonymous: bool = False) -> Fe
     import urllib3
     from github.GithubException import GithubException, RateLimitExceededExceedsMaxWait, RateLimitExceededException
 
-    bounded = http.fetch_error(exc, ref, "GitHub")
-    if bounded is not None:
-        return bounded
     if isinstance(exc, GithubException):
         headers = {str(k).lower(): v for k, v in (exc.headers or {}).items()}
         data = exc.data if isinstance(exc.data, Mapping) else {}

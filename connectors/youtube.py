@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urljoin
 
 from connectors import http
 from connectors._urls import split
@@ -36,19 +35,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_HOSTS = {"youtube.com", "music.youtube.com", "gaming.youtube.com", "youtube-nocookie.com", "youtube.googleapis.com",
-          "youtu.be"}
+_HOSTS = {"youtube.com", "music.youtube.com", "youtube-nocookie.com", "youtu.be"}
 VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 PLAYLIST_ID = re.compile(r"^[A-Za-z0-9_-]{10,64}$")
-_VIDEO_PATHS = {"shorts", "embed", "live", "v", "e", "watch"}
+_VIDEO_PATHS = {"shorts", "embed", "live", "v", "e"}
 _CHANNEL_PATHS = {"channel", "c", "user"}
 # lists that are not playlists anyone else can read: mixes (RD…), a user's likes and watch later
 _PRIVATE_LISTS = ("RD", "LL", "WL")
-# pages of YouTube's own that carry the link they lead to in a parameter: the share button's
-# attribution_link (u=/watch?v=…), the sign-in and the EU consent pages (next=, continue=)
-_WRAPPERS = {"attribution_link": ("u",), "signin": ("next", "continue"), "m": ("continue",)}
-_CHANNEL_HINT = ("a YouTube channel, not a video: add the channel's feed to data/sources.toml "
-                 "(https://www.youtube.com/feeds/videos.xml?channel_id=…) so the scheduled run finds its videos")
 
 _VIDEO_PARTS = "snippet,contentDetails,statistics"
 _QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
@@ -79,45 +72,23 @@ def playlist_ref(playlist_id: str) -> SourceRef:
     )
 
 
-def _owns(url: str, _depth: int = 0) -> SourceRef | None:
-    """The ref for a video or playlist link in any form YouTube makes (watch, share, embed, live, shorts,
-    music, nocookie, `v/`, `e/`, and the wrappers that carry a watch path in a parameter); LinkRefused for
-    a YouTube page that is neither (a channel, a feed, a clip); None for a link on another host."""
+def _owns(url: str) -> SourceRef | None:
     link = split(url)
-    if link is None or (link.host not in _HOSTS and link.host != "consent.youtube.com"):
+    if link is None or link.host not in _HOSTS:
         return None
     seg = link.segments
-    wrapped = _WRAPPERS.get(seg[0]) if seg and (link.host == "consent.youtube.com") == (seg[0] == "m") else None
-    if wrapped is not None:
-        inner = next((v for name in wrapped if (v := link.param(name))), None)
-        # the inner link is absolute (consent) or a path on www.youtube.com (attribution_link, signin)
-        return _inner(url, urljoin("https://www.youtube.com/", inner) if inner else None, _depth)
-    if link.host == "consent.youtube.com":
-        return None
     list_id = link.param("list")
     if list_id is not None and not PLAYLIST_ID.match(list_id):
         list_id = None
     video_id: str | None = None
     if link.host == "youtu.be":
         video_id = seg[0] if seg else None
-    elif seg[:1] == ("watch",) and link.param("v") is not None:
+    elif seg[:1] == ("watch",):
         video_id = link.param("v")
-    elif seg[:1] in ((), ("watch",)) and link.fragment.lstrip("!/").startswith(("watch?", "v=")):
-        # the hash-bang links of the 2010s: /#!/watch?v=…, /watch#!v=…
-        query = link.fragment.lstrip("!/").removeprefix("watch").lstrip("?")
-        return _inner(url, f"https://www.youtube.com/watch?{query}", _depth)
-    elif seg[:1] == ("watch",) and len(seg) == 1 and list_id is not None:  # plays the playlist from its start
+        if video_id is None and list_id is not None:  # watch?list=PL… plays the playlist from its start
+            return playlist_ref(list_id)
+    elif seg[:2] == ("embed", "videoseries") and list_id is not None:  # the embed form of a playlist
         return playlist_ref(list_id)
-    elif seg[:1] == ("embed",) and (len(seg) == 1 or seg[1] == "videoseries"):
-        # the embed forms of a list: /embed?listType=playlist&list=PL…, /embed/videoseries?list=PL…
-        list_type = link.param("listType") or "playlist"
-        if list_type == "user_uploads":
-            raise LinkRefused(url, f"an embed of {_CHANNEL_HINT}")
-        if list_type != "playlist" or list_id is None:
-            raise LinkRefused(url, f"a YouTube embed of a {list_type} without a valid list= id, not a video or a playlist")
-        return playlist_ref(list_id)
-    elif seg[:2] == ("embed", "live_stream"):
-        raise LinkRefused(url, f"the live stream of {_CHANNEL_HINT}")
     elif len(seg) >= 2 and seg[0] in _VIDEO_PATHS:
         video_id = seg[1]
     elif seg[:1] == ("playlist",):
@@ -125,34 +96,17 @@ def _owns(url: str, _depth: int = 0) -> SourceRef | None:
             raise LinkRefused(url, "a YouTube playlist link without a valid list= id")
         return playlist_ref(list_id)
     elif seg and (seg[0].startswith("@") or seg[0] in _CHANNEL_PATHS):
-        raise LinkRefused(url, _CHANNEL_HINT)
-    elif seg[:1] == ("feeds",):
-        raise LinkRefused(url, "a YouTube feed, not a video: add it to data/sources.toml so the scheduled run finds "
-                               "its videos")
-    elif seg[:1] == ("clip",):
-        raise LinkRefused(url, "a YouTube clip, which the API cannot look up: link to the video it was cut from")
-    elif seg[:1] == ("redirect",) and link.param("q"):
-        raise LinkRefused(url, f"a YouTube redirect to another site: ingest {link.param('q')} itself")
+        raise LinkRefused(
+            url,
+            "a YouTube channel, not a video: add the channel's feed to data/sources.toml "
+            "(https://www.youtube.com/feeds/videos.xml?channel_id=…) so the scheduled run finds its videos",
+        )
     if video_id is None:
         raise LinkRefused(url, "a YouTube page that is neither a video nor a playlist")
-    # old embed and share links glued their options to the id with `&` in the path (/v/ID&hl=en&fs=1);
-    # an id never holds a dot, so a trailing one is the full stop of the sentence the link was pasted from
-    video_id = video_id.split("&", 1)[0].rstrip(".")
     if not VIDEO_ID.match(video_id):
         raise LinkRefused(url, f"{video_id!r} is not a YouTube video id (11 letters, digits, - or _)")
     companions = (playlist_ref(list_id).url,) if list_id and not list_id.startswith(_PRIVATE_LISTS) else ()
     return video_ref(video_id, companions)
-
-
-def _inner(url: str, inner: str | None, depth: int) -> SourceRef:
-    """The ref of the link a wrapper carries; LinkRefused naming the wrapper when it carries none."""
-    try:
-        ref = _owns(inner, depth + 1) if inner and depth < 3 else None
-    except LinkRefused as exc:
-        raise LinkRefused(url, f"leads to {exc.reason}") from None
-    if ref is None:
-        raise LinkRefused(url, "a YouTube redirect that does not lead to a video or a playlist")
-    return ref
 
 
 def _plural(n: int, word: str) -> str:
@@ -208,10 +162,8 @@ class YouTubeConnector:
         max_items: int = 500,
         retries: int = 3,
         timeout: float = 20.0,
-        bounds: "http.Bounds | None" = None,
     ) -> None:
         self.api_url, self.web_url = api_url.rstrip("/"), web_url.rstrip("/")
-        self.bounds = bounds or http.Bounds(deadline=timeout)
         self.api_key = api_key if api_key is not None and api_key.get_secret_value() else None
         self.max_items, self.retries, self.timeout = max_items, retries, timeout
         self.units = 0
@@ -231,7 +183,6 @@ class YouTubeConnector:
             max_items=settings.youtube_playlist_max_items,
             retries=settings.youtube_retries,
             timeout=settings.http_timeout,
-            bounds=http.Bounds.from_settings(settings),
         )
 
     owns = staticmethod(_owns)
@@ -270,6 +221,7 @@ class YouTubeConnector:
         travels as the `x-goog-api-key` header on every request (pages too), because
         `developerKey` would put it in the URL, and so in errors and logs.
         """
+        import httplib2
         from googleapiclient.discovery import build
         from googleapiclient.http import HttpRequest
 
@@ -283,12 +235,12 @@ class YouTubeConnector:
             request.headers["user-agent"] = http.USER_AGENT
             return request
 
-        # the shim serves googleapiclient's requests with our bounded httpx client (httplib2 reads
-        # a body whole, however slow or large); passing http= also skips the ADC lookup
+        # proxy_info=None: httplib2 fails on any *_proxy variable without PySocks, even for
+        # hosts listed in no_proxy (LIBRARIES.md §3); passing http= also skips the ADC lookup
         return build(
             "youtube", "v3", static_discovery=True, cache_discovery=False,
             client_options={"api_endpoint": self.api_url},
-            http=http.Httplib2Shim(http.client(timeout=self.timeout, bounds=self.bounds), self.bounds),
+            http=httplib2.Http(timeout=self.timeout, proxy_info=None),
             requestBuilder=keyed,
         )
 
@@ -339,7 +291,7 @@ class YouTubeConnector:
     # ---- without a key: oEmbed for videos, the Atom feed for playlists
 
     def _fetch_keyless(self, refs: Sequence[SourceRef]) -> dict[str, Fetched]:
-        with http.client(timeout=self.timeout, bounds=self.bounds, follow_redirects=True) as client:
+        with http.client(timeout=self.timeout, follow_redirects=True) as client:
             with ThreadPoolExecutor(max_workers=min(_KEYLESS_WORKERS, len(refs))) as pool:
                 fetched = list(pool.map(lambda ref: self._keyless_one(client, ref), refs))
         return {f.ref.key: f for f in fetched}
@@ -601,9 +553,6 @@ def _classify(exc: BaseException, ref: SourceRef) -> FetchError:
     from googleapiclient.errors import HttpError
 
     what = "playlist" if ref.kind == Kind.playlist else "video"
-    bounded = http.fetch_error(exc, ref, "YouTube")
-    if bounded is not None:
-        return bounded
     if isinstance(exc, HttpError):
         status, reasons = exc.status_code, google_reasons(exc)
         reason = reasons[0] if reasons else ""

@@ -285,7 +285,6 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from pipeline.ingest import Ingest
-    from schemas.item import DIRECT_SOURCE
 
     err = _err()
     say = _sayer("curate.ingest", err)
@@ -300,8 +299,7 @@ def ingest(
             bar.advance(task)
             _row(outcome, say, fmt)
 
-        report = Ingest(s, store).run(inputs, refresh=refresh, with_companions=with_playlist, progress=progress,
-                                      source=DIRECT_SOURCE)
+        report = Ingest(s, store).run(inputs, refresh=refresh, with_companions=with_playlist, progress=progress)
     raise typer.Exit(print_report(report, say))
 
 
@@ -694,6 +692,26 @@ def publish(
         _out().print(item_id, markup=False)
     after = f" (items first seen after {done.next_since:%Y-%m-%d %H:%M:%S} UTC)" if done.next_since else ""
     _err().print(f"issue {number} published: {plural(len(done.ids), 'item')}; the next draft is issue {number + 1}{after}", markup=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; any but loopback needs CURATE_SERVE_TOKEN.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on (0: any free port).", min=0, max=65535)] = 8000,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
+) -> None:
+    """The editor's page: triage candidates with the keyboard, order the draft, edit blurbs, export.
+
+    The same store and rules as the commands. Exit status: 0 stopped, 2 a bad option or
+    setting (a non-loopback --host without CURATE_SERVE_TOKEN, a port in use).
+    """
+    s = settings()
+    from pipeline.desk.serve import ServeError, run_server
+
+    try:
+        run_server(s, host, port, open_browser, say=lambda text: _err().print(_redact(text), markup=False))
+    except ServeError as exc:
+        fail(str(exc))
 
 
 @app.command()

@@ -95,11 +95,7 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(default=8, ge=1)
     """Web pages fetched at once (never more than 2 from one host, whatever this says)."""
     http_timeout: float = Field(default=20.0, gt=0)
-    """Seconds for the whole of any one HTTP answer, every byte of its body included, from every source."""
-    http_max_bytes: int = Field(default=16_000_000, gt=0)
-    """Largest API or feed answer read (decoded bytes, after gzip); a bigger one is a bad answer of its links."""
-    http_max_depth: int = Field(default=64, ge=1)
-    """Deepest JSON or XML nesting read in an answer; the answers curate reads nest fewer than 15 levels."""
+    """Seconds to wait for any one HTTP response."""
     drafts_dir: Path = Path("data/drafts")
     """Where `curate export` writes issue-<N>.json and issue-<N>.md."""
     cap_papers: int | None = Field(default=None, ge=1)
@@ -111,6 +107,9 @@ class Settings(BaseSettings):
     cap_tools: int | None = Field(default=None, ge=1)
     """Most repositories a draft carries (unset: all)."""
 
+    serve_token: Annotated[SecretStr | None, BeforeValidator(_credential)] = None
+    """`curate serve` on any address but loopback asks for this token once (then a cookie keeps it)."""
+
     github_token: Annotated[SecretStr | None, BeforeValidator(_credential)] = Field(
         default=None, validation_alias=AliasChoices("GITHUB_TOKEN", "CURATE_GITHUB_TOKEN")
     )
@@ -120,4 +119,4 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """The credential values, for redacting anything that could echo them."""
-        return [s.get_secret_value() for s in (self.github_token, self.youtube_api_key) if s and s.get_secret_value()]
+        return [s.get_secret_value() for s in (self.github_token, self.youtube_api_key, self.serve_token) if s and s.get_secret_value()]

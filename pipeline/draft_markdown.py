@@ -182,6 +182,11 @@ def _item_block(item: ExportItem) -> list[str]:
             blurb_block(item.annotation.blurb, item.summary), ""]
 
 
+def item_markdown(item: ExportItem) -> str:
+    """One item's block exactly as the draft writes it (anchor, title, details line, blurb)."""
+    return "\n".join(_item_block(item))
+
+
 def _heading(key: SectionKey, title: str, n: int) -> str:
     if key == SectionKey.pick:
         return title

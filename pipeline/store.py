@@ -379,6 +379,41 @@ class Store:
         """The ids (as given, aliases followed) that are stored, however old their record."""
         return set(self.titles(ids))
 
+    def window(self, statuses: Iterable[ItemStatus], since: datetime | None = None, also: Iterable[str] = (),
+               words: Sequence[str] = ()) -> list[tuple[str, str, str, datetime]]:
+        """(id, kind, status, first_seen) of the items in `statuses` first seen at or after `since`
+        (plus the ids in `also`), newest first, without reading a record: a week of 5,000
+        candidates in one query. Each of `words` (lower case) must be in the title, the id or
+        the record's text.
+        """
+        from sqlalchemy import Text, cast, or_
+
+        query = (select(ItemRow.id, ItemRow.kind, ItemRow.status, ItemRow.first_seen)
+                 .where(ItemRow.status.in_([s.value for s in statuses]))
+                 .order_by(ItemRow.first_seen.desc(), ItemRow.id))
+        also = list(also)
+        if since is not None:
+            query = query.where(or_(ItemRow.first_seen >= since, ItemRow.id.in_(also)) if also
+                                else ItemRow.first_seen >= since)
+        for word in words:
+            query = query.where(or_(func.lower(ItemRow.title).contains(word, autoescape=True),
+                                    func.lower(ItemRow.id).contains(word, autoescape=True),
+                                    func.lower(cast(ItemRow.record, Text)).contains(word, autoescape=True)))
+        with self.session() as session:
+            return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
+
+    def envelopes(self, ids: Iterable[str]) -> dict[str, tuple[str, str, datetime, int, list[str]]]:
+        """(url, title, fetched_at, fetch_count, sources) of those stored `ids`, records left unread."""
+        out: dict[str, tuple[str, str, datetime, int, list[str]]] = {}
+        with self.session() as session:
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                for item_id, *rest in session.exec(select(ItemRow.id, ItemRow.url, ItemRow.title, ItemRow.fetched_at,
+                                                          ItemRow.fetch_count, ItemRow.sources)
+                                                   .where(ItemRow.id.in_(chunk))):
+                    url, title, fetched_at, fetch_count, sources = rest
+                    out[item_id] = (url, title, fetched_at, fetch_count, list(sources or []))
+        return out
+
     def feed_state(self, url: str) -> FeedStateRow | None:
         with self.session() as session:
             return session.get(FeedStateRow, url)

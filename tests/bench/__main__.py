@@ -21,9 +21,10 @@ from tests.bench import archive
 from tests.bench.harness import ROOT, SOURCES, Bench, Row, counts_of
 from tests.bench.workload import make
 
-CASES = ("cold", "fresh", "naive", "export", "help")
+CASES = ("cold", "fresh", "naive", "export", "serve", "help")
 TARGETS = {"cold_requests": 125, "cold_wall": 3.0, "speedup": 20.0, "fresh_requests": 0, "fresh_wall": 1.0,
-           "export_wall": 2.0, "export_mb": 300.0, "help_wall": 0.3}
+           "export_wall": 2.0, "export_mb": 300.0, "help_wall": 0.3,
+           "serve_wall": 0.1}
 
 
 def machine() -> str:
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--links", type=int, default=1000, help="links in the ingest cases (default 1000)")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds the replay server waits per request (default 0.05)")
     parser.add_argument("--archive-items", type=int, default=50_000, help="items in the export case's database")
+    parser.add_argument("--serve-items", type=int, default=5_000, help="candidates in the serve case's database")
     parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated, of {', '.join(CASES)}")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each case but naive; the median is shown (default 3)")
     parser.add_argument("--help-runs", type=int, default=7, help="fresh processes for the --help median")
@@ -130,6 +132,10 @@ def run(cases: list[str], args: argparse.Namespace) -> list[tuple[str, Row]]:
             finally:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{work_db}{suffix}").unlink(missing_ok=True)
+        if "serve" in cases:
+            from tests.bench import serve
+
+            results.append(("serve", serve.measure(args.folder, args.serve_items, args.repeat)))
         if "help" in cases:
             results.append(("help", bench.help(args.help_runs)))
     finally:
@@ -175,6 +181,10 @@ def verdict(rows: dict[str, Row], args: argparse.Namespace) -> str:
         out.append(f"export: {export.summary}")
         check("export wall s", export.wall, TARGETS["export_wall"], ".2f")
         check("export peak MB", export.peak_mb or 0, TARGETS["export_mb"], ".0f")
+    serve_row = rows.get("serve")
+    if serve_row is not None:
+        out.append(f"serve: {serve_row.summary}; wall {serve_row.wall:.3f} s (waits for a CPU on a busy machine)")
+        check("serve candidates page cpu s", serve_row.cpu or 0, TARGETS["serve_wall"], ".3f")
     help_row = rows.get("help")
     if help_row is not None:
         check("--help wall s", help_row.wall, TARGETS["help_wall"], ".2f")

@@ -1,0 +1,468 @@
+"""What the editor's page does to the store: list candidates, triage, order the draft, edit text.
+
+Every change here goes through the same functions and the same locks as the CLI
+(`curate mark`, `annotate`, `export`, `publish`), so an edit made on the page shows in
+the next `curate export`, and a `curate run` writing meanwhile loses nothing: each write
+takes the issue's write lock (`Store.issue_work`) and changes only the rows it names.
+Errors are `DeskError`, a one-line message the page shows; nothing is changed then.
+This module never prints and never speaks HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
+
+from pipeline import draft
+from pipeline.config import Settings
+from pipeline.draft_markdown import details_line
+from pipeline.metrics import enrich
+from pipeline.store import AnnotationRow, Store
+from schemas import SECTION_TITLES, Annotation, ExportItem, Item, ItemStatus, Kind, SectionKey
+from schemas.export import SECTION_OF_KIND
+
+BLURB_MAX = 4000
+"""Longest blurb (with its take) the page stores, in characters: a newsletter paragraph, not an essay."""
+TITLE_MAX = 200
+INTRO_MAX = 4000
+TAKE_PREFIX = "**Take:**"
+"""The line that starts the editor's take inside a blurb, as the Markdown draft writes it."""
+TRIAGE = (ItemStatus.candidate, ItemStatus.shortlisted, ItemStatus.rejected)
+"""The statuses the candidates list shows; published items belong to earlier issues."""
+
+
+class DeskError(Exception):
+    """The action was refused and nothing changed; the message (one line) says why."""
+
+
+class StaleBlurb(DeskError):
+    """The blurb changed since the editor opened it: both texts go back to the page."""
+
+    def __init__(self, item_id: str, current: str, mine: str) -> None:
+        super().__init__(f"the blurb of {item_id} changed since you opened it: compare both texts, then save again")
+        self.item_id, self.current, self.mine = item_id, current, mine
+
+
+def version(text: str) -> str:
+    """A short fingerprint of a blurb, sent with the edit form (optimistic concurrency)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def split_take(blurb: str) -> tuple[str, str]:
+    """(blurb, take): the take is the text after the last line starting with `**Take:**`."""
+    lines = blurb.splitlines()
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].lstrip().startswith(TAKE_PREFIX):
+            take = "\n".join([lines[i].lstrip()[len(TAKE_PREFIX):].strip(), *lines[i + 1:]]).strip()
+            return "\n".join(lines[:i]).strip(), take
+    return blurb.strip(), ""
+
+
+def join_take(blurb: str, take: str) -> str:
+    """The stored blurb: the editor's paragraph, then `**Take:** …` when there is a take."""
+    blurb, take = blurb.strip(), take.strip()
+    if not take:
+        return blurb
+    return f"{blurb}\n\n{TAKE_PREFIX} {take}" if blurb else f"{TAKE_PREFIX} {take}"
+
+
+# ---- reading
+
+
+@dataclass
+class Row:
+    """One candidate as the page lists it."""
+
+    item: ExportItem
+    status: ItemStatus
+    section: SectionKey
+    first_seen: datetime
+    sources: list[str]
+    annotated: bool
+    details: str
+    """The export's details line (Markdown): links, byline, figures."""
+
+    @property
+    def id(self) -> str:
+        return self.item.id
+
+    @property
+    def preview(self) -> str:
+        """One line of the blurb as it stands: the editor's, else the drafted summary."""
+        text = " ".join((self.item.annotation.blurb or self.item.summary).split())
+        return text if len(text) <= 160 else text[:159].rsplit(" ", 1)[0] + "…"
+
+
+@dataclass
+class Listing:
+    number: int
+    rows: list[Row]
+    total: int
+    """Rows matching the filters."""
+    hidden: dict[str, int] = field(default_factory=dict)
+    """Per section key: matching rows past the page's limit."""
+    counts: dict[str, int] = field(default_factory=dict)
+    """Rows per status among all candidates (before filters)."""
+
+
+class Light(NamedTuple):
+    """An item's id, status, first-seen time and section, without its record: what sorting and
+    counting a week of candidates needs (5,000 records validated would take a second)."""
+
+    id: str
+    kind: Kind
+    status: ItemStatus
+    first_seen: datetime
+    section: SectionKey
+
+
+@dataclass
+class Week:
+    """The next issue's number, start, annotations and candidates' envelopes, read once per page."""
+
+    number: int
+    since: datetime | None
+    notes: dict[str, AnnotationRow]
+    lights: list[Light]
+
+
+def week(store: Store, query: str = "", statuses: Sequence[ItemStatus] = TRIAGE) -> Week:
+    number = draft.next_number(store)
+    since = draft.default_since(store)
+    notes = _notes(store, number)
+    return Week(number, since, notes, _window(store, since, notes, query.lower().split(), statuses))
+
+
+def _notes(store: Store, number: int) -> dict[str, AnnotationRow]:
+    return store.annotations(number)
+
+
+_KINDS = {k.value: k for k in Kind}
+_STATUSES = {s.value: s for s in ItemStatus}
+
+
+def _window(store: Store, since: datetime | None, notes: dict[str, AnnotationRow], words: Sequence[str] = (),
+            statuses: Sequence[ItemStatus] = TRIAGE) -> list[Light]:
+    """Envelopes of the items first seen since `since` (plus the annotated ones) in `statuses`, newest first."""
+    homes = {k.value: SECTION_OF_KIND[k] for k in Kind}
+    moved = {i: SectionKey(n.section) for i, n in notes.items() if n.section in SectionKey.__members__}
+    return [Light(i, _KINDS[k], _STATUSES[st], seen, moved.get(i) or homes[k])
+            for i, k, st, seen in store.window(statuses, since, list(notes), words)]
+
+
+def _full(store: Store, lights: Sequence[Light]) -> list[Item]:
+    """The items of these envelopes, records validated (two queries per 500)."""
+    ids = [light.id for light in lights]
+    records = store.records(ids)
+    rows = store.envelopes(ids)
+    out = []
+    for light in lights:
+        if light.id not in records or light.id not in rows:
+            continue
+        url, title, fetched_at, fetch_count, sources = rows[light.id]
+        out.append(Item(id=light.id, kind=light.kind, url=url, title=title, status=light.status,
+                        first_seen=light.first_seen, fetched_at=fetched_at, fetch_count=fetch_count,
+                        sources=sources, record=records[light.id]))
+    return out
+
+
+def _entries(store: Store, items: Sequence[Item], notes: dict[str, AnnotationRow],
+             since: datetime | None) -> dict[str, ExportItem]:
+    """Export entries (figures, links, blurb) for `items`, as the draft builds them."""
+    until = store.as_of() or since or draft.EPOCH
+    extra = enrich(store, items, since, until)
+    out = {}
+    for i in items:
+        note = notes.get(i.id)
+        metrics, links = extra[i.id]
+        out[i.id] = draft.export_item(i, metrics, links, Annotation(blurb=note.blurb if note else "",
+                                                                    include=note.include if note else True))
+    return out
+
+
+def candidates(store: Store, now: datetime, *, section: str | None = None, status: str | None = None,
+               query: str = "", order: str = "newest", limit: int = 30, all_week: Week | None = None) -> Listing:
+    """The next issue's candidates (candidate, shortlisted and rejected items first seen since the
+    last published issue, plus any annotated for it), filtered, grouped by section, at most
+    `limit` rows a section.
+
+    `order` is `newest` (first seen) or `score` (the draft's order: stars gained, views, date;
+    it reads every matching record, so it is the slower one). `query` keeps rows whose title,
+    id or record contain every word (case-insensitive). `all_week` is `week(store)` when the
+    caller has it already.
+    """
+    everything = all_week or week(store)
+    counts = {s.value: 0 for s in TRIAGE}
+    for light in everything.lights:
+        counts[light.status.value] += 1
+    lights = week(store, query).lights if query.strip() else list(everything.lights)
+    notes, since = everything.notes, everything.since
+    if status:
+        lights = [i for i in lights if i.status.value == status]
+    if section:
+        lights = [i for i in lights if i.section.value == section]
+    if order == "score":
+        entries = _entries(store, _full(store, lights), notes, since)
+        by_id = {light.id: light for light in lights}
+        lights = [by_id[e.id] for e in sorted(entries.values(), key=lambda e: tuple(-x for x in draft.score(e)))]
+    keys = {k: n for n, k in enumerate(SectionKey)}
+    lights.sort(key=lambda light: keys[light.section])  # stable: the order inside a section stays
+    shown: list[Light] = []
+    per: dict[str, int] = {}
+    hidden: dict[str, int] = {}
+    for light in lights:
+        key = light.section.value
+        per[key] = per.get(key, 0) + 1
+        if per[key] <= limit:
+            shown.append(light)
+        else:
+            hidden[key] = hidden.get(key, 0) + 1
+    items = _full(store, shown)
+    entries = _entries(store, items, notes, since)
+    by_light = {light.id: light for light in shown}
+    rows = [Row(item=entries[i.id], status=i.status, section=by_light[i.id].section, first_seen=i.first_seen,
+                sources=list(i.sources), annotated=i.id in notes, details=details_line(entries[i.id]))
+            for i in items]
+    return Listing(number=everything.number, rows=rows, total=len(lights), hidden=hidden, counts=counts)
+
+
+@dataclass
+class DraftView:
+    """The next issue as the page shows it: the items the editor placed, in the export's order."""
+
+    number: int
+    title: str
+    intro: str
+    pinned: dict[str, list[ExportItem]]
+    """Per section key: the items whose place the editor decided (annotated or shortlisted), in order."""
+    rest: dict[str, int]
+    """Per section key: the candidates that follow them in the export, by score (not triaged yet)."""
+    left_out: int
+
+
+def draft_view(store: Store, settings: Settings, now: datetime, all_week: Week | None = None) -> DraftView:
+    """The draft's placed items, in the order `draft.prepare` gives them, without building the
+    whole draft: only the annotated and shortlisted items' records are read.
+
+    Inside a section the editor's order comes first (annotation position, then id), then the
+    shortlisted items by `draft.score`, newest first on a tie, as the export orders them.
+    """
+    w = all_week or week(store)
+    notes = w.notes
+    lights = [i for i in w.lights if i.status in draft.OPEN]
+    placed = [i for i in lights if (i.id in notes and notes[i.id].include)
+              or (i.id not in notes and i.status == ItemStatus.shortlisted)]
+    entries = _entries(store, _full(store, placed), notes, w.since)
+    pinned: dict[str, list[tuple[tuple, ExportItem]]] = {k.value: [] for k in SectionKey}
+    for light in placed:
+        entry = entries.get(light.id)
+        if entry is None:
+            continue
+        note = notes.get(light.id)
+        rank: tuple = ((0, note.position, light.id) if note is not None else
+                       (1, tuple(-x for x in draft.score(entry)), -light.first_seen.timestamp(), light.id))
+        pinned[light.section.value].append((rank, entry))
+    rest = {k.value: 0 for k in SectionKey}
+    placed_ids = {i.id for i in placed}
+    left_out = 0
+    for light in lights:
+        if light.id in notes and not notes[light.id].include:
+            left_out += 1
+        elif light.id not in placed_ids:
+            rest[light.section.value] += 1
+    row = store.issue(w.number)
+    return DraftView(number=w.number, title=(row.title if row and row.title else None) or f"Issue #{w.number}",
+                     intro=row.intro if row else "",
+                     pinned={k: [e for _, e in sorted(v, key=lambda pair: pair[0])] for k, v in pinned.items()},
+                     rest=rest, left_out=left_out)
+
+
+def item(store: Store, settings: Settings, now: datetime, item_id: str) -> tuple[ExportItem, SectionKey]:
+    """One item of the next issue's draft as the export shows it, and its section."""
+    w = week(store, statuses=draft.OPEN)
+    lights = [i for i in w.lights if i.id == item_id]
+    if not lights:
+        raise DeskError(f"{item_id} is not in issue {w.number}'s draft (unknown, rejected or published)")
+    entry = _entries(store, _full(store, lights), w.notes, w.since)[item_id]
+    return entry, lights[0].section
+
+
+# ---- triage
+
+
+def set_status(store: Store, item_id: str, status: ItemStatus) -> None:
+    """Shortlist, reject, or put back as a candidate (`curate mark`)."""
+    from pipeline import annotate
+
+    if status not in TRIAGE:
+        raise DeskError(f"{status.value!r} is not a triage status (candidate, shortlisted, rejected)")
+    try:
+        annotate.mark(store, [item_id], status)
+    except annotate.AnnotateError as exc:
+        raise DeskError(str(exc)) from None
+
+
+def _place(work: Any, number: int, order: dict[str, list[str]], notes: dict[str, AnnotationRow]) -> None:
+    """Annotate each id in `order` (section key → ids) with its section and 1-based position."""
+    for key, ids in order.items():
+        for position, item_id in enumerate(ids, start=1):
+            prev = notes.get(item_id)
+            work.annotate(AnnotationRow(issue=number, item_id=item_id, section=key, position=position,
+                                        include=True, blurb=prev.blurb if prev else ""))
+
+
+def _pinned_order(store: Store, settings: Settings, now: datetime) -> tuple[int, dict[str, list[str]]]:
+    view = draft_view(store, settings, now)
+    return view.number, {key: [i.id for i in items] for key, items in view.pinned.items()}
+
+
+def _check_section(key: str) -> SectionKey:
+    try:
+        return SectionKey(key)
+    except ValueError:
+        raise DeskError(f"unknown section {key!r} (one of {', '.join(k.value for k in SectionKey)})") from None
+
+
+def move(store: Store, settings: Settings, now: datetime, item_id: str, *, section: str | None = None,
+         by: int = 0, to: int | None = None) -> None:
+    """Move an item of the draft: to another section (at its end), `by` places up (-) or down (+),
+    or `to` a 1-based position. The item is shortlisted; its section's placed items keep their order.
+    """
+    number, order = _pinned_order(store, settings, now)
+    current = next((key for key, ids in order.items() if item_id in ids), None)
+    if current is None:
+        entry, key = item(store, settings, now, item_id)  # raises for an id not in the draft
+        current = key.value
+        order[current].append(item_id)
+        set_status(store, item_id, ItemStatus.shortlisted)
+    target = _check_section(section).value if section else current
+    ids = order[current]
+    index = ids.index(item_id)
+    ids.pop(index)
+    if target != current:
+        order[target].append(item_id)
+    else:
+        new = (to - 1) if to is not None else index + by
+        ids.insert(max(0, min(len(ids), new)), item_id)
+    _write_order(store, number, {k: order[k] for k in {current, target}})
+
+
+def reorder(store: Store, settings: Settings, now: datetime, section: str, ids: Sequence[str]) -> None:
+    """Set the order of a section's placed items (a drag and drop): `ids` as the page shows them."""
+    key = _check_section(section).value
+    number, order = _pinned_order(store, settings, now)
+    if sorted(ids) != sorted(order[key]):
+        raise DeskError("the draft changed since the page was loaded: reload it and drag again")
+    _write_order(store, number, {key: list(ids)})
+
+
+def pick(store: Store, settings: Settings, now: datetime, item_id: str) -> str | None:
+    """Make an item the pick of the week; the previous pick goes back to its own section. Returns its id."""
+    number, order = _pinned_order(store, settings, now)
+    entry, key = item(store, settings, now, item_id)
+    previous = [i for i in order[SectionKey.pick.value] if i != item_id]
+    for ids in order.values():
+        if item_id in ids:
+            ids.remove(item_id)
+    order[SectionKey.pick.value] = [item_id]
+    for old in previous:
+        old_entry, _ = item(store, settings, now, old)
+        order[SECTION_OF_KIND[old_entry.kind].value].append(old)
+    set_status(store, item_id, ItemStatus.shortlisted)
+    _write_order(store, number, order)
+    return previous[0] if previous else None
+
+
+def _write_order(store: Store, number: int, order: dict[str, list[str]]) -> None:
+    with store.issue_work(number) as work:
+        _place(work, number, order, work.annotations())
+
+
+# ---- text
+
+
+def save_blurb(store: Store, settings: Settings, now: datetime, item_id: str, text: str, base: str) -> None:
+    """Store an item's blurb if it is still the text the editor started from (`base` is its `version`).
+
+    Raises StaleBlurb (with both texts) when another tab, `curate annotate` or anyone else
+    changed it meanwhile; DeskError when it is over BLURB_MAX or the item is not in the draft.
+    """
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > BLURB_MAX:
+        raise DeskError(f"the blurb is {len(text):,} characters; the limit is {BLURB_MAX:,} (nothing was saved)")
+    entry, key = item(store, settings, now, item_id)
+    number = draft.next_number(store)
+    with store.issue_work(number) as work:
+        note = work.annotations().get(item_id)
+        current = note.blurb if note else ""
+        if version(current) != base:
+            raise StaleBlurb(item_id, current, text)
+        if note is None:
+            note = AnnotationRow(issue=number, item_id=item_id, section=key.value, position=10_000 + entry.annotation.order,
+                                 include=True, blurb=text)
+        else:
+            note.blurb = text
+        work.annotate(note)
+
+
+def blurb_of(store: Store, item_id: str) -> str:
+    """The editor's current blurb of an item in the next issue ('' when none)."""
+    number = draft.next_number(store)
+    note = _notes(store, number).get(item_id)
+    return note.blurb if note else ""
+
+
+def save_issue(store: Store, title: str, intro: str) -> None:
+    """The next issue's title (empty: `Issue #N`) and intro (Markdown)."""
+    title, intro = " ".join(title.split()), intro.replace("\r\n", "\n").strip()
+    if len(title) > TITLE_MAX:
+        raise DeskError(f"the title is {len(title)} characters; the limit is {TITLE_MAX}")
+    if len(intro) > INTRO_MAX:
+        raise DeskError(f"the intro is {len(intro):,} characters; the limit is {INTRO_MAX:,}")
+    number = draft.next_number(store)
+    with store.issue_work(number) as work:
+        work.issue.title = None if title in ("", f"Issue #{number}") else title
+        work.issue.intro = intro
+
+
+# ---- export, publish, add links
+
+
+def export(store: Store, settings: Settings, now: datetime, force: bool = False) -> tuple[draft.Draft, list[str]]:
+    """`curate export`: write issue-<N>.json and .md; refuses (DeskError) to overwrite unread edits."""
+    d = draft.prepare(store, now=now, caps=draft.caps_of(settings))
+    try:
+        paths = draft.write(store, settings, d, force=force)
+    except draft.DraftError as exc:
+        raise DeskError(str(exc)) from None
+    return d, [str(p) for p in paths]
+
+
+def publish(store: Store, number: int, now: datetime) -> Any:
+    """`curate publish N`."""
+    from pipeline import annotate
+
+    try:
+        return annotate.publish(store, number, now.astimezone(timezone.utc))
+    except annotate.AnnotateError as exc:
+        raise DeskError(str(exc)) from None
+
+
+def add_links(store: Store, settings: Settings, text: str) -> Any:
+    """`curate ingest` on every link in `text` (URLs, arXiv ids, one per line or in prose): its Report."""
+    from pipeline.ingest import Ingest
+    from pipeline.links import extract
+
+    found = extract(text)
+    if not found and text.strip():
+        found = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not found:
+        raise DeskError("no link found: paste one or more links or arXiv ids")
+    return Ingest(settings, store).run(found)
+
+
+def section_titles() -> dict[str, str]:
+    return {k.value: v for k, v in SECTION_TITLES.items()}

@@ -1,0 +1,532 @@
+"""`curate serve`: the editor's page, a small Starlette app over the same store as the CLI.
+
+Server-rendered Jinja2 pages (autoescaped) that work as plain forms; static/desk.js adds
+keys, drag and drop and in-place updates on top. Every change is a POST carrying the
+page's CSRF token, refused when it comes from another site; the Host header is checked
+against the address served (DNS rebinding); a Content-Security-Policy allows scripts and
+styles from the app's own /static only. Off loopback a token is required
+(CURATE_SERVE_TOKEN), asked once and kept in an HttpOnly, SameSite=Strict cookie.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+import time
+from collections import OrderedDict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlencode, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.applications import Starlette
+from starlette.datastructures import FormData
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from pipeline.config import Settings
+from pipeline.desk import actions
+from pipeline.desk.actions import DeskError, StaleBlurb
+from pipeline.store import Store
+from schemas import SECTION_TITLES, ItemStatus, SectionKey
+
+HERE = Path(__file__).resolve().parent
+COOKIE = "curate_token"
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def is_loopback(host: str) -> bool:
+    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _markdown() -> Any:
+    """Markdown to HTML as a reader sees the export: CommonMark, raw HTML shown as text, only safe links."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False})
+
+
+_HIDDEN = ("<!-- curate:",)
+
+
+def render_markdown(text: str) -> Markup:
+    """The export's Markdown as HTML, without curate's anchor comments (a reader never sees them)."""
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith(_HIDDEN)
+             and not (line.strip().startswith("<!--") and line.strip().endswith("-->"))]
+    return Markup(_MD.render("\n".join(lines)))  # markdown-it escapes text and raw HTML (html=False)
+
+
+def render_inline(text: str) -> Markup:
+    """One line of the export's Markdown (a details line) as inline HTML."""
+    return Markup(_MD.renderInline(text))
+
+
+_MD = _markdown()
+
+
+class Flash:
+    """Messages for the page after a POST's redirect (no session store: a few recent ones in memory)."""
+
+    def __init__(self, keep: int = 200) -> None:
+        self.keep = keep
+        self.messages: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def put(self, **message: Any) -> str:
+        key = secrets.token_urlsafe(8)
+        self.messages[key] = message
+        while len(self.messages) > self.keep:
+            self.messages.popitem(last=False)
+        return key
+
+    def get(self, key: str | None) -> dict[str, Any] | None:
+        return self.messages.get(key) if key else None
+
+
+class Guard(BaseHTTPMiddleware):
+    """Host check, token check, security headers on every response."""
+
+    async def dispatch(self, request: Request, call_next: Any) -> Response:
+        desk: Desk = request.app.state.desk
+        host = (request.headers.get("host") or "").rsplit(":", 1)[0] if not (request.headers.get("host") or "").startswith("[") \
+            else (request.headers.get("host") or "").split("]")[0] + "]"
+        if not desk.host_allowed(host):
+            return _secure(PlainTextResponse("unknown Host header: open the address curate serve printed", 400))
+        if desk.token and not request.url.path.startswith(("/static/", "/login")) and not desk.signed_in(request):
+            if request.method == "GET":
+                return _secure(RedirectResponse(f"/login?{urlencode({'next': _local(str(request.url.path))})}", 303))
+            return _secure(PlainTextResponse("sign in first: open the page and give the token", 403))
+        return _secure(await call_next(request))
+
+
+def _secure(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _local(url: str | None) -> str:
+    """A return address on this site only: a path, never `//host` or `https://…` (no open redirect)."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return "/"
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class Desk:
+    """What the routes share: settings, the store, the CSRF secret, the token, the flash messages."""
+
+    def __init__(self, settings: Settings, host: str, token: str | None, clock: Callable[[], datetime]) -> None:
+        self.settings = settings
+        self.store = Store(settings.db)
+        self.host = host
+        self.token = token
+        self.clock = clock
+        self.secret = secrets.token_bytes(32)
+        self.csrf = hmac.new(self.secret, b"csrf", hashlib.sha256).hexdigest()
+        self.flash = Flash()
+
+    def host_allowed(self, host: str) -> bool:
+        host = host.strip("[]").lower()
+        if host in LOOPBACK_NAMES or is_loopback(host):
+            return True
+        if self.host in ("0.0.0.0", "::"):  # every address: the token is what guards it
+            return bool(self.token)
+        return host == self.host.strip("[]").lower()
+
+    def cookie_value(self) -> str:
+        assert self.token
+        return hmac.new(self.token.encode("utf-8"), b"curate serve", hashlib.sha256).hexdigest()
+
+    def signed_in(self, request: Request) -> bool:
+        value = request.cookies.get(COOKIE, "")
+        return bool(self.token) and hmac.compare_digest(value, self.cookie_value())
+
+    def now(self) -> datetime:
+        return self.clock().astimezone(timezone.utc)
+
+
+# ---- request helpers
+
+
+async def _form(request: Request) -> FormData:
+    """The POST's form, once its CSRF token and origin are checked; DeskError-free: raises _Refused."""
+    desk: Desk = request.app.state.desk
+    site = request.headers.get("sec-fetch-site")
+    if site and site not in ("same-origin", "none"):
+        raise _Refused("a change from another site is refused")
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+        raise _Refused("a change from another site is refused")
+    form = await request.form()
+    sent = str(form.get("csrf") or request.headers.get("x-csrf-token") or "")
+    if not hmac.compare_digest(sent, desk.csrf):
+        raise _Refused("the page is out of date (its form token is not this server's): reload it and try again")
+    return form
+
+
+class _Refused(Exception):
+    pass
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _back(request: Request, form: FormData, flash: str | None, anchor: str | None = None) -> RedirectResponse:
+    url = _local(_text(form, "next") or "/")
+    if flash:
+        url += ("&" if "?" in url else "?") + f"flash={flash}"
+    if anchor:
+        url += "#" + anchor
+    return RedirectResponse(url, 303)
+
+
+def row_anchor(item_id: str) -> str:
+    """An HTML id for an item's row: ids hold `:` and `/`, so a hash keeps it simple and stable."""
+    return "i-" + hashlib.sha1(item_id.encode("utf-8")).hexdigest()[:12]
+
+
+def _ctx(request: Request, **extra: Any) -> dict[str, Any]:
+    desk: Desk = request.app.state.desk
+    return {"csrf": desk.csrf, "flash": desk.flash.get(request.query_params.get("flash")),
+            "here": _local(request.url.path + (f"?{request.url.query}" if request.url.query else "")),
+            "back": _local(request.url.path + (f"?{urlencode([(k, v) for k, v in request.query_params.multi_items() if k != 'flash'])}"
+                                              if request.url.query else "")),
+            "sections": SECTION_TITLES, "section_keys": [k.value for k in SectionKey], **extra}
+
+
+def _templates() -> Jinja2Templates:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"], default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["markdown"] = render_markdown
+    env.filters["inline_markdown"] = render_inline
+    env.filters["anchor"] = row_anchor
+    env.globals["version"] = actions.version
+    env.globals["split_take"] = actions.split_take
+    return Jinja2Templates(env=env)
+
+
+TEMPLATES = _templates()
+
+
+def _page(request: Request, name: str, status: int = 200, **extra: Any) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, name, _ctx(request, **extra), status_code=status)
+
+
+def _refused(request: Request, message: str, status: int = 400) -> HTMLResponse:
+    return _page(request, "message.html", status=status, message=message)
+
+
+def _handles(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a refused POST into a 403 page and a DeskError into a 400 page naming what was wrong."""
+
+    async def run(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except _Refused as exc:
+            return _refused(request, str(exc), 403)
+        except DeskError as exc:
+            return _refused(request, str(exc), 400)
+
+    return run
+
+
+# ---- pages
+
+
+async def desk_page(request: Request) -> Response:
+    desk: Desk = request.app.state.desk
+    q = request.query_params
+    section = q.get("section") or None
+    status = q.get("status") or None
+    if section not in (None, *[k.value for k in SectionKey]) or status not in (None, *[s.value for s in actions.TRIAGE]):
+        return _refused(request, "unknown section or status in the address")
+    order = "score" if q.get("order") == "score" else "newest"
+    try:
+        limit = max(1, min(int(q.get("limit") or 30), 10_000))
+    except ValueError:
+        limit = 30
+    from starlette.concurrency import run_in_threadpool
+
+    def build() -> tuple[Any, Any]:
+        now = desk.now()
+        week = actions.week(desk.store)
+        listing = actions.candidates(desk.store, now, section=section, status=status, query=q.get("q", ""),
+                                     order=order, limit=limit, all_week=week)
+        return listing, actions.draft_view(desk.store, desk.settings, now, all_week=week)
+
+    listing, view = await run_in_threadpool(build)
+    return _page(request, "desk.html", listing=listing, view=view, filters={
+        "section": section or "", "status": status or "", "q": q.get("q", ""), "order": order}, limit=limit)
+
+
+STATUS_OF = {"shortlist": ItemStatus.shortlisted, "reject": ItemStatus.rejected, "candidate": ItemStatus.candidate}
+
+
+@_handles
+async def triage(request: Request) -> Response:
+    desk: Desk = request.app.state.desk
+    form = await _form(request)
+    item_id, action = _text(form, "id"), _text(form, "action")
+    now = desk.now()
+    before = desk.store.get(item_id)
+    if before is None:
+        raise DeskError(f"{item_id or 'no id'}: not in the database (nothing was changed)")
+    undo: dict[str, str] = {"id": before.id, "status": before.status.value}
+    if action == "pick":
+        previous = actions.pick(desk.store, desk.settings, now, before.id)
+        message = f"Pick of the week: {before.title}" + (f" (instead of {previous})" if previous else "")
+        undo["section"] = "home"
+    elif action in STATUS_OF:
+        actions.set_status(desk.store, before.id, STATUS_OF[action])
+        message = {"shortlist": "Shortlisted", "reject": "Rejected", "candidate": "Back to candidates"}[action]
+        message += f": {before.title}"
+    else:
+        raise DeskError(f"unknown action {action!r}")
+    key = desk.flash.put(message=message, undo=undo, current=before.id)
+    return _back(request, form, key, row_anchor(before.id))
+
+
+@_handles
+async def undo(request: Request) -> Response:
+    desk: Desk = request.app.state.desk
+    form = await _form(request)
+    item_id = _text(form, "id")
+    try:
+        status = ItemStatus(_text(form, "status"))
+    except ValueError:
+        raise DeskError("unknown status to go back to") from None
+    now = desk.now()
+    if _text(form, "section") == "home":
+        entry, _ = actions.item(desk.store, desk.settings, now, item_id)
+        from schemas.export import SECTION_OF_KIND
+
+        actions.move(desk.store, desk.settings, now, item_id, section=SECTION_OF_KIND[entry.kind].value)
+    actions.set_status(desk.store, item_id, status)
+    key = desk.flash.put(message=f"Undone: {item_id} is {status.value} again", current=item_id)
+    return _back(request, form, key, row_anchor(item_id))
+
+
+@_handles
+async def move(request: Request) -> Response:
+    desk: Desk = request.app.state.desk
+    form = await _form(request)
+    item_id = _text(form, "id")
+    section = _text(form, "section") or None
+    try:
+        by = int(_text(form, "by") or 0)
+    except ValueError:
+        raise DeskError("`by` must be a whole number of places") from None
+    actions.move(desk.store, desk.settings, desk.now(), item_id, section=section, by=by)
+    where = f" to {SECTION_TITLES[SectionKey(section)]}" if section else (" up" if by < 0 else " down")
+    key = desk.flash.put(message=f"Moved {item_id}{where}", current=item_id)
+    return _back(request, form, key, "d-" + row_anchor(item_id))
+
+
+@_handles
+async def reorder(request: Request) -> Response:
+    desk: Desk = request.app.state.desk
+    form = await _form(request)
+    ids = [v for v in form.getlist("ids") if isinstance(v, str)]
+    actions.reorder(desk.store, desk.settings, desk.now(), _text(form, "section"), ids)
+    key = desk.flash.put(message=f"New order in {_text(form, 'section')}")
+    return _back(request, form, key)
+
+
+async def edit_page(request: Request) -> Response:
+    desk: Desk = request.app.state.desk
+    item_id = request.query_params.get("id", "")
+    try:
+        entry, section = actions.item(desk.store, desk.settings, desk.now(), item_id)
+    except DeskError as exc:
+        return _refused(request, str(exc), 404)
+    blurb, take = actions.split_take(entry.annotation.blurb)
+    return _page(request, "edit.html", entry=entry, section=section, blurb=blurb, take=take,
+                 base=actions.version(entry.annotation.blurb), preview=_item_preview(entry), next=_local(
+                     request.query_params.get("next")))
+
+
+def _item_preview(entry: Any) -> Markup:
+    from pipeline.draft_markdown import item_markdown
+
+    return render_markdown(item_markdown(entry))
+
+
+@_handles
+async def edit_save(request: Request) -> Response:
+    desk: Desk = request.app.state.desk
+    form = await _form(request)
+    item_id = _text(form, "id")
+    text = actions.join_take(_text(form, "blurb"), _text(form, "take"))
+    now = desk.now()
+    entry, section = actions.item(desk.store, desk.settings, now, item_id)
+    if _text(form, "action") == "preview":
+        shown = entry.model_copy(update={"annotation": entry.annotation.model_copy(update={"blurb": text})})
+        return _page(request, "edit.html", entry=entry, section=section, blurb=_text(form, "blurb"),
+                     take=_text(form, "take"), base=_text(form, "base"), preview=_item_preview(shown),
+                     next=_local(_text(form, "next")))
+    try:
+        actions.save_blurb(desk.store, desk.settings, now, item_id, text, _text(form, "base"))
+    except StaleBlurb as exc:
+        blurb, take = actions.split_take(exc.current)
+        return _page(request, "edit.html", status=409, entry=entry, section=section, blurb=_text(form, "blurb"),
+                     take=_text(form, "take"), base=actions.version(exc.current), preview=_item_preview(entry),
+                     stale=exc, next=_local(_text(form, "next")))
+    except DeskError as exc:
+        return _page(request, "edit.html", status=400, entry=entry, section=section, blurb=_text(form, "blurb"),
+                     take=_text(form, "take"), base=_text(form, "base"), preview=_item_preview(entry),
+                     error=str(exc), next=_local(_text(form, "next")))
+    key = desk.flash.put(message=f"Blurb saved: {entry.title}", current=item_id)
+    return _back(request, form, key, "d-" + row_anchor(item_id))
+
+
+@_handles
+async def preview(request: Request) -> Response:
+    """The item's block as the export will show it with the text being typed (for the live preview)."""
+    desk: Desk = request.app.state.desk
+    form = await _form(request)
+    entry, _ = actions.item(desk.store, desk.settings, desk.now(), _text(form, "id"))
+    text = actions.join_take(_text(form, "blurb"), _text(form, "take"))
+    shown = entry.model_copy(update={"annotation": entry.annotation.model_copy(update={"blurb": text})})
+    return HTMLResponse(str(_item_preview(shown)))
+
+
+async def issue_page(request: Request) -> Response:
+    desk: Desk = request.app.state.desk
+    view = actions.draft_view(desk.store, desk.settings, desk.now())
+    return _page(request, "issue.html", number=view.number, title=view.title, intro=view.intro)
+
+
+@_handles
+async def issue_save(request: Request) -> Response:
+    desk: Desk = request.app.state.desk
+    form = await _form(request)
+    actions.save_issue(desk.store, _text(form, "title"), _text(form, "intro"))
+    key = desk.flash.put(message="Title and intro saved")
+    return _back(request, form, key)
+
+
+async def markdown_page(request: Request) -> Response:
+    desk: Desk = request.app.state.desk
+    from pipeline import draft
+
+    d = draft.prepare(desk.store, now=desk.now(), caps=draft.caps_of(desk.settings))
+    text = d.to_markdown()
+    return _page(request, "markdown.html", number=d.number, source=text, html=render_markdown(text))
+
+
+async def add_page(request: Request) -> Response:
+    return _page(request, "add.html", report=None, text="")
+
+
+@_handles
+async def add_links(request: Request) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    desk: Desk = request.app.state.desk
+    form = await _form(request)
+    text = _text(form, "links")
+    report = await run_in_threadpool(actions.add_links, desk.store, desk.settings, text)
+    return _page(request, "add.html", report=report, text="")
+
+
+@_handles
+async def export(request: Request) -> Response:
+    desk: Desk = request.app.state.desk
+    form = await _form(request)
+    d, paths = actions.export(desk.store, desk.settings, desk.now(), force=_text(form, "force") == "yes")
+    key = desk.flash.put(message=f"Issue {d.number} exported: {', '.join(paths)}")
+    return _back(request, form, key)
+
+
+async def publish_page(request: Request) -> Response:
+    desk: Desk = request.app.state.desk
+    from pipeline import draft
+
+    return _page(request, "publish.html", number=draft.next_number(desk.store))
+
+
+@_handles
+async def publish(request: Request) -> Response:
+    desk: Desk = request.app.state.desk
+    form = await _form(request)
+    try:
+        number = int(_text(form, "number"))
+    except ValueError:
+        raise DeskError("which issue? the form needs its number") from None
+    if _text(form, "confirm") != "yes":
+        return _page(request, "publish.html", number=number)
+    done = actions.publish(desk.store, number, desk.now())
+    key = desk.flash.put(message=f"Issue {number} published: {len(done.ids)} items; the next draft is issue {number + 1}")
+    return RedirectResponse(f"/?flash={key}", 303)
+
+
+async def login_page(request: Request) -> Response:
+    return _page(request, "login.html", next=_local(request.query_params.get("next")))
+
+
+async def login(request: Request) -> Response:
+    desk: Desk = request.app.state.desk
+    form = await request.form()  # no CSRF token yet: the cookie set here is SameSite=Strict
+    given = _text(form, "token")
+    if not desk.token or not hmac.compare_digest(given.encode("utf-8"), desk.token.encode("utf-8")):
+        time.sleep(0.2)  # slows guessing a little; the token's length does the rest
+        return _page(request, "login.html", status=403, next=_local(_text(form, "next")), error="wrong token")
+    response = RedirectResponse(_local(_text(form, "next")), 303)
+    response.set_cookie(COOKIE, desk.cookie_value(), httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", max_age=30 * 86400)
+    return response
+
+
+def create_app(settings: Settings, host: str = "127.0.0.1", token: str | None = None,
+               clock: Callable[[], datetime] | None = None) -> Starlette:
+    """The ASGI app. Raises DeskError when `host` is not loopback and no token is given."""
+    if not is_loopback(host) and not token:
+        raise DeskError(f"serving on {host} needs CURATE_SERVE_TOKEN: anyone who can reach the address could edit "
+                        "the issue (set a long random token, or serve on 127.0.0.1)")
+    desk = Desk(settings, host, token, clock or (lambda: datetime.now(timezone.utc)))
+    routes = [
+        Route("/", desk_page),
+        Route("/triage", triage, methods=["POST"]),
+        Route("/undo", undo, methods=["POST"]),
+        Route("/move", move, methods=["POST"]),
+        Route("/reorder", reorder, methods=["POST"]),
+        Route("/edit", edit_page),
+        Route("/edit", edit_save, methods=["POST"]),
+        Route("/preview", preview, methods=["POST"]),
+        Route("/issue", issue_page),
+        Route("/issue", issue_save, methods=["POST"]),
+        Route("/markdown", markdown_page),
+        Route("/add", add_page),
+        Route("/add", add_links, methods=["POST"]),
+        Route("/export", export, methods=["POST"]),
+        Route("/publish", publish_page),
+        Route("/publish", publish, methods=["POST"]),
+        Route("/login", login_page),
+        Route("/login", login, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(routes=routes, middleware=[Middleware(Guard)])
+    app.state.desk = desk
+    return app

@@ -1,0 +1,252 @@
+"""`curate serve` routes, through Starlette's test client: what the editor sees and what the store keeps."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from pipeline import draft
+from pipeline.config import Settings
+from pipeline.desk.actions import DeskError
+from pipeline.desk.app import create_app, row_anchor
+from pipeline.store import Store
+from schemas import ItemStatus
+from tests.draft_records import article, paper, repo, save, video
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+BASE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def conf(tmp_path: Path) -> Settings:
+    return Settings(db=str(tmp_path / "curate.db"), drafts_dir=tmp_path / "drafts")
+
+
+@pytest.fixture
+def store(conf: Settings) -> Store:
+    s = Store(conf.db)
+    save(s, [paper(1, title="Attention, again"), paper(2, title="Sparse <b>experts</b>"),
+             video("aaaaaaaaaaa", views=12_345), repo("Fastlib", 900),
+             article("agents", title="<script>alert('x')</script> Agents")], NOW - timedelta(hours=2))
+    return s
+
+
+@pytest.fixture
+def client(conf: Settings, store: Store) -> TestClient:
+    return TestClient(create_app(conf, clock=lambda: NOW), base_url=BASE)
+
+
+def csrf(client: TestClient) -> str:
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/").text)[1]
+
+
+def post(client: TestClient, path: str, **data: object) -> object:
+    data.setdefault("csrf", csrf(client))
+    return client.post(path, data=data)
+
+
+def exported(conf: Settings, store: Store) -> dict:
+    d = draft.prepare(store, now=NOW)
+    return json.loads(d.to_json())
+
+
+def section_ids(doc: dict, key: str) -> list[str]:
+    return [i["id"] for s in doc["sections"] if s["key"] == key for i in s["items"] if i["annotation"]["include"]]
+
+
+def test_page_lists_candidates_by_section_with_their_figures(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    text = page.text
+    assert text.index("<h3>Papers</h3>") < text.index("<h3>Videos</h3>") < text.index("<h3>Tools &amp; Repos</h3>")
+    assert "Attention, again" in text
+    assert "12,345 views" in text and "★ 900" in text
+    assert 'href="https://www.youtube.com/watch?v=aaaaaaaaaaa"' in text
+
+
+def test_source_text_is_escaped_and_no_inline_script_is_allowed(client):
+    page = client.get("/")
+    assert "<script>alert" not in page.text and "&lt;script&gt;alert" in page.text
+    assert "<b>experts</b>" not in page.text
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", page.text, re.S)
+    assert scripts == [""]  # one script tag, with src= and no inline body
+
+
+def test_shortlist_reject_and_undo_change_the_status_the_cli_sees(client, store):
+    r = post(client, "/triage", id="arxiv:2511.00002", action="shortlist", next="/?status=candidate")
+    assert r.status_code == 200 and r.url.path == "/" and r.url.params["status"] == "candidate"
+    assert store.get("arxiv:2511.00002").status == ItemStatus.shortlisted
+    assert "Shortlisted: Sparse &lt;b&gt;experts&lt;/b&gt;" in r.text and ">Undo</button>" in r.text
+    post(client, "/triage", id="arxiv:2511.00001", action="reject")
+    assert store.get("arxiv:2511.00001").status == ItemStatus.rejected
+    assert "arxiv:2511.00001" not in section_ids(exported(None, store), "papers")
+    post(client, "/undo", id="arxiv:2511.00001", status="candidate")
+    assert store.get("arxiv:2511.00001").status == ItemStatus.candidate
+
+
+def test_every_change_needs_the_page_token_and_the_same_site(client, store):
+    no_token = client.post("/triage", data={"id": "arxiv:2511.00001", "action": "reject"})
+    assert no_token.status_code == 403 and "reload" in no_token.text
+    cross = client.post("/triage", data={"id": "arxiv:2511.00001", "action": "reject", "csrf": csrf(client)},
+                        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+    assert cross.status_code == 403 and "another site" in cross.text
+    assert store.get("arxiv:2511.00001").status == ItemStatus.candidate
+
+
+def test_a_foreign_host_header_is_refused(client):
+    assert client.get("/", headers={"Host": "rebind.attacker.example"}).status_code == 400
+    assert client.get("/", headers={"Host": "localhost:8000"}).status_code == 200
+
+
+def test_off_loopback_needs_a_token_kept_in_a_strict_httponly_cookie(conf, store):
+    with pytest.raises(DeskError, match="CURATE_SERVE_TOKEN"):
+        create_app(conf, host="0.0.0.0")
+    app = create_app(conf, host="192.0.2.10", token="s3cret-token-for-tests", clock=lambda: NOW)
+    c = TestClient(app, base_url="http://192.0.2.10:8000", follow_redirects=False)
+    first = c.get("/")
+    assert first.status_code == 303 and first.headers["location"].startswith("/login")
+    assert c.post("/triage", data={"id": "x"}).status_code == 403
+    assert c.post("/login", data={"token": "wrong", "next": "/"}).status_code == 403
+    ok = c.post("/login", data={"token": "s3cret-token-for-tests", "next": "/"})
+    cookie = ok.headers["set-cookie"]
+    assert ok.status_code == 303 and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "s3cret-token-for-tests" not in cookie
+    assert c.get("/").status_code == 200
+    assert c.get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_pick_moves_the_item_to_pick_and_the_previous_pick_home(client, store):
+    post(client, "/triage", id="arxiv:2511.00001", action="pick")
+    assert section_ids(exported(None, store), "pick") == ["arxiv:2511.00001"]
+    post(client, "/triage", id="github:acme/fastlib", action="pick")
+    doc = exported(None, store)
+    assert section_ids(doc, "pick") == ["github:acme/fastlib"]
+    assert section_ids(doc, "papers")[0] == "arxiv:2511.00001"
+
+
+def test_moving_items_orders_the_export(client, store):
+    for n in (1, 2):
+        post(client, "/triage", id=f"arxiv:2511.0000{n}", action="shortlist")
+    before = section_ids(exported(None, store), "papers")
+    post(client, "/move", id=before[1], by="-1", section="papers")
+    assert section_ids(exported(None, store), "papers") == [before[1], before[0]]
+    r = post(client, "/reorder", section="papers", ids=before)
+    assert r.status_code == 200
+    assert section_ids(exported(None, store), "papers") == before
+    post(client, "/move", id=before[0], section="reads")
+    assert section_ids(exported(None, store), "reads")[0] == before[0]  # placed items come before untriaged ones
+    stale = post(client, "/reorder", section="papers", ids=before)
+    assert stale.status_code == 400 and "reload" in stale.text
+
+
+def _edit_form(client: TestClient, item_id: str) -> dict[str, str]:
+    page = client.get("/edit", params={"id": item_id}).text
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+    return fields
+
+
+def test_blurb_and_take_reach_the_export_and_preview_escapes_like_it(client, store):
+    form = _edit_form(client, "arxiv:2511.00001")
+    assert 'for="blurb">Blurb</label>' in client.get("/edit", params={"id": "arxiv:2511.00001"}).text
+    shown = client.post("/preview", data={**form, "blurb": "Read **this** <img src=x onerror=alert(1)>",
+                                          "take": "Worth it."})
+    assert "<strong>this</strong>" in shown.text and "<img" not in shown.text and "&lt;img" in shown.text
+    assert "<strong>Take:</strong> Worth it." in shown.text
+    r = client.post("/edit", data={**form, "blurb": "Read **this**.", "take": "Worth it.", "action": "save"})
+    assert r.status_code == 200
+    item = next(i for s in exported(None, store)["sections"] for i in s["items"] if i["id"] == "arxiv:2511.00001")
+    assert item["annotation"]["blurb"] == "Read **this**.\n\n**Take:** Worth it."
+    assert "Read **this**.\n\n**Take:** Worth it." in client.get("/markdown").text.replace("&#42;", "*")
+
+
+def test_a_stale_blurb_save_shows_both_texts_and_keeps_the_newer(client, store):
+    tab1 = _edit_form(client, "arxiv:2511.00001")
+    tab2 = _edit_form(client, "arxiv:2511.00001")
+    assert client.post("/edit", data={**tab1, "blurb": "First tab's words", "take": "", "action": "save"}).status_code == 200
+    late = client.post("/edit", data={**tab2, "blurb": "Second tab's words", "take": "", "action": "save"})
+    assert late.status_code == 409
+    assert "changed since you opened it" in late.text
+    assert "First tab&#39;s words" in late.text and "Second tab&#39;s words" in late.text
+    item = next(i for s in exported(None, store)["sections"] for i in s["items"] if i["id"] == "arxiv:2511.00001")
+    assert item["annotation"]["blurb"] == "First tab's words"
+    retry = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', late.text))
+    assert client.post("/edit", data={**retry, "blurb": "Merged words", "take": "", "action": "save"}).status_code == 200
+
+
+def test_bad_input_is_a_message_and_changes_nothing(client, store):
+    form = _edit_form(client, "arxiv:2511.00001")
+    long = client.post("/edit", data={**form, "blurb": "x" * 5000, "take": "", "action": "save"})
+    assert long.status_code == 400 and "limit is 4,000" in long.text
+    unknown = post(client, "/triage", id="arxiv:9999.99999", action="shortlist")
+    assert unknown.status_code == 400 and "not in the database" in unknown.text
+    assert client.get("/edit", params={"id": "nope:1"}).status_code == 404
+    assert all(i["annotation"]["blurb"] == "" for s in exported(None, store)["sections"] for i in s["items"])
+
+
+def test_title_and_intro_show_in_the_markdown(client):
+    post(client, "/issue", title="Week of sparse things", intro="Hello <em>readers</em>.")
+    md = client.get("/markdown").text
+    assert "# Week of sparse things" in md
+    assert "Hello &lt;em&gt;readers&lt;/em&gt;." in md
+
+
+def test_export_writes_what_the_markdown_page_shows_and_refuses_unread_edits(client, conf, store):
+    shown = client.get("/markdown").text
+    r = post(client, "/export")
+    assert r.status_code == 200 and "exported" in r.text
+    path = conf.drafts_dir / "issue-1.md"
+    written = path.read_text(encoding="utf-8")
+    source = re.search(r'<pre id="markdown-source">(.*?)</pre>', shown, re.S)[1]
+    import html
+
+    assert html.unescape(source) == written
+    path.write_text(written + "\nmy edit\n", encoding="utf-8")
+    again = post(client, "/export")
+    assert again.status_code == 400 and "curate annotate" in again.text
+    assert path.read_text(encoding="utf-8").endswith("my edit\n")
+
+
+def test_publish_asks_first_then_publishes(client, store):
+    post(client, "/export")
+    ask = post(client, "/publish", number="1")
+    assert ask.status_code == 200 and "Publish issue 1?" in ask.text
+    assert store.get("arxiv:2511.00001").status == ItemStatus.candidate
+    done = post(client, "/publish", number="1", confirm="yes")
+    assert "Issue 1 published" in done.text
+    assert store.get("arxiv:2511.00001").status == ItemStatus.published
+
+
+def test_filters_search_and_status(client):
+    post(client, "/triage", id="arxiv:2511.00002", action="shortlist")
+    only = client.get("/", params={"status": "shortlisted"}).text
+    assert "Sparse &lt;b&gt;experts" in only and "Attention, again" not in only.split('id="draft-title"')[0]
+    found = client.get("/", params={"q": "attention"}).text.split('id="draft-title"')[0]
+    assert "Attention, again" in found and "Fastlib" not in found
+    assert client.get("/", params={"section": "nope"}).status_code == 400
+
+
+def test_an_annotated_file_shows_on_the_page(client, conf, store, tmp_path):
+    from pipeline import annotate
+
+    d = draft.prepare(store, now=NOW)
+    draft.write(store, conf, d, ["json"])
+    doc = json.loads((conf.drafts_dir / "issue-1.json").read_text())
+    doc["sections"][0]["items"][0]["annotation"]["blurb"] = "Written in the file"
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(doc))
+    edits, data = annotate.read(path)
+    annotate.apply(store, conf, edits, path, data)
+    assert "Written in the file" in client.get("/").text
+
+
+def test_row_anchor_is_stable_and_safe():
+    assert row_anchor("web:https://x.example/a?b") == row_anchor("web:https://x.example/a?b")
+    assert re.fullmatch(r"i-[0-9a-f]{12}", row_anchor("github:o/n"))
