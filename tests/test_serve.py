@@ -250,3 +250,50 @@ def test_an_annotated_file_shows_on_the_page(client, conf, store, tmp_path):
 def test_row_anchor_is_stable_and_safe():
     assert row_anchor("web:https://x.example/a?b") == row_anchor("web:https://x.example/a?b")
     assert re.fullmatch(r"i-[0-9a-f]{12}", row_anchor("github:o/n"))
+
+
+def test_serve_refuses_another_address_without_a_token(curate):
+    result = curate("serve", "--host", "0.0.0.0", "--port", "0")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "CURATE_SERVE_TOKEN" in result.stderr
+
+
+def test_serve_names_a_port_in_use(curate):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = curate("serve", "--port", str(port))
+    assert result.returncode == 2 and f"port {port} on 127.0.0.1 is in use" in result.stderr
+
+
+def test_curate_serve_starts_prints_its_address_and_serves_the_page(env, store):
+    """The installed command, as an editor starts it (a subprocess smoke test)."""
+    import os
+    import signal
+    import subprocess
+    import threading
+
+    import httpx
+
+    from tests.conftest import CURATE, ROOT
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_")}
+    environ.update({**env, "CURATE_DB": store.url.removeprefix("sqlite:///")})
+    proc = subprocess.Popen([CURATE, "serve", "--port", "0"], env=environ, cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    killer = threading.Timer(60, proc.kill)  # a hung server fails the test instead of the suite
+    killer.start()
+    try:
+        line = proc.stderr.readline()
+        assert line.startswith("curate serve: http://127.0.0.1:"), line
+        url = line.split()[2]
+        page = httpx.get(url, timeout=30)
+        assert page.status_code == 200 and "Attention, again" in page.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        killer.cancel()
+    assert out == ""  # stdout carries data only; the server has none to give
