@@ -239,9 +239,28 @@ def to_json(doc: ExportDocument) -> str:
     return json.dumps(doc.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
 
 
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+"""The JSON Schema dialect pydantic generates (draft 2020-12)."""
+
+
 def json_schema() -> dict:
-    """The JSON Schema of what an export writes: every field it always writes is required."""
-    return ExportDocument.model_json_schema(mode="serialization")
+    """The JSON Schema of what an export writes: every field it always writes is required.
+
+    Objects stay open (no `additionalProperties: false`): fields may be added to the export
+    without a new `schema_version`, so a reader validating against this schema must not
+    break on the first new field. curate's own models still refuse unknown fields.
+    """
+
+    def open_objects(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: open_objects(v) for k, v in node.items() if not (k == "additionalProperties" and v is False)}
+        if isinstance(node, list):
+            return [open_objects(v) for v in node]
+        return node
+
+    schema = open_objects(ExportDocument.model_json_schema(mode="serialization"))
+    version = ExportDocument.model_fields["schema_version"].default
+    return {"$schema": SCHEMA_DIALECT, "$id": f"urn:curate:export:schema_version:{version}", **schema}
 
 
 # ---- files

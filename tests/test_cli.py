@@ -108,6 +108,24 @@ def test_export_json_follows_the_schema_that_curate_schema_prints(curate, replay
     assert moe["published"] == "2025-12-08T11:39:43Z"
 
 
+def test_the_schema_names_its_dialect_and_id_and_lets_fields_be_added(curate, replay):
+    curate("ingest", *PAPERS)
+    schema = json.loads(curate("schema").stdout)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"] == "urn:curate:export:schema_version:1"
+    jsonschema.Draft202012Validator.check_schema(schema)
+    doc = json.loads(curate("export", "--format", "json", "--output", "-").stdout)
+    # a later curate adds fields (DESIGN: fields may be added without a new schema_version)
+    doc["publisher"] = "AI Weekly"
+    doc["issue"]["subtitle"] = "new field"
+    item = doc["sections"][0]["items"][0]
+    item["featured_in"] = [12]
+    item["annotation"]["suggested_blurb"] = {"text": "…", "model": "m"}
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    doc["schema_version"] = 2  # but a renamed or removed field bumps the version, which readers check
+    assert not jsonschema.Draft202012Validator(schema).is_valid(doc)
+
+
 def test_export_writes_json_and_markdown_under_the_drafts_dir(curate, replay, tmp_path):
     curate("ingest", *PAPERS)
     result = curate("export")
