@@ -51,7 +51,26 @@ def _help_without_type_names() -> None:
 
 _help_without_type_names()
 
+class _Commands(typer.core.TyperGroup):
+    """Runs every command so that a database failing under it (read-only, locked, full,
+    damaged) is one line and exit status 1, not a driver's dump; each write is one
+    transaction, so what was stored before stays."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            line = None if state.debug else _storage_error(exc)
+            if line is None:
+                raise
+            from rich.markup import escape
+
+            _err().print(f"[red]error:[/red] {escape(line)}")
+            raise typer.Exit(EXIT_SOME_FAILED) from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="Links in, typed records in SQLite, a draft newsletter issue out.\n\n"
     "Settings come from CURATE_* environment variables or a .env file in the working "
     "directory (see the README); GITHUB_TOKEN and YOUTUBE_API_KEY are read but never printed or stored.",
@@ -69,6 +88,8 @@ class _State:
     verbose = False
     log_format = "text"
     db: str | None = None
+    shown_db = "the database"
+    """CURATE_DB as it may be printed, once a command has opened it."""
 
 
 state = _State()
@@ -156,6 +177,9 @@ def open_store(s: "Settings", must_exist: bool = False) -> "Store":
     path = _sqlite_file(s.db)
     if must_exist and path is not None and not path.exists():
         fail(f"no database at {path} (CURATE_DB); curate ingest or curate run creates it")
+    from pipeline.store import _shown
+
+    state.shown_db = _shown(s.db)
     try:
         return Store(s.db)
     except StoreError as exc:
@@ -722,6 +746,18 @@ def schema() -> None:
     sys.stdout.write(json.dumps(draft.json_schema(), indent=2) + "\n")
 
 
+def _storage_error(exc: BaseException) -> str | None:
+    """One line for a database that failed mid-command (read-only, locked, full, damaged), else None."""
+    from sqlalchemy.exc import DBAPIError
+
+    from pipeline import preflight
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    line = preflight.describe(exc, _redact(state.shown_db))
+    return f"{line}; what was stored before is kept" if line else None
+
+
 def main() -> None:
     """Console-script entry point: expected failures become one line, not a traceback."""
     try:
@@ -733,6 +769,7 @@ def main() -> None:
         if state.debug:
             raise
         from rich.markup import escape
+
 
         detail = escape(_redact(f"{type(exc).__name__}: {exc}"))
         _err().print(f"[red]error:[/red] {detail} (run with --debug for the traceback)")

@@ -19,6 +19,7 @@ from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 from connectors.base import Fetched
 from connectors.errors import Deferred
+from pipeline import preflight
 from schemas import Item, ItemStatus, Kind, record_adapter
 
 log = logging.getLogger(__name__)
@@ -205,12 +206,17 @@ class Store:
             kwargs: dict[str, Any] = {}
             if url.startswith("sqlite"):
                 kwargs["connect_args"] = {"timeout": 10}
+            # read-only checks first: a database curate must refuse is left as it was found
+            preflight.check(url, SCHEMA_VERSION, shown)
             self.engine: Engine = create_engine(url, **kwargs)
             if url.startswith("sqlite"):
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             self._migrate()
+        except preflight.PreflightError as exc:
+            raise StoreError(str(exc)) from None
         except DBAPIError as exc:  # not a database, unreadable, locked for good
-            raise StoreError(f"cannot open the database {shown} (CURATE_DB): {exc.orig}") from None
+            raise StoreError(preflight.describe(exc, shown)
+                             or f"cannot open the database {shown} (CURATE_DB): {exc.orig}") from None
         except (ArgumentError, NoSuchModuleError, ModuleNotFoundError) as exc:  # a URL SQLAlchemy cannot use
             raise StoreError(f"cannot use the database URL {shown} (CURATE_DB): {exc}") from None
         except OSError as exc:  # its folder cannot be made

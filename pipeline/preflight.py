@@ -1,0 +1,97 @@
+"""Checks a database passes before curate writes anything to it, and storage errors in one line.
+
+`check` runs before any table is created or the journal mode is changed: it reads, never
+writes, so a database curate must refuse (a newer schema, a damaged file) is left exactly
+as it was. `describe` turns a driver's storage error (read-only, locked, full, damaged)
+into one line a user can act on. Both take plain values, so a migration path can call them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+
+class PreflightError(Exception):
+    """The database must not be written to; the message (one line) says why and what to do."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a `sqlite:///path` URL, None for any other database or an in-memory one."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    return None if path in ("", ":memory:") else Path(path)
+
+
+def check(url: str, newest: int, shown: str, *, meta_table: str = "meta", version_key: str = "schema_version") -> None:
+    """Refuse a database curate must not write to, reading only.
+
+    For an existing SQLite file: `PRAGMA quick_check` must answer `ok` (SQLite's check of
+    pages, records and indexes: https://sqlite.org/pragma.html#pragma_quick_check), and the
+    schema version in `meta_table` must be at most `newest`. The file is opened read-only
+    (`mode=ro`), so the check creates nothing and leaves the journal mode alone. A missing
+    file, or another database (PostgreSQL through SQLAlchemy), passes here; the migration
+    path checks its own version. Raises PreflightError with one line naming CURATE_DB.
+    """
+    path = sqlite_path(url)
+    if path is None or not path.exists():
+        return
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+    except sqlite3.Error as exc:
+        raise PreflightError(describe(exc, shown) or f"cannot open the database {shown} (CURATE_DB): {exc}") from None
+    try:
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            lines = [line.strip() for p in problems for line in str(p).splitlines()]
+            first = next((line for line in lines if line and not line.startswith("***")), "quick_check failed")
+            raise PreflightError(f"the database {shown} (CURATE_DB) is damaged ({first}); curate wrote nothing. "
+                                 "Restore it from a backup, or try `sqlite3 <file> .recover`")
+        has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                (meta_table,)).fetchone()
+        if has_meta:
+            row = conn.execute(f'SELECT value FROM "{meta_table}" WHERE key = ?', (version_key,)).fetchone()
+            if row is not None and _int(row[0]) > newest:
+                raise PreflightError(
+                    f"the database {shown} has schema version {row[0]}, newer than this curate understands "
+                    f"({newest}): upgrade curate, or point CURATE_DB at another database")
+    except sqlite3.Error as exc:
+        raise PreflightError(describe(exc, shown) or f"cannot read the database {shown} (CURATE_DB): {exc}") from None
+    finally:
+        conn.close()
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 1 << 30  # a version curate cannot read is not one it understands
+
+
+_KINDS = (
+    # (words in SQLite's message, what the user sees after "the database X (CURATE_DB) ")
+    ("readonly", "is read-only: give curate write access to the file and its folder, or point CURATE_DB elsewhere"),
+    ("read-only", "is read-only: give curate write access to the file and its folder, or point CURATE_DB elsewhere"),
+    ("locked", "is locked by another program that kept it busy for over 10 s; try again when it is done"),
+    ("busy", "is locked by another program that kept it busy for over 10 s; try again when it is done"),
+    ("full", "could not grow: the disk is full; free space and run again"),
+    ("disk i/o", "could not be read or written (a disk I/O error); check the disk"),
+    ("malformed", "is damaged; restore it from a backup, or try `sqlite3 <file> .recover`"),
+    ("not a database", "is not a SQLite database (file is not a database); point CURATE_DB at a database file"),
+    ("unable to open", "cannot be opened: check that the file and its folder exist and are readable"),
+)
+
+
+def describe(exc: BaseException, shown: str) -> str | None:
+    """One line for a storage error (a DB-API error, or SQLAlchemy's wrapper of one), None when
+    it is not one curate knows."""
+    orig = getattr(exc, "orig", None) or exc
+    if not isinstance(orig, Exception) or "Error" not in type(orig).__name__:
+        return None
+    text = str(orig).lower()
+    for words, said in _KINDS:
+        if words in text:
+            return f"the database {shown} (CURATE_DB) {said}"
+    return None
