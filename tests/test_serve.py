@@ -98,7 +98,14 @@ def test_every_change_needs_the_page_token_and_the_same_site(client, store):
     cross = client.post("/triage", data={"id": "arxiv:2511.00001", "action": "reject", "csrf": csrf(client)},
                         headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
     assert cross.status_code == 403 and "another site" in cross.text
+    opaque = client.post("/triage", data={"id": "arxiv:2511.00001", "action": "reject", "csrf": csrf(client)},
+                         headers={"Origin": "null"})
+    assert opaque.status_code == 403
     assert store.get("arxiv:2511.00001").status == ItemStatus.candidate
+    # a browser's own form under a strict referrer setting: an opaque Origin, vouched for by Fetch Metadata
+    own = client.post("/triage", data={"id": "arxiv:2511.00001", "action": "reject", "csrf": csrf(client)},
+                      headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    assert own.status_code == 200 and store.get("arxiv:2511.00001").status == ItemStatus.rejected
 
 
 def test_a_foreign_host_header_is_refused(client):
@@ -297,3 +304,23 @@ def test_curate_serve_starts_prints_its_address_and_serves_the_page(env, store):
         out, err = proc.communicate(timeout=30)
         killer.cancel()
     assert out == ""  # stdout carries data only; the server has none to give
+
+
+def test_undoing_a_pick_brings_the_previous_pick_back(client, store):
+    post(client, "/triage", id="arxiv:2511.00001", action="pick")
+    second = post(client, "/triage", id="github:acme/fastlib", action="pick")
+    undo = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"',
+                           second.text.split('action="/undo"')[1].split("</form>")[0]))
+    assert undo["previous"] == "arxiv:2511.00001"
+    client.post("/undo", data=undo)
+    doc = exported(None, store)
+    assert section_ids(doc, "pick") == ["arxiv:2511.00001"]
+    assert "github:acme/fastlib" in section_ids(doc, "tools")
+    assert store.get("github:acme/fastlib").status == ItemStatus.candidate
+
+
+def test_signing_in_from_another_site_is_refused(conf, store):
+    app = create_app(conf, host="192.0.2.10", token="s3cret-token-for-tests", clock=lambda: NOW)
+    c = TestClient(app, base_url="http://192.0.2.10:8000", follow_redirects=False)
+    r = c.post("/login", data={"token": "s3cret-token-for-tests"}, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403 and "set-cookie" not in r.headers

@@ -186,6 +186,26 @@ def test_editor_triages_orders_writes_and_exports_in_the_browser(served, page, s
     paper_items = next(s for s in doc["sections"] if s["key"] == "papers")["items"]
     assert [i["id"] for i in paper_items[:2]] == [top, other]
     assert paper_items[0]["annotation"]["blurb"] == "A **sharp** result <img src=x>.\n\n**Take:** Read section 3."
+
+    # add links through the same code as `curate ingest`: each row's outcome
+    page.get_by_role("link", name="Add links", exact=True).click()
+    page.get_by_label("Links", exact=True).fill("https://huggingface.co/papers/1706.03762\nhttps://arxiv.org/abs/2512.99999")
+    page.get_by_role("button", name="Add").click()
+    table = page.get_by_role("table")
+    expect(table.get_by_role("row", name=re.compile("1706.03762.*stored"))).to_be_visible()
+    expect(table.get_by_role("row", name=re.compile("2512.99999.*failed"))).to_be_visible()
+    shot(page, tmp_path, "8-add-links")
+    assert store.get("arxiv:1706.03762") is not None
+
+    # publish asks first
+    page.get_by_role("link", name="Desk", exact=True).click()
+    page.get_by_role("link", name="Publish…").click()
+    expect(page.get_by_role("heading", name="Publish issue 1?")).to_be_visible()
+    shot(page, tmp_path, "9-publish")
+    page.get_by_role("button", name="Publish issue 1").click()
+    expect(page.get_by_role("status")).to_contain_text("Issue 1 published")
+    assert store.get(top).status == ItemStatus.published
+    assert store.get("arxiv:1706.03762").status == ItemStatus.candidate  # stored after the export: issue 2's
     assert not errors, errors
 
 

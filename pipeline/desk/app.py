@@ -118,7 +118,7 @@ class Guard(BaseHTTPMiddleware):
 def _secure(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"  # links out carry no referrer; our own POSTs keep their Origin
     response.headers["X-Frame-Options"] = "DENY"
     response.headers.setdefault("Cache-Control", "no-store")
     return response
@@ -171,12 +171,7 @@ class Desk:
 async def _form(request: Request) -> FormData:
     """The POST's form, once its CSRF token and origin are checked; DeskError-free: raises _Refused."""
     desk: Desk = request.app.state.desk
-    site = request.headers.get("sec-fetch-site")
-    if site and site not in ("same-origin", "none"):
-        raise _Refused("a change from another site is refused")
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
-        raise _Refused("a change from another site is refused")
+    _same_site(request)
     form = await request.form()
     sent = str(form.get("csrf") or request.headers.get("x-csrf-token") or "")
     if not hmac.compare_digest(sent, desk.csrf):
@@ -186,6 +181,18 @@ async def _form(request: Request) -> FormData:
 
 class _Refused(Exception):
     pass
+
+
+def _same_site(request: Request) -> None:
+    """Refuse a POST another site's page sent (Fetch Metadata, else the Origin header)."""
+    site = request.headers.get("sec-fetch-site")
+    if site and site not in ("same-origin", "none"):
+        raise _Refused("a change from another site is refused")
+    origin = request.headers.get("origin")
+    if origin == "null" and site:  # an opaque origin (a privacy setting): Fetch Metadata vouched for it
+        return
+    if origin and urlsplit(origin).netloc != request.headers.get("host"):
+        raise _Refused("a change from another site is refused")
 
 
 def _text(form: FormData, name: str) -> str:
@@ -298,6 +305,8 @@ async def triage(request: Request) -> Response:
         previous = actions.pick(desk.store, desk.settings, now, before.id)
         message = f"Pick of the week: {before.title}" + (f" (instead of {previous})" if previous else "")
         undo["section"] = "home"
+        if previous:
+            undo["previous"] = previous
     elif action in STATUS_OF:
         actions.set_status(desk.store, before.id, STATUS_OF[action])
         message = {"shortlist": "Shortlisted", "reject": "Rejected", "candidate": "Back to candidates"}[action]
@@ -323,6 +332,8 @@ async def undo(request: Request) -> Response:
         from schemas.export import SECTION_OF_KIND
 
         actions.move(desk.store, desk.settings, now, item_id, section=SECTION_OF_KIND[entry.kind].value)
+        if _text(form, "previous"):
+            actions.pick(desk.store, desk.settings, now, _text(form, "previous"))
     actions.set_status(desk.store, item_id, status)
     key = desk.flash.put(message=f"Undone: {item_id} is {status.value} again", current=item_id)
     return _back(request, form, key, row_anchor(item_id))
@@ -488,7 +499,11 @@ async def login_page(request: Request) -> Response:
 
 async def login(request: Request) -> Response:
     desk: Desk = request.app.state.desk
-    form = await request.form()  # no CSRF token yet: the cookie set here is SameSite=Strict
+    try:
+        _same_site(request)
+    except _Refused as exc:
+        return _refused(request, str(exc), 403)
+    form = await request.form()  # no CSRF token before signing in: the same-site check stands for it
     given = _text(form, "token")
     if not desk.token or not hmac.compare_digest(given.encode("utf-8"), desk.token.encode("utf-8")):
         time.sleep(0.2)  # slows guessing a little; the token's length does the rest

@@ -78,6 +78,10 @@
 
   function press(row, key) {
     var el = row && row.querySelector('[data-key="' + key + '"]');
+    if (!el && row && row.classList.contains("drow")) {  // s, x, p on a draft row act on its candidate row
+      var twin = rowById(row.getAttribute("data-id"), false);
+      el = twin && twin.classList.contains("row") ? twin.querySelector('[data-key="' + key + '"]') : null;
+    }
     if (!el) { return; }
     if (el.tagName === "A") { window.location.href = el.href; return; }
     el.form.requestSubmit(el);
