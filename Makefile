@@ -9,10 +9,10 @@ URL    ?=
 FILE   ?=
 ARGS   ?=
 
-.PHONY: install ingest run export demo bench test clean help
+.PHONY: install ingest run export demo bench eval-web test clean help
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ demo: $(STAMP)  ## the whole pipeline offline, against the replay server; writes
 
 bench: $(STAMP)  ## requests, time and memory at newsletter and archive scale (offline)
 	$(BIN)/python -m tests.bench $(ARGS)
+
+eval-web: $(STAMP)  ## web-page metadata vs trafilatura on ../shared/corpus/web-dev (ARGS=--misses lists the misses)
+	@$(BIN)/python -m tests.eval_web $(ARGS)
 
 test: $(STAMP)  ## the test suite (offline)
 	$(BIN)/python -m pytest -n 2 -q $(ARGS)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import timezone
 from email.message import Message
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
@@ -108,7 +109,10 @@ def _article(meta: PageMeta, url: str, content_type: str | None) -> Article:
         title=meta.title or _host(url),
         site_name=meta.site_name or _host(url).removeprefix("www.") or None,
         authors=meta.authors,
-        published=meta.published,
+        organizations=meta.organizations,
+        published=meta.published if meta.published is None or meta.published.tzinfo else
+        meta.published.replace(tzinfo=timezone.utc),
+        published_utc_assumed=meta.published is not None and meta.published.tzinfo is None,
         description=meta.description,
         image=meta.image,
         language=meta.language,
@@ -127,14 +131,22 @@ def article_from_html(body: bytes | str, url: str, headers: Mapping[str, str] | 
     return _read_page(body, url, headers)[0]
 
 
-def _read_page(body: bytes | str, url: str, headers: Mapping[str, str] | None) -> tuple[Article, "HtmlElement"]:
+def read_page(body: bytes | str, url: str, headers: Mapping[str, str] | None = None) -> tuple[Article, PageMeta]:
+    """`article_from_html`'s Article, with the PageMeta it was made from (its `published`
+    keeps the time zone the page wrote, which the record converts to UTC)."""
+    article, _tree, meta = _read_page(body, url, headers)
+    return article, meta
+
+
+def _read_page(body: bytes | str, url: str,
+               headers: Mapping[str, str] | None) -> tuple[Article, "HtmlElement", PageMeta]:
     content_type = _header(headers, "content-type")
     text = body if isinstance(body, str) else decode(body, content_type)
     tree = parse(text)
     meta = page_meta(tree, url)
     if not meta.title:
         raise Unparseable("the page has no title")
-    return _article(meta, url, content_type or "text/html"), tree
+    return _article(meta, url, content_type or "text/html"), tree, meta
 
 
 def article_from_headers(url: str, headers: Mapping[str, str]) -> Article:
@@ -295,7 +307,7 @@ class WebConnector:
                     headers = dict(response.headers)
                 finally:
                     response.close()
-            article, tree = _read_page(body, url, headers)
+            article, tree, _meta = _read_page(body, url, headers)
             payload["head"] = metadata_html(tree)
             return article, payload
         raise _BadRedirect(f"more than {self.max_redirects} redirects")

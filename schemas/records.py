@@ -269,8 +269,18 @@ class Article(_RecordBase):
 
     kind: Literal["article"] = "article"
     site_name: str | None = None
-    authors: list[str] = Field(default_factory=list)
+    authors: list[str] = Field(default_factory=list, description="People the page names as its authors.")
+    organizations: list[str] = Field(
+        default_factory=list,
+        description="Organisations the page names as its author (a newsroom, a wire service, the site itself); "
+        "kept apart from `authors`, and the byline only when no person is named.",
+    )
     published: UTCDatetime | None = None
+    published_utc_assumed: bool = Field(
+        default=False,
+        description="True when the page gave the publish time without a time zone (or only its day): "
+        "`published` reads it as UTC.",
+    )
     description: str | None = None
     image: str | None = None
     language: str | None = None
@@ -281,7 +291,7 @@ class Article(_RecordBase):
     content_type: str | None = None
 
     def byline(self) -> list[str]:
-        return list(self.authors)
+        return list(self.authors or self.organizations)
 
     def blurb_source(self) -> str:
         return self.description or ""

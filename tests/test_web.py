@@ -32,10 +32,11 @@ def page(name: str, content_type: str = HTML, url: str = "https://blog.example/p
 def test_yoast_graph_gives_the_article_node_with_its_references_resolved():
     url = "https://www.lakeside.example/2025/10/09/why-we-moved-our-evals-offline/"
     article = page("wordpress_yoast_graph.html", "text/html; charset=UTF-8", url=url)
-    # JSON-LD headline beats og:title and <title>, which carry the site's name; &#8211; decoded
+    # og:title loses its " | Lakeside Robotics Notes" site suffix; the twice-encoded &#8211; is decoded
     assert article.title == "Why we moved our evals offline – and what broke"
     assert article.authors == ["Maren Holt"]  # the author is an @id pointing at a Person node
-    assert article.site_name == "Lakeside Robotics"  # JSON-LD publisher (an @id) beats og:site_name
+    # the site's name (og:site_name, the WebSite node) beats the publisher, the company behind it
+    assert article.site_name == "Lakeside Robotics Notes"
     assert article.image == "https://www.lakeside.example/wp-content/uploads/2025/10/replay-rig.jpg"
     assert article.published == datetime(2025, 10, 9, 13, 43, 6, tzinfo=timezone.utc)
     assert article.description.startswith("Running model evaluations against a local replay")
@@ -50,7 +51,9 @@ def test_opengraph_only_page_takes_og_fields_and_the_meta_author():
     assert article.authors == ["Priya Raman"]  # not the twitter:creator handle
     assert article.description.startswith("We split a 2-billion-vector index")  # empty twitter tags skipped
     assert article.image == "https://northwind.example/blog/images/sharding/cover-1200.png"  # made absolute
-    assert article.published is None and article.declared_canonical is None and article.language is None
+    assert article.declared_canonical is None and article.language is None
+    # no date in the metadata: the visible "May 16, 2024 · Priya Raman" line gives the day, read as UTC
+    assert article.published == datetime(2024, 5, 16, tzinfo=timezone.utc) and article.published_utc_assumed
     assert article.id == "web:https://northwind.example/blog/sharding-a-vector-index"
 
 
@@ -74,6 +77,114 @@ def test_charset_declared_only_in_a_meta_tag_is_honoured():
     assert article.title == "Café des données : résumé de la séance"
     assert article.authors == ["Anaïs Lefèvre"]
     assert article.published == datetime(2024, 12, 12, tzinfo=timezone.utc)
+
+
+def test_a_meta_charset_of_utf_16_on_ascii_compatible_bytes_means_utf_8(web, replay):
+    # served as text/html with no charset; the HTML standard's prescan turns a declared UTF-16 into UTF-8
+    [got] = fetch_all(web, f"{site(replay)}/de/groessenordnungen")
+    assert got.record.title == "Größenordnungen – ein Überblick"
+    assert got.record.authors == ["Jürgen Weiß"] and got.record.site_name == "Notizblock Süd"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "title"),
+    [("\ufeff<title>Smørrebrød – første del</title>".encode("utf-8"), "text/html; charset=windows-1252",
+      "Smørrebrød – første del"),
+     ("<title>Smørrebrød – første del, ærlig talt</title>".encode("utf-8"), "text/html", "Smørrebrød – første del, ærlig talt"),
+     ("<title>Café crème brûlée à la carte, déjà vu</title>".encode("cp1252"), "text/html",
+      "Café crème brûlée à la carte, déjà vu"),
+     ('<meta charset="iso-8859-1"><title>Œuvres – “choisies”</title>'.encode("cp1252"), None, "Œuvres – “choisies”")],
+    ids=["bom-beats-the-header", "undeclared-utf8-detected", "undeclared-windows-1252-detected",
+         "latin-1-label-is-windows-1252"],
+)
+def test_encodings_are_sniffed_in_the_html_standards_order(body, content_type, title):
+    assert article_from_html(body, "https://x.example/", {"Content-Type": content_type} if content_type else None
+                             ).title == title
+
+
+def test_go_time_layout_from_hugo_is_read_with_its_zone(web, replay):
+    [got] = fetch_all(web, f"{site(replay)}/posts/profiling-a-tokenizer/")
+    article = got.record
+    assert article.published == datetime(2019, 11, 22, 21, 0, tzinfo=timezone.utc)
+    assert not article.published_utc_assumed
+    assert article.authors == ["Jana Novak", "Luis Ortega"]  # "By … and …"; the profile-URL article:author is no name
+    assert article.title == "Profiling a tokenizer in Go"  # " | Field Notes" is the site's name
+    assert article.site_name == "Field Notes"
+
+
+def test_zero_and_epoch_dates_are_no_date():
+    # Hugo prints Go's zero time for an undated page; a zero timestamp prints as the Unix epoch
+    article = page("hugo_zero_dates.html")
+    assert article.published is None and not article.published_utc_assumed
+    assert article.authors == ["Mira Holm"]
+
+
+@pytest.mark.parametrize(
+    ("content", "published"),
+    [("2024-03-05T09:30:00", datetime(2024, 3, 5, 9, 30, tzinfo=timezone.utc)),
+     ("Tue Jan 28 15:28:56 CET 2020", datetime(2020, 1, 28, 14, 28, 56, tzinfo=timezone.utc)),
+     ("2019-11-22 21:00:00 -0800 PST", datetime(2019, 11, 23, 5, 0, tzinfo=timezone.utc)),
+     ("Thu, 21 Nov 2019 10:00:00 GMT", datetime(2019, 11, 21, 10, 0, tzinfo=timezone.utc)),
+     ("0001-01-01T00:00:00Z", None), ("1969-12-31T19:00:00-05:00", None), ("2:33 PM", None)],
+    ids=["no-zone", "java-tostring", "go-layout-pst", "rfc-2822", "go-zero-iso", "epoch-in-new-york", "no-year"],
+)
+def test_publish_times_as_sites_write_them(content, published):
+    body = f"""<html><head><title>T</title><meta property="article:published_time" content="{content}">
+    </head><body><p>No date in the text.</p></body></html>"""
+    article = article_from_html(body, "https://x.example/notes")
+    assert article.published == published
+    assert article.published_utc_assumed == (content == "2024-03-05T09:30:00")
+
+
+def test_json_ld_authors_as_objects_strings_and_references_with_organisations_apart():
+    article = page("newsroom_jsonld_author_forms.html", url="https://harbortimes.example/news/dredging")
+    assert article.authors == ["Ada Quinn", "Ben Ross", "Cy Park"]  # object, string, @id; meta author not twice
+    assert article.organizations == ["Harbor Times Staff"]
+    assert article.byline() == ["Ada Quinn", "Ben Ross", "Cy Park"]
+    assert article.site_name == "Harbor Times"  # og:site_name, not the company (Harbor Times Media LLC)
+    assert article.published == datetime(2025, 6, 3, 22, 5, tzinfo=timezone.utc)
+
+
+def test_an_organisation_alone_is_the_byline_and_a_placeholder_name_is_dropped():
+    article = page("wire_story_org_author.html", url="https://coastline.example/news/port-strike")
+    assert article.authors == [] and article.organizations == ["Kyodo"]  # "No Author" is no one
+    assert article.byline() == ["Kyodo"]
+    assert article.title == "Port strike ends after nine days"
+
+
+def test_a_byline_in_the_visible_page_is_read_when_the_metadata_names_no_one():
+    article = page("visible_byline_only.html", url="https://stacknotes.example/2019/08/02/flame-graphs/")
+    assert article.authors == ["Lena Ortiz"]
+    # the day from the visible page; its time is not kept, so the record says UTC was assumed
+    assert article.published == datetime(2019, 8, 2, tzinfo=timezone.utc) and article.published_utc_assumed
+
+
+@pytest.mark.parametrize(
+    ("author", "people", "organizations"),
+    [("By Jane Doe, John Roe and Kim Lee", ["Jane Doe", "John Roe", "Kim Lee"], []),
+     ("Perry Bacon Jr.", ["Perry Bacon Jr."], []),
+     ("Deutsche Welle (www.dw.com)", ["Deutsche Welle"], []),
+     ("View all posts by Dana Ng", ["Dana Ng"], []),
+     ("Example Media GmbH", [], ["Example Media GmbH"]),
+     ("Field Notes", [], ["Field Notes"])],
+    ids=["by-commas-and", "suffix-comma-free", "site-in-brackets", "wordpress-link-title", "company", "the-site"],
+)
+def test_bylines_as_people_write_them(author, people, organizations):
+    body = f"""<html><head><title>T</title><meta property="og:site_name" content="Field Notes">
+    <meta name="author" content="{author}"><meta property="article:published_time" content="2024-01-01T00:00:00Z">
+    </head><body></body></html>"""
+    article = article_from_html(body, "https://x.example/a")
+    assert (article.authors, article.organizations) == (people, organizations)
+
+
+def test_a_description_cut_short_loses_to_the_whole_text():
+    body = """<html><head><title>T</title>
+    <meta property="og:description" content="Hansen alerted Congress in 1988. Now he has a new warning.">
+    <meta name="description" content="Hansen alerted Congress in 1988. Now he has a new warning: it is warming fast.">
+    </head></html>"""
+    assert article_from_html(body, "https://x.example/a").description.endswith("it is warming fast.")
+    cut = body.replace("it is warming fast.", "it is warming f…")
+    assert article_from_html(cut, "https://x.example/a").description.endswith("a new warning.")
 
 
 def test_canonical_on_another_host_is_kept_but_does_not_change_the_id():
@@ -139,7 +250,8 @@ CORPUS = [
      {"title": "The Most Precious Resource is Agency", "authors": ["Simon Sarris"],
       "published": "2021-07-01T00:26:54Z"}),
     ("metascraper_medium_post.html", "https://medium.com/webpack/webpack-3-official-release-15fd2dd8f07b",
-     {"authors": ["Sean T. Larkin"], "site_name": "webpack", "published": "2017-06-19T17:23:28.613000Z"}),
+     # the site is Medium (og:site_name); the JSON-LD publisher names the publication on it
+     {"authors": ["Sean T. Larkin"], "site_name": "Medium", "published": "2017-06-19T17:23:28.613000Z"}),
     ("metascraper_segment_blog.html", "https://segment.com/blog/scaling-nsq/",
      {"title": "Scaling NSQ to 750 Billion Messages", "site_name": "Segment Blog", "authors": ["Calvin French-Owen"]}),
     ("metascraper_pelican_blog_no_og.html", "https://anisse.astier.eu/awk-driven-iot.html",

@@ -43,6 +43,8 @@ PAGES = {
                                  "text/html; charset=windows-1251"),
     "fr/cafe-des-donnees.html": Page("latin1_meta_charset.html", "https://cafe.example", "text/html"),
     "digest/attention-sinks": Page("cross_host_canonical.html", "https://digest.example"),
+    "posts/profiling-a-tokenizer/": Page("hugo_go_time_layout.html", "https://fieldnotes.example"),
+    "de/groessenordnungen": Page("meta_charset_utf16_on_utf8_bytes.html", "https://notizblock.example", "text/html"),
 }
 
 _lock = threading.Lock()
