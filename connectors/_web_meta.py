@@ -58,14 +58,14 @@ _META_LANGUAGE = ("content-language", "dc.language", "language")
 _BYLINE_LEAD = re.compile(
     r"^(?:(?:view all posts|all posts|articles?|posts?|stories|posted|written|published|reported|words|text)\s+)?"
     r"(?:by|von|par|por|di|door|av|af)\s*:?\s+", re.IGNORECASE)
-_BYLINE_SPLIT = re.compile(r"\s*(?:;|\||&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\bog\b|\boch\b)\s*",
-                           re.IGNORECASE)
+# "and" in the languages of the pages we see; not Spanish "y" nor Portuguese "e", which join
+# the two surnames of one person ("Ortega y Gasset")
+_BYLINE_SPLIT = re.compile(r"\s*(?:;|\||&|\band\b|\bund\b|\bet\b)\s*", re.IGNORECASE)
 # placeholders CMSs print where a name belongs
 _NO_NAME = frozenset({"no author", "unknown", "admin", "administrator", "anonymous", "author", "none", "null",
                       "guest", "editor", "n/a"})
 # legal forms that mark a name as a company's (GmbH, Inc., S.L.): a company byline is kept apart from people
-_LEGAL_FORM = re.compile(r"\b(?:gmbh|ag|inc|ltd|llc|plc|s\.?l|s\.?a|sas|srl|bv|nv|corp|co\.? ?kg|kgaa)\.?$",
-                         re.IGNORECASE)
+_LEGAL_FORM = re.compile(r"(?:\b(?i:gmbh|inc|ltd|llc|plc|corp|sas|srl|kgaa)\.?|\bAG|\b(?i:s\.a|s\.l|n\.v|b\.v)\.?)$")
 # a title's site part: "Post | Site", "Site - Post", "Post – Site"
 _TITLE_SEPARATOR = r"\s+(?:\||-|–|—|·|•|::|»|/)\s+"
 
@@ -399,6 +399,10 @@ def _description(candidates: list[str | None]) -> str | None:
     return max(whole, key=len) if whole else first
 
 
+def _fold_name(name: str) -> str:
+    return " ".join(re.sub(r"\W+", " ", name.casefold()).split())
+
+
 def _without_site(title: str | None, sites: Iterable[str | None]) -> str | None:
     """The title with a leading or trailing site name cut off ("Post | Site" → "Post")."""
     if not title:
@@ -460,8 +464,9 @@ def page_meta(tree: "HtmlElement", url: str, visible: bool = True) -> PageMeta:
 
     if visible and (not people or published is None or not site_name):
         opinion = _visible(tree, url)
-        if not people:
-            people = [n for n in opinion.authors if n.casefold() not in {o.casefold() for o in organizations}]
+        if not people:  # trafilatura drops dots ("S L"): names are compared without punctuation
+            known = {_fold_name(o) for o in organizations}
+            people = [n for n in opinion.authors if _fold_name(n) not in known and not _LEGAL_FORM.search(n)]
         published = published if published is not None else opinion.published
         site_name = site_name or opinion.site_name
 
@@ -529,7 +534,7 @@ def _authors(graph: _Graph, ld: Mapping[str, Any], meta: Mapping[str, list[str]]
     def add(name: str, organization: bool = False) -> None:
         organization = organization or name.casefold() in site_names or bool(_LEGAL_FORM.search(name))
         into = organizations if organization else people
-        if name.casefold() not in {n.casefold() for n in people + organizations}:
+        if _fold_name(name) not in {_fold_name(n) for n in people + organizations}:
             into.append(name)
 
     for key in ("author", "creator"):

@@ -93,9 +93,11 @@ def test_a_meta_charset_of_utf_16_on_ascii_compatible_bytes_means_utf_8(web, rep
      ("<title>Smørrebrød – første del, ærlig talt</title>".encode("utf-8"), "text/html", "Smørrebrød – første del, ærlig talt"),
      ("<title>Café crème brûlée à la carte, déjà vu</title>".encode("cp1252"), "text/html",
       "Café crème brûlée à la carte, déjà vu"),
-     ('<meta charset="iso-8859-1"><title>Œuvres – “choisies”</title>'.encode("cp1252"), None, "Œuvres – “choisies”")],
+     ('<meta charset="iso-8859-1"><title>Œuvres – “choisies”</title>'.encode("cp1252"), None, "Œuvres – “choisies”"),
+     ('<meta charset="utf-32"><title>Größe und Maß, ganz grob geschätzt</title>'.encode("utf-8"), "text/html",
+      "Größe und Maß, ganz grob geschätzt")],
     ids=["bom-beats-the-header", "undeclared-utf8-detected", "undeclared-windows-1252-detected",
-         "latin-1-label-is-windows-1252"],
+         "latin-1-label-is-windows-1252", "meta-utf-32-on-utf8-bytes"],
 )
 def test_encodings_are_sniffed_in_the_html_standards_order(body, content_type, title):
     assert article_from_html(body, "https://x.example/", {"Content-Type": content_type} if content_type else None
@@ -166,8 +168,12 @@ def test_a_byline_in_the_visible_page_is_read_when_the_metadata_names_no_one():
      ("Deutsche Welle (www.dw.com)", ["Deutsche Welle"], []),
      ("View all posts by Dana Ng", ["Dana Ng"], []),
      ("Example Media GmbH", [], ["Example Media GmbH"]),
+     ("Ediciones El Faro S.L.", [], ["Ediciones El Faro S.L."]),
+     ("José Ortega y Gasset", ["José Ortega y Gasset"], []),
+     ("Ana Sa", ["Ana Sa"], []),
      ("Field Notes", [], ["Field Notes"])],
-    ids=["by-commas-and", "suffix-comma-free", "site-in-brackets", "wordpress-link-title", "company", "the-site"],
+    ids=["by-commas-and", "suffix-comma-free", "site-in-brackets", "wordpress-link-title", "company", "company-sl",
+         "two-surnames", "short-surname", "the-site"],
 )
 def test_bylines_as_people_write_them(author, people, organizations):
     body = f"""<html><head><title>T</title><meta property="og:site_name" content="Field Notes">
