@@ -1,25 +1,25 @@
-"""What an HTML page says about itself, read in a fixed order of trust; no I/O.
+"""What an HTML page says about itself, each field from the place most often right; no I/O.
 
-Entry point: `page_meta(body, url, content_type)`. The structured data (JSON-LD, microdata,
-OpenGraph) comes from extruct, which returns each syntax apart so the order below is ours
-to apply; plain `<meta>`, `<title>` and `<link>` tags are read with lxml XPath, which is
-all they need. Order: JSON-LD Article (and its kin, `@graph` included), microdata Article,
-OpenGraph and Twitter cards, other `<meta>` tags, then `<title>`.
+Entry point: `page_meta(tree, url)` on a tree from `parse(decode(body, content_type))`. The
+structured data (JSON-LD, microdata, OpenGraph) comes from extruct, which returns each syntax
+apart so the order per field is ours to apply (`page_meta` gives it); plain `<meta>`,
+`<title>` and `<link>` tags are read with lxml XPath, which is all they need. Values are
+read as sites write them by `_web_values`; trafilatura reads the visible page when the
+metadata falls short.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
-import html
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from email.message import Message
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
+
+from connectors._web_values import LEGAL_FORM, byline_names, clean, fold_name, parse_date
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -54,18 +54,6 @@ _META_SITE = ("application-name", "apple-mobile-web-app-title")
 _META_PUBLISHER = ("dc.publisher", "dcterms.publisher", "citation_publisher")
 _META_LANGUAGE = ("content-language", "dc.language", "language")
 
-# what a byline says before the names, in the languages of the pages we see
-_BYLINE_LEAD = re.compile(
-    r"^(?:(?:view all posts|all posts|articles?|posts?|stories|posted|written|published|reported|words|text)\s+)?"
-    r"(?:by|von|par|por|di|door|av|af)\s*:?\s+", re.IGNORECASE)
-# "and" in the languages of the pages we see; not Spanish "y" nor Portuguese "e", which join
-# the two surnames of one person ("Ortega y Gasset")
-_BYLINE_SPLIT = re.compile(r"\s*(?:;|\||&|\band\b|\bund\b|\bet\b)\s*", re.IGNORECASE)
-# placeholders CMSs print where a name belongs
-_NO_NAME = frozenset({"no author", "unknown", "admin", "administrator", "anonymous", "author", "none", "null",
-                      "guest", "editor", "n/a"})
-# legal forms that mark a name as a company's (GmbH, Inc., S.L.): a company byline is kept apart from people
-_LEGAL_FORM = re.compile(r"(?:\b(?i:gmbh|inc|ltd|llc|plc|corp|sas|srl|kgaa)\.?|\bAG|\b(?i:s\.a|s\.l|n\.v|b\.v)\.?)$")
 # a title's site part: "Post | Site", "Site - Post", "Post – Site"
 _TITLE_SEPARATOR = r"\s+(?:\||-|–|—|·|•|::|»|/)\s+"
 
@@ -93,58 +81,6 @@ class PageMeta:
     """`<link rel=canonical>`, else `og:url`, made absolute; None when absent or not http(s)."""
 
 
-def clean(value: Any) -> str | None:
-    """Entities decoded (twice-encoded ones too, as WordPress writes them), whitespace folded."""
-    if not isinstance(value, str):
-        return None
-    text = " ".join(html.unescape(value).split())
-    return text or None
-
-
-def decode(body: bytes, content_type: str | None) -> str:
-    """The body as text, decoded as a browser decodes it.
-
-    The HTML standard's encoding sniffing (https://html.spec.whatwg.org/#encoding-sniffing-algorithm):
-    a byte order mark, then the HTTP `charset`, then a `<meta charset>` / `http-equiv` prescan of
-    the first 1024 bytes (where a declared UTF-16 or UTF-32 means UTF-8: the bytes being read are
-    ASCII-compatible), then detection by chardet, then windows-1252. Labels are mapped the
-    Encoding Standard's way (`latin-1` is windows-1252). html5lib implements the algorithm and
-    webencodings the labels; bytes that are invalid in the chosen encoding become U+FFFD.
-    """
-    import webencodings
-
-    encoding = _sniffer()(body, transport_encoding=_charset(content_type)).charEncoding[0]
-    text, _used = webencodings.decode(body, encoding or webencodings.lookup("windows-1252"), errors="replace")
-    return text
-
-
-def _charset(content_type: str | None) -> str | None:
-    """The `charset` parameter of a Content-Type header (RFC 9110 §8.3), or None."""
-    if not content_type:
-        return None
-    msg = Message()
-    msg["content-type"] = content_type
-    return msg.get_content_charset()
-
-
-@functools.cache
-def _sniffer() -> Any:
-    """html5lib's byte input stream, whose `charEncoding` is the sniffing's answer.
-
-    html5lib keeps it in `_inputstream`, a module its own parser uses; html5lib has been at
-    1.1 since 2020 and pyproject pins it below 2. chardet is imported here first, because
-    html5lib imports it by the module path that chardet 7 marks deprecated (once, on import).
-    """
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import chardet.universaldetector  # noqa: F401
-    from html5lib._inputstream import HTMLBinaryInputStream
-
-    return HTMLBinaryInputStream
-
-
 def parse(text: str) -> "HtmlElement":
     """An lxml tree of the page; Unparseable when there is no document in it."""
     import lxml.etree
@@ -164,57 +100,6 @@ def parse(text: str) -> "HtmlElement":
     if tree is None or tree.getroottree().getroot() is None:
         raise Unparseable("not an HTML document")
     return tree.getroottree().getroot()
-
-
-# zone abbreviations as sites print them after a time ("Tue Jan 28 15:28:56 CET 2020", Java's
-# Date.toString); an abbreviation names different zones around the world (IST, CST), so only
-# these common ones are read and any other leaves the time without a zone
-_ZONES = {"UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "MET": 1,
-          "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "EST": -5, "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6,
-          "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11}
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def _zone(name: str | None, offset: int | None) -> timezone | None:
-    if offset is not None:
-        return timezone(timedelta(seconds=offset))
-    hours = _ZONES.get((name or "").upper())
-    return None if hours is None else timezone(timedelta(hours=hours))
-
-
-def parse_date(value: Any) -> datetime | None:
-    """A publish time as sites write it, or None for no date.
-
-    ISO 8601 (any precision, `Z` or `+0200`), and the rest through dateutil: RFC 2822,
-    Go's `2019-11-22 21:00:00 +0000 UTC` (Hugo prints `.Date` in it), Java's
-    `Tue Jan 28 15:28:56 CET 2020`, `November 22, 2019`. The result is aware when the page
-    gave a zone and NAIVE when it did not (the caller reads it as UTC and says so).
-    None for text without a year (`2:33 PM`), for a numeric day/month order nobody can tell
-    (`03/01/2020`), and for placeholders: before 1900 (Go's and .NET's zero time, year 1)
-    or within a day of the Unix epoch (a zero timestamp in any zone).
-    """
-    text = clean(value)
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        if _AMBIGUOUS.match(text):
-            return None
-        from dateutil import parser
-
-        try:
-            moment = parser.parse(text, default=datetime(1, 1, 1), fuzzy=True, tzinfos=_zone)
-        except (ValueError, OverflowError):
-            return None
-    if moment.year < 1900:
-        return None
-    if abs((moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)) - _EPOCH) <= timedelta(days=1):
-        return None
-    return moment
-
-
-_AMBIGUOUS = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
 
 
 def _absolute(base: str, value: Any) -> str | None:
@@ -365,20 +250,6 @@ def _key(name: str) -> str:
     return "dc." + key[3:] if key.startswith("dc:") else "dcterms." + key[8:] if key.startswith("dcterms:") else key
 
 
-def _names(text: str | None) -> list[str]:
-    """The names in a byline: "By A and B", "A, B & C", "A; B" (a lone "Bacon, Jr." stays one name)."""
-    text = clean(text)
-    if not text or text.startswith(("http://", "https://", "@")):
-        return []
-    text = _BYLINE_LEAD.sub("", text)
-    text = re.sub(r"\s*\((?:[^()]*\.)?[a-z0-9-]+\.[a-z]{2,}\)$", "", text, flags=re.IGNORECASE)  # "(www.dw.com)"
-    names: list[str] = []
-    for part in _BYLINE_SPLIT.split(text):
-        pieces = [p.strip() for p in part.split(",")]
-        names += pieces if all(" " in p for p in pieces) else [part.strip(" ,")]
-    return [n for n in names if n and n.casefold() not in _NO_NAME and not n.startswith(("http://", "https://"))]
-
-
 _CUT = re.compile(r"\s*(?:\.\.\.|…|\(\.\.\.\)|\[(?:\.\.\.|…)\])$")
 
 
@@ -397,10 +268,6 @@ def _description(candidates: list[str | None]) -> str | None:
     same = [t for t in texts if stem(t).startswith(stem(first)) or stem(first).startswith(stem(t))]
     whole = [t for t in same if not _CUT.search(t)]
     return max(whole, key=len) if whole else first
-
-
-def _fold_name(name: str) -> str:
-    return " ".join(re.sub(r"\W+", " ", name.casefold()).split())
 
 
 def _without_site(title: str | None, sites: Iterable[str | None]) -> str | None:
@@ -465,8 +332,8 @@ def page_meta(tree: "HtmlElement", url: str, visible: bool = True) -> PageMeta:
     if visible and (not people or published is None or not site_name):
         opinion = _visible(tree, url)
         if not people:  # trafilatura drops dots ("S L"): names are compared without punctuation
-            known = {_fold_name(o) for o in organizations}
-            people = [n for n in opinion.authors if _fold_name(n) not in known and not _LEGAL_FORM.search(n)]
+            known = {fold_name(o) for o in organizations}
+            people = [n for n in opinion.authors if fold_name(n) not in known and not LEGAL_FORM.search(n)]
         published = published if published is not None else opinion.published
         site_name = site_name or opinion.site_name
 
@@ -520,7 +387,7 @@ def _visible(tree: "HtmlElement", url: str) -> PageMeta:
             day = datetime.strptime(doc.date[:10], "%Y-%m-%d")
         except ValueError:
             day = None
-    return PageMeta(site_name=clean(doc.sitename), authors=[n for a in (doc.author or "").split(";") for n in _names(a)],
+    return PageMeta(site_name=clean(doc.sitename), authors=[n for a in (doc.author or "").split(";") for n in byline_names(a)],
                     published=parse_date(day.isoformat()) if day else None)
 
 
@@ -532,9 +399,9 @@ def _authors(graph: _Graph, ld: Mapping[str, Any], meta: Mapping[str, list[str]]
     site_names = {s.casefold() for s in sites if s}
 
     def add(name: str, organization: bool = False) -> None:
-        organization = organization or name.casefold() in site_names or bool(_LEGAL_FORM.search(name))
+        organization = organization or name.casefold() in site_names or bool(LEGAL_FORM.search(name))
         into = organizations if organization else people
-        if _fold_name(name) not in {_fold_name(n) for n in people + organizations}:
+        if fold_name(name) not in {fold_name(n) for n in people + organizations}:
             into.append(name)
 
     for key in ("author", "creator"):
@@ -544,24 +411,24 @@ def _authors(graph: _Graph, ld: Mapping[str, Any], meta: Mapping[str, list[str]]
                 for name in graph.names(value):
                     add(name, organization=bool(_types(value) & ORGANIZATION_TYPES))
             elif isinstance(value, str):
-                for name in _names(value):
+                for name in byline_names(value):
                     add(name)
         if people or organizations:
             break
     # the HTML standard's <meta name=author> names one of the page's authors: always added
     # (CNN lists three people in JSON-LD and a fourth here)
     for value in meta.get("author", []):
-        for name in _names(value):
+        for name in byline_names(value):
             add(name)
     if not people:
         for value in (v for k in _META_AUTHOR for v in meta.get(k, [])):
-            for name in _names(value):
+            for name in byline_names(value):
                 add(name)
         # Yoast writes the byline as a Twitter card label: twitter:label1 "Written by", twitter:data1 name
         for n in range(1, 5):
             label = (meta1([f"twitter:label{n}"]) or "").lower()
             if label in ("written by", "author", "authors", "by"):
-                for name in _names(meta1([f"twitter:data{n}"])):
+                for name in byline_names(meta1([f"twitter:data{n}"])):
                     add(name)
     return people, organizations
 

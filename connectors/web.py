@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 from connectors._urls import split
-from connectors._web_meta import PageMeta, Unparseable, decode, metadata_html, page_meta, parse
+from connectors._web_meta import PageMeta, Unparseable, metadata_html, page_meta, parse
+from connectors._web_values import decode
 from connectors.base import Fetched
 from connectors.errors import BadPayload, FetchError, NotFound, RateLimited, Refused, Unavailable
 from schemas import Article, Kind, SourceRef
