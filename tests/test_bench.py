@@ -41,3 +41,10 @@ def test_archive_export_and_help_are_measured_as_child_processes(capsys, tmp_pat
     assert sum(int(part.split()[0]) for part in export["summary"].split(": ", 1)[1].split(", ")) > 0
     assert export["peak_mb"] > 10  # the child's own memory, not zero and not the harness's
     assert rows["help"]["peak_mb"] > 10
+
+
+def test_serve_case_renders_the_candidates_page(capsys, tmp_path):
+    rows = _rows(capsys, "--cases", "serve", "--serve-items", "80", "--folder", str(tmp_path))
+    serve = rows["serve"]
+    assert serve["links"] == 80
+    assert serve["summary"] == "80 rows rendered of 80"  # 20 a section: under the page's 30 a section

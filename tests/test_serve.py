@@ -324,3 +324,12 @@ def test_signing_in_from_another_site_is_refused(conf, store):
     c = TestClient(app, base_url="http://192.0.2.10:8000", follow_redirects=False)
     r = c.post("/login", data={"token": "s3cret-token-for-tests"}, headers={"Origin": "https://evil.example"})
     assert r.status_code == 403 and "set-cookie" not in r.headers
+
+
+@pytest.mark.parametrize("header, allowed", [
+    ("127.0.0.1:8000", True), ("localhost", True), ("[::1]:8000", True), ("127.0.0.1.evil.example", False),
+    ("evil.example:8000", False), ("", False),
+])
+def test_host_header_names_this_server_only(client, header, allowed):
+    status = client.get("/", headers={"Host": header}).status_code
+    assert (status == 200) is allowed

@@ -104,15 +104,20 @@ class Guard(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: Any) -> Response:
         desk: Desk = request.app.state.desk
-        host = (request.headers.get("host") or "").rsplit(":", 1)[0] if not (request.headers.get("host") or "").startswith("[") \
-            else (request.headers.get("host") or "").split("]")[0] + "]"
-        if not desk.host_allowed(host):
+        if not desk.host_allowed(_host_name(request.headers.get("host") or "")):
             return _secure(PlainTextResponse("unknown Host header: open the address curate serve printed", 400))
         if desk.token and not request.url.path.startswith(("/static/", "/login")) and not desk.signed_in(request):
             if request.method == "GET":
                 return _secure(RedirectResponse(f"/login?{urlencode({'next': _local(str(request.url.path))})}", 303))
             return _secure(PlainTextResponse("sign in first: open the page and give the token", 403))
         return _secure(await call_next(request))
+
+
+def _host_name(header: str) -> str:
+    """The name in a Host header, without its port: `127.0.0.1:8000` → `127.0.0.1`, `[::1]:8000` → `::1`."""
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
 def _secure(response: Response) -> Response:
