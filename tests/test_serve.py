@@ -333,3 +333,20 @@ def test_signing_in_from_another_site_is_refused(conf, store):
 def test_host_header_names_this_server_only(client, header, allowed):
     status = client.get("/", headers={"Host": header}).status_code
     assert (status == 200) is allowed
+
+
+def test_shortlisting_an_item_left_out_in_a_file_brings_it_back(client, conf, store, tmp_path):
+    from pipeline import annotate
+
+    d = draft.prepare(store, now=NOW)
+    draft.write(store, conf, d, ["json"])
+    doc = json.loads((conf.drafts_dir / "issue-1.json").read_text())
+    doc["sections"][0]["items"][0]["annotation"]["include"] = False
+    dropped = doc["sections"][0]["items"][0]["id"]
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(doc))
+    annotate.apply(store, conf, annotate.read(path)[0])
+    assert dropped not in section_ids(exported(None, store), "papers")
+    assert ">left out</span>" in client.get("/").text
+    post(client, "/triage", id=dropped, action="shortlist")
+    assert dropped in section_ids(exported(None, store), "papers")

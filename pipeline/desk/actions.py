@@ -84,6 +84,8 @@ class Row:
     annotated: bool
     details: str
     """The export's details line (Markdown): links, byline, figures."""
+    left_out: bool = False
+    """The editor left it out of this issue (an annotated file); shortlisting brings it back."""
 
     @property
     def id(self) -> str:
@@ -224,7 +226,8 @@ def candidates(store: Store, now: datetime, *, section: str | None = None, statu
     entries = _entries(store, items, notes, since)
     by_light = {light.id: light for light in shown}
     rows = [Row(item=entries[i.id], status=i.status, section=by_light[i.id].section, first_seen=i.first_seen,
-                sources=list(i.sources), annotated=i.id in notes, details=details_line(entries[i.id]))
+                sources=list(i.sources), annotated=i.id in notes, details=details_line(entries[i.id]),
+                left_out=i.id in notes and not notes[i.id].include)
             for i in items]
     return Listing(number=everything.number, rows=rows, total=len(lights), hidden=hidden, counts=counts)
 
@@ -294,7 +297,8 @@ def item(store: Store, settings: Settings, now: datetime, item_id: str) -> tuple
 
 
 def set_status(store: Store, item_id: str, status: ItemStatus) -> None:
-    """Shortlist, reject, or put back as a candidate (`curate mark`)."""
+    """Shortlist, reject, or put back as a candidate (`curate mark`). Shortlisting an item the
+    editor left out of this issue (in an annotated file) brings it back into the draft."""
     from pipeline import annotate
 
     if status not in TRIAGE:
@@ -303,6 +307,13 @@ def set_status(store: Store, item_id: str, status: ItemStatus) -> None:
         annotate.mark(store, [item_id], status)
     except annotate.AnnotateError as exc:
         raise DeskError(str(exc)) from None
+    if status == ItemStatus.shortlisted:
+        number = draft.next_number(store)
+        with store.issue_work(number) as work:
+            note = work.annotations().get(item_id)
+            if note is not None and not note.include:
+                note.include = True
+                work.annotate(note)
 
 
 def _place(work: Any, number: int, order: dict[str, list[str]], notes: dict[str, AnnotationRow]) -> None:
