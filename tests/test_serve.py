@@ -350,3 +350,22 @@ def test_shortlisting_an_item_left_out_in_a_file_brings_it_back(client, conf, st
     assert ">left out</span>" in client.get("/").text
     post(client, "/triage", id=dropped, action="shortlist")
     assert dropped in section_ids(exported(None, store), "papers")
+
+
+def test_the_page_draft_lists_placed_items_in_the_exports_order(client, conf, store):
+    from pipeline.desk import actions
+
+    save(store, [repo("Gainer", 100), repo("Steady", 5000), video("bbbbbbbbbbb", views=99), paper(3), paper(4)],
+         NOW - timedelta(hours=1))
+    for item_id in ("github:acme/gainer", "github:acme/steady", "github:acme/fastlib", "youtube:video:bbbbbbbbbbb",
+                    "arxiv:2511.00003", "arxiv:2511.00004", "arxiv:2511.00001"):
+        post(client, "/triage", id=item_id, action="shortlist")
+    post(client, "/move", id="arxiv:2511.00001", by="1")
+    post(client, "/move", id="youtube:video:bbbbbbbbbbb", section="pick")
+    view = actions.draft_view(store, conf, NOW)
+    doc = exported(None, store)
+    for section in doc["sections"]:
+        placed = [i.id for i in view.pinned[section["key"]]]
+        assert [i["id"] for i in section["items"]][:len(placed)] == placed
+        assert view.rest[section["key"]] == len(section["items"]) - len(placed)
+    assert [i.id for i in view.pinned["tools"]] == ["github:acme/steady", "github:acme/fastlib", "github:acme/gainer"]
