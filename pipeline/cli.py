@@ -329,6 +329,12 @@ def ingest(
 
 EXIT_BUSY = 75
 """`curate run` found another run in progress and did nothing (sysexits.h EX_TEMPFAIL: try later)."""
+EXIT_DRAFT_HELD = 3
+"""`curate run` did its work but left the draft as it is: it holds edits `curate annotate` has not read back.
+
+A notice, not a failure: the editor is working on the draft. sysexits.h has no code for
+"done, with a note", so it is a small number of its own, apart from 1 and 2.
+"""
 
 
 def _sayer(logger: str, console: "Console | None" = None) -> "Callable[[str, int], None]":
@@ -404,6 +410,8 @@ def _run_summary(report: "Any", dry_run: bool) -> str:
         parts.append(f"draft {report.draft[0]}")
     elif report.draft_error:
         parts.append("draft not written")
+    elif report.draft_held:
+        parts.append("draft held back for curate annotate")
     return "run: " + " · ".join(parts)
 
 
@@ -418,7 +426,8 @@ def run(
 
     Quiet when all is well: one summary line on stderr, plus a line per failed feed or link.
     Exit status: 0 all well, 1 some feeds or links failed, 2 a configuration error (a bad
-    sources file or setting), 75 another run was in progress, so this one did nothing.
+    sources file or setting), 3 all well but the draft was left as it is because it holds
+    edits curate annotate has not read back, 75 another run was in progress, so this one did nothing.
     """
     from pipeline.ingest import Status
 
@@ -475,13 +484,15 @@ def run(
             _say(f"✗ {link}  gave up after failing in several runs (feed {f.feed.name})", logging.ERROR)
     if report.draft_error:
         _say(f"✗ draft not written: {report.draft_error}", logging.ERROR)
+    if report.draft_held:
+        _say(f"! draft left as it is: {report.draft_held}", logging.INFO)
     from connectors.base import Alert
 
     for note in dict.fromkeys(n for r in report.reports() for n in r.notes):
         if state.verbose or isinstance(note, Alert):
             _say(f"! {note}", logging.WARNING)
     _say(_run_summary(report, dry_run), logging.INFO if report.ok else logging.WARNING)
-    raise typer.Exit(EXIT_OK if report.ok else EXIT_SOME_FAILED)
+    raise typer.Exit(EXIT_SOME_FAILED if not report.ok else EXIT_DRAFT_HELD if report.draft_held else EXIT_OK)
 
 
 def _choice(value: str | None, option: str, enum: "Any") -> "Any":

@@ -50,6 +50,10 @@ class DraftError(Exception):
     """The draft cannot be written as asked; the message says what to do instead."""
 
 
+class DraftEdited(DraftError):
+    """A draft file holds edits curate has not read back (`curate annotate`), so it was left as it is."""
+
+
 def summary_of(text: str, limit: int = SUMMARY_CHARS) -> str:
     """The first sentences of `text` that fit in `limit` characters (cut at a word if none fit)."""
     text = " ".join(text.split())
@@ -318,7 +322,7 @@ def _claim(store: Store, number: int, files: Mapping[Path, tuple[str, bytes]], f
         row = work.issue
         for path, (ext, _) in files.items():
             if not force and _edited(path, known_digests(row.digests, ext)):
-                raise DraftError(
+                raise DraftEdited(
                     f"{path} has edits curate has not read back: run `curate annotate {path}` to keep them, "
                     "or export with --force to overwrite them"
                 )

@@ -279,6 +279,8 @@ class RunReport:
     refreshed: Report | None = None
     draft: list[Path] = field(default_factory=list)
     draft_error: str | None = None
+    draft_held: str | None = None
+    """Why the draft was left as it is: it holds the editor's edits, not yet read back. Not a failure."""
 
     def reports(self) -> list[Report]:
         found = [self.pending] + [f.report for f in self.feeds] + [self.refreshed]
@@ -449,5 +451,7 @@ class ScheduledRun:
         try:
             prepared = draft.prepare(self.store, now, caps=draft.caps_of(self.settings))
             report.draft = draft.write(self.store, self.settings, prepared)
+        except draft.DraftEdited as exc:
+            report.draft_held = str(exc)
         except draft.DraftError as exc:
             report.draft_error = str(exc)
