@@ -10,12 +10,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from connectors.arxiv import _NEW_ID, _OLD_ID, ArxivConnector
+from connectors.arxiv import ID_PATTERN, ArxivConnector, canonical_id
+from connectors.errors import LinkRefused
 from schemas import Release, Repo
 
 # "arXiv:2512.07461", "arXiv 2512.07461v2", "arxiv.org/abs/…" without a scheme; links with
 # a scheme go through ArxivConnector.owns so every arXiv link form counts
-_ARXIV_MENTION = re.compile(rf"\barxiv(?:\.org/(?:abs|pdf|html)/|\s*:\s*|\s+)(?P<id>{_NEW_ID}|{_OLD_ID})", re.IGNORECASE)
+_ARXIV_MENTION = re.compile(rf"\barxiv(?:\.org/(?:abs|pdf|html)/|\s*:\s*|\s+)(?P<id>{ID_PATTERN})", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>()\[\]{}\"',;]+", re.IGNORECASE)
 
 # the fields a Repo needs; repositoryTopics(first: 20) matches what the GitHub page shows
@@ -34,10 +35,13 @@ def arxiv_ids_in(*texts: str | None) -> list[str]:
             continue
         hits: list[tuple[int, str]] = []
         for m in _URL.finditer(text):
-            ref = ArxivConnector.owns(m.group(0).rstrip(".:;!?"))
+            try:
+                ref = ArxivConnector.owns(m.group(0).rstrip(".:;!?"))
+            except LinkRefused:  # a listing or an impossible id: not a paper the README names
+                continue
             if ref is not None:
                 hits.append((m.start(), ref.key.removeprefix("arxiv:")))
-        hits += [(m.start(), m.group("id")) for m in _ARXIV_MENTION.finditer(text)]
+        hits += [(m.start(), i) for m in _ARXIV_MENTION.finditer(text) if (i := canonical_id(m.group("id")))]
         for _, arxiv_id in sorted(hits):
             if arxiv_id not in found:
                 found.append(arxiv_id)

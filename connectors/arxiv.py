@@ -24,15 +24,27 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# new style (0704.0001 onwards: YYMM.NNNN, 5 digits from 1501) and old style (hep-th/9901001,
-# math.GT/0309136); see https://info.arxiv.org/help/arxiv_identifier.html
+# new style (0704.0001 onwards: YYMM.NNNN, 5 digits from 1501) and old style (hep-th/9901001);
+# see https://info.arxiv.org/help/arxiv_identifier.html. Before 2007 an archive could carry a
+# subject class (math.AT/9811037, physics.optics/0601001): it is information only, not part of
+# the id, arXiv redirects /abs/math.AT/9811037 to /abs/math/9811037 and its API knows only the
+# latter. Reference lists also print a new id behind an archive (hep-th/1601.07616).
 _NEW_ID = r"\d{4}\.\d{4,5}"
-_OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
+_ARCHIVE = r"[a-z]+(?:-[a-z]+)*"
+_CLASS = r"\.[a-z]+(?:-[a-z]+)*"
+_OLD_ID = rf"{_ARCHIVE}(?:{_CLASS})?/\d{{7}}"
+ID_PATTERN = rf"(?:{_ARCHIVE}(?:{_CLASS})?/)?{_NEW_ID}|{_OLD_ID}"
+"""Every printed form of an id without its version (match case-insensitively); `canonical_id` spells it."""
 ARXIV_ID = re.compile(rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?")
-_BARE = re.compile(rf"^(?:arxiv:)?\s*(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?$", re.IGNORECASE)
+_PARTS = re.compile(
+    rf"(?:(?P<archive>{_ARCHIVE})(?:{_CLASS})?/)?(?P<number>{_NEW_ID}|(?<=/)\d{{7}})(?:v\d+)?", re.IGNORECASE
+)
+_TAGGED = re.compile(r"^arxiv:\s*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 
-_ABS_HOSTS = {"arxiv.org", "export.arxiv.org", "alphaxiv.org"}
-_PATH_KINDS = {"abs", "pdf", "html", "format", "overview", "papers"}
+_ABS_HOSTS = {"arxiv.org", "xxx.lanl.gov", "alphaxiv.org"}
+"""arxiv.org and every subdomain (export., lanl., browse., mirrors), its old name, and alphaXiv."""
+_PATH_KINDS = {"abs", "pdf", "html", "format", "src", "e-print", "ps", "dvi", "overview", "papers"}
+_FEED_HOSTS = {"rss.arxiv.org", "export.arxiv.org", "arxiv.org"}
 
 # code hosts a paper's comment or abstract may point at; the path must name a project
 _CODE_LINK = re.compile(
@@ -56,50 +68,72 @@ def canonical_id(text: str) -> str | None:
     """`text` as arXiv spells the id (no version), or None when it cannot be an arXiv id.
 
     Checks what the identifier scheme fixes: a real month, new-style ids from 0704 on with
-    4 digits until 1412 and 5 from 1501, old-style archives lower-case with an upper-case
-    subject class (`math.GT/0309136`). An id that fails here would make arXiv refuse the
-    whole batch it travels in (HTTP 400), so it never reaches the API.
+    4 digits until 1412 and 5 from 1501, old-style archives lower-case. An old-style subject
+    class is dropped (`math.AT/9811037` is `math/9811037`), and so is an archive printed in
+    front of a new-style id (`hep-th/1601.07616` is `1601.07616`). An id that fails here would
+    make arXiv refuse the whole batch it travels in (HTTP 400), so it never reaches the API.
     """
-    m = re.fullmatch(rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?", text.strip(), re.IGNORECASE)
+    m = _PARTS.fullmatch(text.strip())
     if m is None:
         return None
-    arxiv_id = m.group("id")
-    if "/" in arxiv_id:
-        archive, number = arxiv_id.split("/")
-        name, _, subject = archive.partition(".")
-        archive = name.lower() + (f".{subject.upper()}" if subject else "")
-        yymm = number[:4]
-        arxiv_id = f"{archive}/{number}"
-    else:
-        yymm, seq = arxiv_id.split(".")
+    number = m.group("number")
+    if "." in number:
+        yymm, seq = number.split(".")
         if yymm < "0704" or (len(seq) == 5) != (yymm >= "1501"):
             return None
+        arxiv_id = number
+    else:
+        yymm = number[:4]
+        arxiv_id = f"{m.group('archive').lower()}/{number}"
     return arxiv_id if 1 <= int(yymm[2:]) <= 12 else None
 
 
 def parse_bare_id(text: str) -> SourceRef | None:
     """A ref for a bare id (`2512.07461`, `arXiv:2512.07461v2`, `hep-th/9901001`), else None.
 
-    Raises LinkRefused for something shaped like an id that cannot be one (`2513.00001`).
+    Raises LinkRefused for something shaped like an id that cannot be one (`2513.00001`), and
+    for `arXiv:` followed by anything but an id.
     """
-    m = _BARE.match(text.strip())
+    raw = text.strip()
+    tagged = _TAGGED.match(raw)
+    rest = tagged.group("rest").strip() if tagged else raw
+    m = _PARTS.fullmatch(rest)
     if m is None:
+        if tagged:
+            raise LinkRefused(raw, f"{rest!r} is not an arXiv id (such as 2512.07461 or hep-th/9901001)")
         return None
-    arxiv_id = canonical_id(m.group("id"))
+    arxiv_id = canonical_id(rest)
     if arxiv_id is None:
-        raise LinkRefused(text.strip(), f"{m.group('id')} is not a valid arXiv id")
+        raise LinkRefused(raw, f"{m.group('number')} is not a valid arXiv id")
     return make_ref(arxiv_id)
 
 
 def _id_from_path(url: str, path: str) -> str | None:
-    """The id in the path of an arXiv page (`2512.07461v2.pdf`), None when the path has none."""
-    m = re.match(rf"^(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?(?:\.pdf)?/?$", path, re.IGNORECASE)
-    if m is None:
+    """The id at the start of an arXiv page's path (`2512.07461v2.pdf`, `2512.07461v1/x1.png`), None when
+    the path has none."""
+    m = _PARTS.match(path)
+    if m is None or not re.fullmatch(r"(?:\.pdf)?(?:/.*)?", path[m.end():], re.IGNORECASE):
         return None
-    arxiv_id = canonical_id(m.group("id"))
+    arxiv_id = canonical_id(m.group(0))
     if arxiv_id is None:
-        raise LinkRefused(url, f"{m.group('id')} is not a valid arXiv id")
+        raise LinkRefused(url, f"{m.group('number')} is not a valid arXiv id")
     return arxiv_id
+
+
+def _refuse_listing(url: str, seg: tuple[str, ...]) -> None:
+    """LinkRefused, naming the feed to add instead, for an arXiv author page, listing or feed."""
+    if seg[:1] == ("a",) and len(seg) >= 2:
+        author = re.sub(r"\.(?:html|atom2?|rss|json)$", "", seg[1])
+        raise LinkRefused(url, f"an arXiv author page, not a paper: add the author's feed "
+                               f"(https://arxiv.org/a/{author}.atom2) to data/sources.toml so the scheduled run finds "
+                               "their papers")
+    if seg[:1] in (("list",), ("archive",)) and len(seg) >= 2:
+        raise LinkRefused(url, f"an arXiv listing, not a paper: add the listing's feed "
+                               f"(https://rss.arxiv.org/rss/{seg[1]}) to data/sources.toml so the scheduled run finds "
+                               "its new papers")
+    if seg[:1] in (("rss",), ("atom",)) and len(seg) >= 2:
+        raise LinkRefused(url, "an arXiv feed, not a paper: add it to data/sources.toml so the scheduled run finds "
+                               "its new papers")
 
 
 def code_links(*texts: str | None) -> list[str]:
@@ -235,18 +269,23 @@ class ArxivConnector:
 
     @staticmethod
     def owns(url: str) -> SourceRef | None:
+        """The ref for a paper's page in any form (abs, pdf, html, format, src, versions; arxiv.org and its
+        subdomains, alphaXiv, Hugging Face papers, the arXiv DOI); LinkRefused for an author page, a
+        listing or a feed, which belong in the sources file; None for any other link."""
         link = split(url)
         if link is None:
             return None
-        seg = link.segments
-        if link.host in _ABS_HOSTS or link.host == "huggingface.co":
-            if len(seg) >= 2 and seg[0] in _PATH_KINDS:
-                if link.host == "huggingface.co" and seg[0] != "papers":
+        seg, host = link.segments, link.host
+        if host in _ABS_HOSTS or host.endswith(".arxiv.org") or host == "huggingface.co":
+            if len(seg) >= 2 and seg[0].lower() in _PATH_KINDS:
+                if host == "huggingface.co" and seg[0] != "papers":
                     return None
                 arxiv_id = _id_from_path(url, "/".join(seg[1:]))
                 return make_ref(arxiv_id) if arxiv_id else None
+            if host in _FEED_HOSTS:
+                _refuse_listing(url, seg)
             return None
-        if link.host in ("doi.org", "dx.doi.org") and len(seg) >= 2 and seg[0] == "10.48550":
+        if host in ("doi.org", "dx.doi.org") and len(seg) >= 2 and seg[0] == "10.48550":
             doi = "/".join(seg[1:])
             if doi.lower().startswith("arxiv."):
                 arxiv_id = _id_from_path(url, doi[len("arxiv."):])

@@ -100,7 +100,8 @@ def link_of_entry(entry: Mapping[str, Any], base_url: str = "") -> str | None:
     """The link a feed entry is about, in the form our connectors own; None if it has none.
 
     YouTube entries give the watch page (also for Shorts), arXiv entries the abs page without
-    a version, GitHub release entries the repository; anything else its own link.
+    a version, GitHub release entries the repository, FeedBurner entries their original post
+    (`feedburner:origLink`, not the proxy link); anything else its own link.
     """
     video_id = entry.get("yt_videoid")
     if video_id:
@@ -109,7 +110,11 @@ def link_of_entry(entry: Mapping[str, Any], base_url: str = "") -> str | None:
         arxiv_link = _arxiv_link(entry)
         if arxiv_link:
             return arxiv_link
-    href = (entry.get("link") or "").strip()
+    # FeedBurner replaces each link with its own click-counting proxy and keeps the post's address in
+    # <feedburner:origLink> (http://rssnamespace.org/feedburner/ext/1.0): the post is the item
+    href = (entry.get("feedburner_origlink") or "").strip()
+    if not href.lower().startswith(("http://", "https://")):
+        href = (entry.get("link") or "").strip()
     if not href:
         return None
     href = urljoin(base_url, href) if base_url else href
@@ -138,6 +143,12 @@ def entry_from_feedparser(entry: Mapping[str, Any], base_url: str = "") -> FeedE
     )
 
 
+# what some servers send before the document: byte-order marks (several, when templates are
+# concatenated) and blank lines. XML allows one BOM and no whitespace before `<?xml`, yet
+# feedparser reads past both, so they are no reason to refuse a feed.
+_LEAD = re.compile(rb"(?:\xef\xbb\xbf|[ \t\r\n])+")
+_BOM = b"\xef\xbb\xbf"
+
 # an entity reference other than XML's five: HTML's `&nbsp;`, `&eacute;`… (numeric ones are fine)
 _NAMED_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)[A-Za-z][A-Za-z0-9._-]*;")
 
@@ -149,7 +160,8 @@ def syntax_error(body: bytes, parsed: Mapping[str, Any], lines_before: int = 0) 
     feedparser falls back to a forgiving parser on any XML error, so a body cut off in
     transit still yields the entries before the cut (and half of the one it cuts). Not
     errors here (LIBRARIES.md §4): a charset other than the declared one (not a SAX error:
-    feedparser re-decodes), whitespace before `<?xml`, and HTML entities such as `&nbsp;`.
+    feedparser re-decodes), whitespace before `<?xml`, and HTML entities such as `&nbsp;`
+    (`entries_from_bytes` drops byte-order marks and whitespace before the document first).
     expat stops at its first error, so after either of the last two the body is judged
     again without it: a cut-off further down must not hide behind them.
     """
@@ -183,13 +195,18 @@ def entries_from_bytes(body: bytes, url: str, content_type: str = "") -> list[Fe
     """
     import feedparser
 
+    lead = _LEAD.match(body)
+    skipped = 0
+    if lead is not None:  # one BOM is kept: it names the encoding, as the declaration may not
+        skipped = lead.group(0).count(b"\n")
+        body = (_BOM if _BOM in lead.group(0) else b"") + body[lead.end():]
     parsed = feedparser.parse(body)  # bytes: a str would be taken for a URL or a file path
     if not parsed.entries and not parsed.get("version"):
         kind = content_type.split(";")[0].strip()
         what = "an HTML page" if "html" in kind else kind
         answer = f"the answer is {what}, not an RSS or Atom feed" if what else "the answer is not an RSS or Atom feed"
         raise FeedError(url, f"{answer}; check the feed's URL", label="not a feed", retryable=False)
-    broken = syntax_error(body, parsed)
+    broken = syntax_error(body, parsed, skipped)
     if broken is not None:
         raise FeedError(url, f"not well-formed XML ({broken}), so cut off or broken on the way; nothing was "
                              "taken from it, and the next run reads it again in full", label="malformed")

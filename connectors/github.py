@@ -52,18 +52,41 @@ def repo_ref(owner: str, name: str) -> SourceRef:
     )
 
 
+# hosts whose path starts with <owner>/<repo>: raw files, archives, the REST API (after /repos)
+_REPO_HOSTS = {"github.com", "raw.githubusercontent.com", "codeload.github.com", "api.github.com"}
+_GIST_HOSTS = {"gist.github.com", "gist.githubusercontent.com"}
+
+
 def _owns(url: str) -> SourceRef | None:
+    """The ref for a repository link in any form (blob, tree, raw, issues, releases, `.git`, raw and
+    archive hosts, the REST API); LinkRefused for an owner, an organization or a gist, which are not
+    repositories; None for GitHub's own pages and other hosts.
+
+    A trailing dot on a segment is taken for the end of the sentence the link was pasted from.
+    """
     link = split(url)
-    if link is None or link.host != "github.com":
+    if link is None:
         return None
-    seg = link.segments
-    if not seg or seg[0].lower() in _RESERVED:
+    if link.host in _GIST_HOSTS:
+        raise LinkRefused(url, "a GitHub gist, not a repository: curate ingests repositories (github.com/<owner>/<repo>)")
+    if link.host not in _REPO_HOSTS:
+        return None
+    written = link.segments
+    if link.host == "api.github.com":
+        if written[:1] != ("repos",):
+            return None
+        written = written[1:]
+    seg = tuple(s.rstrip(".") for s in written)
+    if link.host == "github.com" and len(seg) >= 2 and seg[0].lower() in ("orgs", "users"):
+        what = "an organization" if seg[0].lower() == "orgs" else "a user"
+        raise LinkRefused(url, f"{what} on GitHub ({seg[1]}), not a repository: link to github.com/{seg[1]}/<repo>")
+    if not seg or not seg[0] or seg[0].lower() in _RESERVED:
         return None
     if len(seg) == 1:
         raise LinkRefused(url, f"a GitHub owner ({seg[0]}), not a repository: link to github.com/{seg[0]}/<repo>")
-    owner, name = seg[0], seg[1].removesuffix(".git")
-    if not _OWNER.match(owner) or not _NAME.match(name) or name in (".", ".."):
-        raise LinkRefused(url, "not a GitHub repository name")
+    owner, name = seg[0], seg[1].removesuffix(".git").rstrip(".")
+    if not _OWNER.match(owner) or not _NAME.match(name):
+        raise LinkRefused(url, f"{'/'.join(written[:2])} is not a GitHub owner and repository name")
     return repo_ref(owner, name)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urljoin
 
 from connectors import http
 from connectors._urls import split
@@ -35,13 +36,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_HOSTS = {"youtube.com", "music.youtube.com", "youtube-nocookie.com", "youtu.be"}
+_HOSTS = {"youtube.com", "music.youtube.com", "gaming.youtube.com", "youtube-nocookie.com", "youtube.googleapis.com",
+          "youtu.be"}
 VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 PLAYLIST_ID = re.compile(r"^[A-Za-z0-9_-]{10,64}$")
-_VIDEO_PATHS = {"shorts", "embed", "live", "v", "e"}
+_VIDEO_PATHS = {"shorts", "embed", "live", "v", "e", "watch"}
 _CHANNEL_PATHS = {"channel", "c", "user"}
 # lists that are not playlists anyone else can read: mixes (RD…), a user's likes and watch later
 _PRIVATE_LISTS = ("RD", "LL", "WL")
+# pages of YouTube's own that carry the link they lead to in a parameter: the share button's
+# attribution_link (u=/watch?v=…), the sign-in and the EU consent pages (next=, continue=)
+_WRAPPERS = {"attribution_link": ("u",), "signin": ("next", "continue"), "m": ("continue",)}
+_CHANNEL_HINT = ("a YouTube channel, not a video: add the channel's feed to data/sources.toml "
+                 "(https://www.youtube.com/feeds/videos.xml?channel_id=…) so the scheduled run finds its videos")
 
 _VIDEO_PARTS = "snippet,contentDetails,statistics"
 _QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
@@ -72,23 +79,45 @@ def playlist_ref(playlist_id: str) -> SourceRef:
     )
 
 
-def _owns(url: str) -> SourceRef | None:
+def _owns(url: str, _depth: int = 0) -> SourceRef | None:
+    """The ref for a video or playlist link in any form YouTube makes (watch, share, embed, live, shorts,
+    music, nocookie, `v/`, `e/`, and the wrappers that carry a watch path in a parameter); LinkRefused for
+    a YouTube page that is neither (a channel, a feed, a clip); None for a link on another host."""
     link = split(url)
-    if link is None or link.host not in _HOSTS:
+    if link is None or (link.host not in _HOSTS and link.host != "consent.youtube.com"):
         return None
     seg = link.segments
+    wrapped = _WRAPPERS.get(seg[0]) if seg and (link.host == "consent.youtube.com") == (seg[0] == "m") else None
+    if wrapped is not None:
+        inner = next((v for name in wrapped if (v := link.param(name))), None)
+        # the inner link is absolute (consent) or a path on www.youtube.com (attribution_link, signin)
+        return _inner(url, urljoin("https://www.youtube.com/", inner) if inner else None, _depth)
+    if link.host == "consent.youtube.com":
+        return None
     list_id = link.param("list")
     if list_id is not None and not PLAYLIST_ID.match(list_id):
         list_id = None
     video_id: str | None = None
     if link.host == "youtu.be":
         video_id = seg[0] if seg else None
-    elif seg[:1] == ("watch",):
+    elif seg[:1] == ("watch",) and link.param("v") is not None:
         video_id = link.param("v")
-        if video_id is None and list_id is not None:  # watch?list=PL… plays the playlist from its start
-            return playlist_ref(list_id)
-    elif seg[:2] == ("embed", "videoseries") and list_id is not None:  # the embed form of a playlist
+    elif seg[:1] in ((), ("watch",)) and link.fragment.lstrip("!/").startswith(("watch?", "v=")):
+        # the hash-bang links of the 2010s: /#!/watch?v=…, /watch#!v=…
+        query = link.fragment.lstrip("!/").removeprefix("watch").lstrip("?")
+        return _inner(url, f"https://www.youtube.com/watch?{query}", _depth)
+    elif seg[:1] == ("watch",) and len(seg) == 1 and list_id is not None:  # plays the playlist from its start
         return playlist_ref(list_id)
+    elif seg[:1] == ("embed",) and (len(seg) == 1 or seg[1] == "videoseries"):
+        # the embed forms of a list: /embed?listType=playlist&list=PL…, /embed/videoseries?list=PL…
+        list_type = link.param("listType") or "playlist"
+        if list_type == "user_uploads":
+            raise LinkRefused(url, f"an embed of {_CHANNEL_HINT}")
+        if list_type != "playlist" or list_id is None:
+            raise LinkRefused(url, f"a YouTube embed of a {list_type} without a valid list= id, not a video or a playlist")
+        return playlist_ref(list_id)
+    elif seg[:2] == ("embed", "live_stream"):
+        raise LinkRefused(url, f"the live stream of {_CHANNEL_HINT}")
     elif len(seg) >= 2 and seg[0] in _VIDEO_PATHS:
         video_id = seg[1]
     elif seg[:1] == ("playlist",):
@@ -96,17 +125,33 @@ def _owns(url: str) -> SourceRef | None:
             raise LinkRefused(url, "a YouTube playlist link without a valid list= id")
         return playlist_ref(list_id)
     elif seg and (seg[0].startswith("@") or seg[0] in _CHANNEL_PATHS):
-        raise LinkRefused(
-            url,
-            "a YouTube channel, not a video: add the channel's feed to data/sources.toml "
-            "(https://www.youtube.com/feeds/videos.xml?channel_id=…) so the scheduled run finds its videos",
-        )
+        raise LinkRefused(url, _CHANNEL_HINT)
+    elif seg[:1] == ("feeds",):
+        raise LinkRefused(url, "a YouTube feed, not a video: add it to data/sources.toml so the scheduled run finds "
+                               "its videos")
+    elif seg[:1] == ("clip",):
+        raise LinkRefused(url, "a YouTube clip, which the API cannot look up: link to the video it was cut from")
+    elif seg[:1] == ("redirect",) and link.param("q"):
+        raise LinkRefused(url, f"a YouTube redirect to another site: ingest {link.param('q')} itself")
     if video_id is None:
         raise LinkRefused(url, "a YouTube page that is neither a video nor a playlist")
+    # old embed and share links glued their options to the id with `&` in the path: /v/ID&hl=en&fs=1
+    video_id = video_id.split("&", 1)[0]
     if not VIDEO_ID.match(video_id):
         raise LinkRefused(url, f"{video_id!r} is not a YouTube video id (11 letters, digits, - or _)")
     companions = (playlist_ref(list_id).url,) if list_id and not list_id.startswith(_PRIVATE_LISTS) else ()
     return video_ref(video_id, companions)
+
+
+def _inner(url: str, inner: str | None, depth: int) -> SourceRef:
+    """The ref of the link a wrapper carries; LinkRefused naming the wrapper when it carries none."""
+    try:
+        ref = _owns(inner, depth + 1) if inner and depth < 3 else None
+    except LinkRefused as exc:
+        raise LinkRefused(url, f"leads to {exc.reason}") from None
+    if ref is None:
+        raise LinkRefused(url, "a YouTube redirect that does not lead to a video or a playlist")
+    return ref
 
 
 def _plural(n: int, word: str) -> str:

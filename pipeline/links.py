@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from connectors import CONNECTORS
-from connectors.arxiv import canonical_id, parse_bare_id
+from connectors.arxiv import ID_PATTERN, canonical_id, parse_bare_id
 from connectors.errors import LinkRefused
 from schemas import SourceRef
 
@@ -24,7 +24,7 @@ _SCHEME = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*):", re.IGNORECASE)
 # http(s) up to whitespace, quotes, angle brackets or a closing bracket; the known sources'
 # links without a scheme; `arXiv:<id>`; and bare arXiv ids (kept only when valid).
 _STOP = r"""[^\s<>"'`\])}]"""
-_ID = r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
+_ID = rf"(?:{ID_PATTERN})(?:v\d+)?"
 _TEXT_LINK = re.compile(
     rf"(?P<url>https?://{_STOP}+)"
     rf"|(?P<host>(?<![\w/.@-])(?:www\.)?(?:arxiv\.org|alphaxiv\.org|github\.com|youtu\.be|youtube\.com|huggingface\.co)/{_STOP}+)"

@@ -102,9 +102,10 @@ TODAY_LINKS = [f"https://arxiv.org/abs/{i}" for i in TODAY_IDS]
         (FEED_BODY[:CUT].replace(b"Expert layers", b"Expert&nbsp;layers"), "(no element found at line 31, column 19)"),
         (FEED_BODY.replace(b"Expert layers", b"Expert\x0blayers"), "(not well-formed (invalid token) at line 21, column 17)"),
         (FEED_BODY.replace(b"</title>", b"</titel>", 3), "(mismatched tag at line "),
+        (b"\xef\xbb\xbf\r\n" + FEED_BODY[:CUT], "not well-formed XML (no element found at line 32, column 19)"),
     ],
     ids=["cut off", "cut off after blank lines", "cut off after an html entity", "control character",
-         "mismatched tag"],
+         "mismatched tag", "cut off after a byte-order mark and a line break"],
 )
 def test_a_feed_that_is_not_well_formed_xml_gives_no_entries(body, reason):
     # feedparser's forgiving parser would hand back the first entry and half of the second
@@ -121,8 +122,12 @@ def test_a_feed_that_is_not_well_formed_xml_gives_no_entries(body, reason):
         b"\n\n  " + FEED_BODY,
         FEED_BODY.replace(b"Expert layers", b"Expert&nbsp;layers&eacute;"),
         FEED_BODY.replace(b"encoding='UTF-8'", b"encoding='us-ascii'"),
+        b"\xef\xbb\xbf\r\n" + FEED_BODY,
+        b"\xef\xbb\xbf\xef\xbb\xbf\n \t\r\n\xef\xbb\xbf" + FEED_BODY,
+        b"\xef\xbb\xbf" + FEED_BODY,
     ],
-    ids=["blank lines before <?xml", "html entities", "charset other than declared"],
+    ids=["blank lines before <?xml", "html entities", "charset other than declared", "a byte-order mark and CRLF before <?xml",
+         "byte-order marks and whitespace before <?xml", "one byte-order mark"],
 )
 def test_harmless_xml_slips_still_give_every_entry(body):
     assert [e.link for e in entries_from_bytes(body, "https://rss.arxiv.org/rss/cs.LG")] == TODAY_LINKS
@@ -138,11 +143,19 @@ def test_recorded_truncated_feed_is_malformed_and_recorded_leading_blank_lines_a
                                   "https://www.youtube.com/feeds/videos.xml?channel_id=x")) == 15
 
 
+def test_a_feedburner_entry_is_its_original_post_not_the_proxy_link():
+    (entry,) = entries("feeds/feedburner_rss2_origlink.xml")
+    assert entry.link == "https://northwind.example/blog/sharding-a-vector-index"
+    assert entry.title == "Sharding a vector index without downtime"
+    proxied = {"link": "http://feedproxy.google.com/~r/x/~3/y/post", "feedburner_origlink": "javascript:alert(1)"}
+    assert link_of_entry(proxied) == proxied["link"]  # an origLink that is no web link is not taken
+
+
 def test_an_arxiv_entry_whose_link_holds_no_valid_id_falls_back_to_its_guid():
     entry = {"arxiv_announce_type": "new", "link": "https://arxiv.org/abs/2513.0001",
              "id": "oai:arXiv.org:2512.07461v1"}
     assert link_of_entry(entry) == "https://arxiv.org/abs/2512.07461"
-    assert link_of_entry({"id": "oai:arXiv.org:math.GT/0309136v2"}) == "https://arxiv.org/abs/math.GT/0309136"
+    assert link_of_entry({"id": "oai:arXiv.org:math.GT/0309136v2"}) == "https://arxiv.org/abs/math/0309136"
 
 
 def test_recorded_arxiv_listing_gives_abs_links_for_every_announce_type():
@@ -382,6 +395,21 @@ def test_run_ingests_new_entries_once_then_costs_only_304s_and_writes_the_same_d
     assert listed_twice.sources == ["arXiv cs.LG + cs.CL", "Reading notes"]  # both feeds remembered
     assert listed_twice.fetch_count == 1  # listed twice, fetched once
     assert store.get("arxiv:hep-th/9901001").sources == ["Reading notes"]
+
+
+def test_a_feed_behind_a_byte_order_mark_and_a_feedburner_feed_give_the_posts_themselves(env, replay):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    use_sources(env, replay, ("BOM blog", "/feeds/blog/bom.atom"), ("FeedBurner blog", "/feeds/blog/feedburner.xml"))
+    result = CliRunner().invoke(app, ["run"], env=env)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith("run: 2 feeds (2 read) · 2 stored · 1 already stored · draft ")
+    sharding = f"web:{replay.url}/site/blog/sharding-a-vector-index"
+    assert set(section_ids(draft_of(env), "reads")) == {sharding, f"web:{replay.url}/site/~lena/notes/bpe-2.html"}
+    assert Store(env["CURATE_DB"]).get(sharding).sources == ["BOM blog", "FeedBurner blog"]
+    assert replay.count("/site/proxy") == 0  # the FeedBurner proxy link is never fetched
 
 
 def test_broken_feed_is_reported_and_the_other_feeds_go_on(curate, replay, env):

@@ -103,6 +103,21 @@ def blog_rss(req: Request, replay: Replay) -> Response:
     return serve_feed(req, replay, "blog_rss2.xml", RSS, weak=True)  # a weak ETag, no Last-Modified
 
 
+@route("GET", r"/feeds/blog/bom\.atom")
+def blog_bom(req: Request, replay: Replay) -> Response:
+    # a byte-order mark and a CRLF before `<?xml` (EF BB BF 0D 0A 3C 3F 78 6D 6C), as some CMS templates send
+    resp = serve_feed(req, replay, "blog_engineering.atom", ATOM, etag=False)
+    return Response(body=b"\xef\xbb\xbf\r\n" + resp.body, headers=resp.headers, content_type=ATOM)
+
+
+@route("GET", r"/feeds/blog/feedburner\.xml")
+def blog_feedburner(req: Request, replay: Replay) -> Response:
+    # FeedBurner's proxy links point at the replay too, so a run that followed one would fail here, not online
+    resp = serve_feed(req, replay, "feedburner_rss2_origlink.xml", RSS, etag=False)
+    return Response(body=resp.body.replace(b"http://feedproxy.google.com", f"{replay.url}/site/proxy".encode()),
+                    headers=resp.headers, content_type=RSS)
+
+
 @route("GET", r"/feeds/github/[^/]+/[^/]+/releases\.atom")
 def releases(req: Request, replay: Replay) -> Response:
     return serve_feed(req, replay, "github_releases.atom", ATOM)
