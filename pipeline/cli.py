@@ -309,6 +309,7 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from pipeline.ingest import Ingest
+    from schemas.item import DIRECT_SOURCE
 
     err = _err()
     say = _sayer("curate.ingest", err)
@@ -323,7 +324,8 @@ def ingest(
             bar.advance(task)
             _row(outcome, say, fmt)
 
-        report = Ingest(s, store).run(inputs, refresh=refresh, with_companions=with_playlist, progress=progress)
+        report = Ingest(s, store).run(inputs, refresh=refresh, with_companions=with_playlist, progress=progress,
+                                      source=DIRECT_SOURCE)
     raise typer.Exit(print_report(report, say))
 
 

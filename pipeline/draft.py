@@ -54,18 +54,69 @@ class DraftEdited(DraftError):
     """A draft file holds edits curate has not read back (`curate annotate`), so it was left as it is."""
 
 
+# openings that say nothing a reader needs: "In this paper, we propose X" reads as "We propose X"
+_BOILERPLATE = re.compile(
+    r"^(?:abstract\s*[:.\-—]\s*)?(?:(?:in|within|through) (?:this|the present|our) "
+    r"(?:paper|work|article|study|note|report|letter|post|video|talk|course|repository)\s*,?\s*|here\s*,\s*)",
+    re.IGNORECASE,
+)
+# a sentence that only points at the code or data: the draft's link line already carries it
+_AVAILABILITY = re.compile(
+    r"\b(?:code|implementation|models?|data(?:sets?)?|checkpoints?|weights|project page|demo)\b[^.]*"
+    r"\b(?:available|released|open-sourced|at|:)\s*(?:at|on|from|in)?\s*(?:https?://|www\.|github)",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d")
+
+
+def sentences(text: str) -> list[str]:
+    """`text` split into sentences, with abbreviations (e.g., et al., Fig. 3) and decimals (99.2%) kept whole.
+
+    pysbd's rules (the Golden Rules of sentence boundaries) rather than a split at every
+    period, which would cut "vs. 87.1%" in three.
+    """
+    import pysbd
+
+    return [s for s in pysbd.Segmenter(language="en", clean=False).segment(text) if s.strip()]
+
+
 def summary_of(text: str, limit: int = SUMMARY_CHARS) -> str:
-    """The first sentences of `text` that fit in `limit` characters (cut at a word if none fit)."""
+    """The draft blurb of a record's text: whole sentences that fit in about `limit` characters.
+
+    Skips a boilerplate opening ("In this paper, we" → "We") and sentences that only say
+    where the code is; ends at a sentence end (the first sentence is kept whole up to twice
+    `limit`, only a longer one is cut at a word with "…"). When the sentences that fit hold
+    no figure, the first later sentence with one is added, so the key number stays.
+    """
     text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    sentences = re.split(r"(?<=[.!?])\s+", text)
-    out = ""
-    for sentence in sentences:
-        if len(out) + len(sentence) + 1 > limit:
+    if not text:
+        return ""
+    # segments keep their own spacing, so gluing neighbours back gives the text as written
+    short = len(text) <= limit and not _AVAILABILITY.search(text)
+    parts = [text] if short else sentences(text)
+    parts = [p for p in parts if not _AVAILABILITY.search(p)] or parts
+    opening = _BOILERPLATE.sub("", parts[0], count=1)
+    if opening.strip() and opening != parts[0]:
+        parts[0] = opening[0].upper() + opening[1:]
+    chosen: list[int] = []
+    size = 0
+    for i, sentence in enumerate(parts):
+        if chosen and size + len(sentence.strip()) > limit:
             break
-        out = f"{out} {sentence}".strip()
-    return out or text[:limit].rsplit(" ", 1)[0] + "…"
+        chosen.append(i)
+        size += len(sentence)
+    if not any(_NUMBER.search(parts[i]) for i in chosen):
+        later = next((i for i in range(len(chosen), len(parts))
+                      if _NUMBER.search(parts[i]) and size + len(parts[i]) <= limit * 1.5), None)
+        if later is not None:
+            chosen.append(later)
+    out = ""
+    for i in chosen:
+        out += parts[i] if not out or out[-1].isspace() else " " + parts[i]
+    out = out.strip()
+    if len(out) > 2 * limit:
+        out = out[:limit].rsplit(" ", 1)[0] + "…"
+    return out
 
 
 # ---- issues: which number comes next and where it starts
@@ -199,6 +250,7 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
     items = [
         i for i in store.items(statuses=OPEN, since=since, also=notes)  # filtered in SQL: the archive stays unread
         if i.status in OPEN and (since is None or i.first_seen >= since or i.id in notes)
+        and (i.id in notes or not i.linked_only())  # a paper's code shows on the paper, unless placed
     ]
     extra = enrich(store, items, since, until)
     placed: dict[SectionKey, list[tuple[tuple, ExportItem]]] = {key: [] for key in SectionKey}

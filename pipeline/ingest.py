@@ -24,6 +24,7 @@ from pipeline import links
 from pipeline.config import Settings
 from pipeline.store import Store
 from schemas import SourceRef
+from schemas.item import LINKED_SOURCE
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,10 @@ class Ingest:
                 seen.add(ref.key)
                 todo.append((text, ref))
         report.outcomes += self._fetch_all(todo, refresh=refresh, source=source, progress=progress, now=now)
+        if source:  # asked for again while fresh: still this source's, though not fetched
+            again = [o.item_id for o in report.outcomes if o.status == Status.fresh and o.item_id]
+            if again:
+                self.store.add_source(again, source)
 
         # second round: links found inside the records (a paper's code repository)
         found = [url for urls in self._follow for url in urls]
@@ -148,7 +153,9 @@ class Ingest:
                 seen.add(ref.key)
                 follow_refs.append((url, ref))
         if follow_refs:
-            report.followed = self._fetch_all(follow_refs, refresh=refresh, source=source, progress=None, now=now)
+            # marked as linked, not as the run's source: the draft shows such an item on the
+            # record that links to it (a paper's code) unless something else asks for it too
+            report.followed = self._fetch_all(follow_refs, refresh=refresh, source=LINKED_SOURCE, progress=None, now=now)
         for name, connector in self._connectors.items():
             report.notes += connector.notes()
         return report

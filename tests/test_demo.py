@@ -16,7 +16,7 @@ def test_demo_stores_every_kind_and_writes_the_draft(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "stored\tarxiv:2512.07461\tpaper\t" in result.stdout
     assert "✗ https://arxiv.org/abs/2512.99999  not found on arXiv" in result.stderr
-    assert "issue 1: 5 papers, 2 videos, 2 reads, 2 tools, 0 pick" in result.stderr
+    assert "issue 1: 5 papers, 2 videos, 2 reads, 1 tools, 0 pick" in result.stderr
     draft = json.loads((out / "drafts" / "issue-1.json").read_text())
     kinds = {item["kind"] for section in draft["sections"] for item in section["items"]}
     assert kinds == {"paper", "video", "playlist", "repo", "article"}

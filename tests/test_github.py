@@ -315,9 +315,12 @@ def test_paper_code_repo_is_ingested_in_the_same_run_and_linked_both_ways(curate
     assert replay.count("/api/query") == 1 and replay.count("/(repos|graphql)") == 1
     assert "1 linked repo stored" in result.stderr
     items = export(curate)
-    paper, repo = items["arxiv:2512.07461"], items["github:curate-fixtures/moe-capacity"]
-    assert paper["links"]["code"] == [MOE]
+    paper = items["arxiv:2512.07461"]
+    assert paper["links"]["code"] == [MOE] and paper["links"]["repo"] == MOE
     assert paper["metrics"] == {"stars": 812}
+    assert "github:curate-fixtures/moe-capacity" not in items  # shown on its paper, not as a tool of its own
+    assert curate("ingest", MOE).returncode == 0  # asked for by name: a tool too, linked back to its paper
+    repo = export(curate)["github:curate-fixtures/moe-capacity"]
     assert repo["links"]["paper"] == "https://arxiv.org/abs/2512.07461"
     assert repo["metrics"] == {"stars": 812, "forks": 57} and repo["authors"] == ["curate-fixtures"]
 
@@ -335,7 +338,7 @@ def test_paper_whose_code_repo_is_gone_is_stored_with_a_warning(curate, replay):
 def test_stars_gained_appears_after_a_second_ingest_with_more_stars(curate, replay):
     curate("ingest", "2512.07461", MWM)
     first = export(curate)
-    assert "stars_gained" not in first["github:curate-fixtures/moe-capacity"]["metrics"]
+    assert "stars_gained" not in first["arxiv:2512.07461"]["metrics"]
     replay.state["github_stars"] = {"curate-fixtures/moe-capacity": 900, "gokumohandas/made-with-ml": 38400}
     curate("ingest", "--refresh", MOE, MWM)
     items = export(curate)
