@@ -9,6 +9,13 @@ URL    ?=
 FILE   ?=
 ARGS   ?=
 
+# variables given on the command line (ARGS=…) would reach every make started below this
+# one through MAKEFLAGS, the tests' own `make run` included; keep them to this make
+MAKEOVERRIDES :=
+
+# $(call quote,TEXT): TEXT as one single-quoted shell word, whatever quotes it holds
+quote = '$(subst ','\'',$(1))'
+
 .PHONY: install ingest run export demo bench eval-web test clean help
 
 help:  ## list the targets
@@ -23,26 +30,26 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## create .venv and install curate with its dev tools
 
 ingest: $(STAMP)  ## fetch and store links: make ingest URL="https://arxiv.org/abs/2512.07461 2512.08296" (or FILE=links.md)
-	@if [ -z "$(URL)$(FILE)" ]; then echo 'usage: make ingest URL="<link> [<link>...]"  (or FILE=path)' >&2; exit 2; fi
-	$(BIN)/curate ingest $(foreach u,$(URL),'$(u)') $(if $(FILE),--file $(FILE)) $(ARGS)
+	@if [ -z $(call quote,$(value URL)$(value FILE)) ]; then echo 'usage: make ingest URL="<link> [<link>...]"  (or FILE=path)' >&2; exit 2; fi
+	@set -f; urls=$(call quote,$(value URL)); $(BIN)/curate ingest $$urls $(if $(value FILE),--file $(call quote,$(value FILE))) $(ARGS)
 
 run: $(STAMP)  ## the scheduled job: read data/sources.toml, ingest what is new, refresh, export
-	$(BIN)/curate run $(ARGS)
+	@$(BIN)/curate run $(ARGS)
 
 export: $(STAMP)  ## write the draft issue (JSON + Markdown) under data/drafts/
-	$(BIN)/curate export $(ARGS)
+	@$(BIN)/curate export $(ARGS)
 
 demo: $(STAMP)  ## the whole pipeline offline, against the replay server; writes data/demo/
-	$(BIN)/python -m tests.replay.demo
+	@$(BIN)/python -m tests.replay.demo
 
 bench: $(STAMP)  ## requests, time and memory at newsletter and archive scale (offline)
-	$(BIN)/python -m tests.bench $(ARGS)
+	@$(BIN)/python -m tests.bench $(ARGS)
 
 eval-web: $(STAMP)  ## web-page metadata vs trafilatura on ../shared/corpus/web-dev (ARGS=--misses lists the misses)
 	@$(BIN)/python -m tests.eval_web $(ARGS)
 
 test: $(STAMP)  ## the test suite (offline)
-	$(BIN)/python -m pytest -n 2 -q $(ARGS)
+	@$(BIN)/python -m pytest -n 2 -q $(ARGS)
 
 clean:  ## remove .venv and caches (keeps data/)
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -363,13 +362,6 @@ def spawn(curate, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_") and k not in ("GITHUB_TOKEN", "YOUTUBE_API_KEY")}
     env.update(curate.env, COLUMNS="200")
     return subprocess.Popen([CURATE, *args], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_for(condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the run never got there"
-        time.sleep(0.02)
 
 
 def test_run_ingests_new_entries_once_then_costs_only_304s_and_writes_the_same_draft(curate, replay, env):
@@ -728,11 +720,13 @@ def test_videos_are_refreshed_in_one_batch(settings, replay):
 
 def test_two_runs_started_together_only_one_works(curate, replay, env):
     use_sources(env, replay, ARXIV)
-    gate = threading.Event()
-    replay.state["feeds:gates"] = {ARXIV[1]: gate}
+    gate, arrived = threading.Event(), threading.Event()
+    replay.state["feeds:gates"], replay.state["feeds:arrived"] = {ARXIV[1]: gate}, {ARXIV[1]: arrived}
     first = spawn(curate, "run")
     try:
-        wait_for(lambda: replay.count(re.escape(ARXIV[1])) == 1)  # the first run holds the lock and waits on the feed
+        # the first run holds the lock and waits on the feed: however long a process takes to
+        # start on a loaded machine, the second run starts only once the first got there
+        assert arrived.wait(120), "the first run never asked for the feed"
         second = curate("run")
     finally:
         gate.set()
@@ -752,11 +746,11 @@ def _fetch_counts(env: dict[str, str]) -> dict[str, int]:
 
 def test_run_killed_between_feeds_resumes_without_fetching_any_paper_twice(curate, replay, env):
     use_sources(env, replay, ARXIV, NOTES)
-    gate = threading.Event()
-    replay.state["feeds:gates"] = {NOTES[1]: gate}
+    gate, arrived = threading.Event(), threading.Event()
+    replay.state["feeds:gates"], replay.state["feeds:arrived"] = {NOTES[1]: gate}, {NOTES[1]: arrived}
     killed = spawn(curate, "run")
     try:
-        wait_for(lambda: replay.count(NOTES[1]) == 1)  # the arXiv feed is done, the blog feed in flight
+        assert arrived.wait(120), "the run never asked for the blog feed"  # the arXiv feed is done, the blog feed in flight
         killed.send_signal(signal.SIGKILL)
         killed.wait(timeout=10)
     finally:
@@ -775,16 +769,17 @@ def test_run_killed_between_feeds_resumes_without_fetching_any_paper_twice(curat
 
 def test_run_killed_while_papers_are_fetched_stores_each_once_on_the_next_run(curate, replay, env):
     use_sources(env, replay, ARXIV)
-    gate = threading.Event()
+    gate, asked = threading.Event(), threading.Event()
 
     def slow_entry(arxiv_id: str) -> str:
-        gate.wait(15)
+        asked.set()
+        gate.wait(120)  # a bound only so a broken test cannot hang the suite
         return fixture_bytes(f"arxiv/entries/{arxiv_id.replace('/', '_')}.xml").decode("utf-8")
 
     replay.state["arxiv_synthesize"] = slow_entry
     killed = spawn(curate, "run")
     try:
-        wait_for(lambda: replay.count("/api/query") == 1)
+        assert asked.wait(120), "the run never asked arXiv for the papers"
         killed.send_signal(signal.SIGKILL)
         killed.wait(timeout=10)
     finally:

@@ -7,7 +7,9 @@ names its ETag or `If-Modified-Since` is not older than its Last-Modified. Paths
 
 - `feeds:<path>`: serve another fixture at that path (the next day's listing);
 - `feeds:gates`: {path: threading.Event}: hold the answer until the test sets the event
-  (a run caught mid-way, for the lock and SIGKILL tests);
+  (a run caught mid-way, for the lock and SIGKILL tests), and set `feeds:arrived`'s event
+  for that path, if any, the moment the request comes in (so a test waits on the request,
+  not on a clock);
 - `feeds:cut`: {path: n}: send only the first n bytes of the body, as a complete answer
   (Content-Length of the cut body) with the whole feed's validators: a body cut off by a
   proxy or a server that crashed mid-write, which HTTP cannot tell from a whole one;
@@ -55,7 +57,10 @@ def serve_feed(req: Request, replay: Replay, fixture: str, content_type: str, *,
                weak: bool = False) -> Response:
     gate = replay.state.get("feeds:gates", {}).get(req.path)
     if gate is not None:
-        gate.wait(15)
+        arrived = replay.state.get("feeds:arrived", {}).get(req.path)
+        if arrived is not None:
+            arrived.set()
+        gate.wait(120)  # a bound only so a broken test cannot hang the suite
     name = replay.state.get(f"feeds:{req.path}", fixture)
     body = fixture_bytes(f"feeds/{name}")
     for origin in SITE_ORIGINS:
