@@ -41,8 +41,8 @@ _PARTS = re.compile(
 )
 _TAGGED = re.compile(r"^arxiv:\s*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 
-_ABS_HOSTS = {"arxiv.org", "xxx.lanl.gov", "alphaxiv.org"}
-"""arxiv.org and every subdomain (export., lanl., browse., mirrors), its old name, and alphaXiv."""
+_ABS_HOSTS = {"arxiv.org", "xxx.lanl.gov", "alphaxiv.org", "ar5iv.org"}
+"""arxiv.org and every subdomain (export., lanl., browse., ar5iv.labs.), its old name, alphaXiv and ar5iv."""
 _PATH_KINDS = {"abs", "pdf", "html", "format", "src", "e-print", "ps", "dvi", "overview", "papers"}
 _FEED_HOSTS = {"rss.arxiv.org", "export.arxiv.org", "arxiv.org"}
 
@@ -112,7 +112,8 @@ def _id_from_path(url: str, path: str) -> str | None:
     """The id at the start of an arXiv page's path (`2512.07461v2.pdf`, `2512.07461v1/x1.png`), None when
     the path has none."""
     m = _PARTS.match(path)
-    if m is None or not re.fullmatch(r"(?:\.pdf)?(?:/.*)?", path[m.end():], re.IGNORECASE):
+    # after the id: `.pdf`, a page below it (html figures, src/…/anc files), or the full stop of a pasted sentence
+    if m is None or not re.fullmatch(r"(?:\.pdf)?\.*(?:/.*)?", path[m.end():], re.IGNORECASE):
         return None
     arxiv_id = canonical_id(m.group(0))
     if arxiv_id is None:

@@ -135,8 +135,9 @@ def _owns(url: str, _depth: int = 0) -> SourceRef | None:
         raise LinkRefused(url, f"a YouTube redirect to another site: ingest {link.param('q')} itself")
     if video_id is None:
         raise LinkRefused(url, "a YouTube page that is neither a video nor a playlist")
-    # old embed and share links glued their options to the id with `&` in the path: /v/ID&hl=en&fs=1
-    video_id = video_id.split("&", 1)[0]
+    # old embed and share links glued their options to the id with `&` in the path (/v/ID&hl=en&fs=1);
+    # an id never holds a dot, so a trailing one is the full stop of the sentence the link was pasted from
+    video_id = video_id.split("&", 1)[0].rstrip(".")
     if not VIDEO_ID.match(video_id):
         raise LinkRefused(url, f"{video_id!r} is not a YouTube video id (11 letters, digits, - or _)")
     companions = (playlist_ref(list_id).url,) if list_id and not list_id.startswith(_PRIVATE_LISTS) else ()

@@ -29,7 +29,7 @@ _TEXT_LINK = re.compile(
     rf"(?P<url>https?://{_STOP}+)"
     rf"|(?P<host>(?<![\w/.@-])(?:www\.)?(?:arxiv\.org|alphaxiv\.org|github\.com|youtu\.be|youtube\.com|huggingface\.co)/{_STOP}+)"
     rf"|(?P<tagged>\barxiv:\s?(?P<tagged_id>{_ID}))"
-    rf"|(?<![\w/.:-])(?P<bare>{_ID})(?![\w./-])",
+    rf"|(?<![\w/.:-])(?P<bare>{_ID})(?![\w/-]|\.\w)",  # a full stop may follow
     re.IGNORECASE,
 )
 

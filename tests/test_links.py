@@ -184,7 +184,8 @@ ARXIV_FORMS = [
     "https://arxiv.org/ps/{id}v{v}", "https://export.arxiv.org/abs/{id}", "http://export.arxiv.org/pdf/{id}v{v}",
     "https://www.arxiv.org/abs/{id}/", "https://lanl.arxiv.org/abs/{id}", "http://xxx.lanl.gov/abs/{id}",
     "https://arxiv.org/abs/{id}?context=cs", "https://alphaxiv.org/abs/{id}", "https://www.alphaxiv.org/overview/{id}v{v}",
-    "https://huggingface.co/papers/{id}", "https://doi.org/10.48550/arXiv.{id}",
+    "https://huggingface.co/papers/{id}", "https://doi.org/10.48550/arXiv.{id}", "https://ar5iv.labs.arxiv.org/html/{id}",
+    "https://ar5iv.org/abs/{id}", "https://arxiv.org/abs/{id}.", "https://arxiv.org/pdf/{id}v{v}.pdf.",
 ]
 
 
@@ -226,6 +227,8 @@ VIDEO_FORMS = [
     "https://consent.youtube.com/m?continue=https%3A%2F%2Fwww.youtube.com%2Fwatch%3Fv%3D{id}%26cbrd%3D1&gl=DE&hl=de",
     "https://www.youtube.com/signin?action_handle_signin=true&next=%2Fwatch%3Fv%3D{id}",
     "https://www.youtube.com/#!/watch?v={id}", "https://www.youtube.com/watch#!v={id}&t={t}",
+    # the full stop of the sentence the link was pasted from
+    "https://youtu.be/{id}.", "https://www.youtube.com/watch?v={id}.",
 ]
 PLAYLIST_FORMS = [
     "https://www.youtube.com/playlist?list={id}", "https://m.youtube.com/playlist?list={id}&si=x",
@@ -312,6 +315,11 @@ def test_tracking_parameters_and_fragments_never_change_the_article_id(url):
     stripped = canonical_url(url)
     assert "utm_" not in stripped and "fbclid" not in stripped and "#" not in stripped
     assert parse(url).key == parse(stripped).key == f"web:{stripped}"
+
+
+def test_ids_printed_with_a_subject_class_or_an_archive_are_taken_from_text():
+    refs = "[3] A. Author, arXiv:hep-th/1601.07616. [4] B. Author, math.AT/9811037; also physics.optics/0601001v2."
+    assert [parse(link).key for link in extract(refs)] == ["arxiv:1601.07616", "arxiv:math/9811037", "arxiv:physics/0601001"]
 
 
 def test_bare_ids_and_scheme_less_links_are_taken_beside_full_urls():
