@@ -174,6 +174,26 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self.inner.get_extra_info(info)
 
 
+class DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's own socket layer, every connection bounded by the request's deadline (no address check)."""
+
+    def __init__(self, inner: httpcore.NetworkBackend | None = None) -> None:
+        self.inner = inner or httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        stream = self.inner.connect_tcp(host, port, _time_left(timeout, httpcore.ConnectTimeout),
+                                        local_address, socket_options)
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
 class GuardedBackend(httpcore.NetworkBackend):
     """httpcore's socket layer with the address check in front of every new connection, and
     every connection bounded by the request's deadline.
@@ -254,6 +274,11 @@ class _GuardedTransport(httpx.HTTPTransport):
         waits = [t for t in (request.extensions.get("timeout") or {}).values() if t is not None]
         _local.deadline = time.monotonic() + max(waits) if waits else None
         return super().handle_request(request)
+
+
+def deadline_transport(max_connections: int = 20) -> httpx.HTTPTransport:
+    """An httpx transport (no address check) whose every request's whole exchange ends at its timeout."""
+    return _GuardedTransport(DeadlineBackend(), max_connections)
 
 
 def client(

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from connectors._urls import split
 from connectors.base import Fetched
 from connectors.errors import BadPayload, FetchError, LinkRefused, NotFound, Unavailable
-from connectors.http import USER_AGENT
+from connectors import http
+from connectors.http import USER_AGENT, Bounds
 from schemas import Kind, Paper, SourceRef
 
 if TYPE_CHECKING:
@@ -197,8 +198,9 @@ class _Malformed(Exception):
     """The API answered 200 with something that is not an Atom feed."""
 
 
-def _session(timeout: float) -> "requests.Session":
-    """A requests session with a timeout, our User-Agent and a check that 200s are Atom.
+def _session(timeout: float, bounds: Bounds) -> "requests.Session":
+    """A requests session with a timeout, our User-Agent, answers read within `bounds` and a
+    check that 200s are Atom.
 
     arxiv.Client calls requests without a timeout and parses with lxml `recover=True`,
     so an HTML error page or a cut-off body would otherwise look like "no results".
@@ -209,6 +211,7 @@ def _session(timeout: float) -> "requests.Session":
     class _Session(requests.Session):
         def __init__(self) -> None:
             super().__init__()
+            http.mount(self, bounds)
             self.bodies: list[bytes] = []
             self.rejected: list[str] = []
             """Ids a 400 answer named as malformed ("incorrect id format for …")."""
@@ -255,8 +258,10 @@ class ArxivConnector:
     kinds: ClassVar[tuple[Kind, ...]] = (Kind.paper,)
     batch_size: ClassVar[int] = 100  # id_list of 100 keeps the URL near 1.4 kB (LIBRARIES.md §1)
 
-    def __init__(self, api_url: str, delay: float, retries: int = 3, timeout: float = 20.0) -> None:
+    def __init__(self, api_url: str, delay: float, retries: int = 3, timeout: float = 20.0,
+                 bounds: Bounds | None = None) -> None:
         self.api_url, self.delay, self.retries, self.timeout = api_url, delay, retries, timeout
+        self.bounds = bounds or Bounds(deadline=timeout)
         self._client: arxiv.Client | None = None
 
     @classmethod
@@ -266,6 +271,7 @@ class ArxivConnector:
             delay=settings.arxiv_delay,
             retries=settings.arxiv_retries,
             timeout=settings.http_timeout,
+            bounds=Bounds.from_settings(settings),
         )
 
     @staticmethod
@@ -299,7 +305,7 @@ class ArxivConnector:
 
             client = arxiv.Client(page_size=self.batch_size, delay_seconds=self.delay, num_retries=self.retries)
             client.query_url_format = self.api_url + "?{}"
-            client._session = _session(self.timeout)  # the only hook for a timeout (LIBRARIES.md §1)
+            client._session = _session(self.timeout, self.bounds)  # the only hook for a timeout (LIBRARIES.md §1)
             self._client = client
         return self._client
 
@@ -363,6 +369,9 @@ def _classify(exc: BaseException, ref: SourceRef) -> FetchError:
     import arxiv
     import requests
 
+    bounded = http.fetch_error(exc, ref, "arXiv")
+    if bounded is not None:
+        return bounded
     if isinstance(exc, _Malformed):
         return BadPayload(ref, str(exc))
     if isinstance(exc, arxiv.HTTPError):

@@ -19,7 +19,8 @@ from connectors._github_payload import alias_errors, arxiv_ids_in, graphql_query
 from connectors._urls import split
 from connectors.base import Fetched
 from connectors.errors import BadPayload, Deferred, FetchError, LinkRefused, NotFound, RateLimited, Unavailable
-from connectors.http import USER_AGENT
+from connectors import http
+from connectors.http import USER_AGENT, Bounds
 from schemas import Kind, SourceRef
 
 if TYPE_CHECKING:
@@ -111,8 +112,9 @@ class GitHubConnector:
     """Repos per GraphQL query: 50 aliases cost 1 point and stay far below GitHub's node limits."""
 
     def __init__(self, api_url: str, token: "SecretStr | None" = None, timeout: float = 20.0,
-                 max_wait: float = 60.0, retries: int = 3) -> None:
+                 max_wait: float = 60.0, retries: int = 3, bounds: Bounds | None = None) -> None:
         self.api_url, self.max_wait, self.retries = api_url.rstrip("/"), max_wait, retries
+        self.bounds = bounds or Bounds(deadline=timeout)
         self.timeout = max(1, math.ceil(timeout))  # PyGithub asserts an int timeout (LIBRARIES.md §2)
         self._token = token if token is not None and token.get_secret_value() else None
         self.requests = 0
@@ -123,7 +125,8 @@ class GitHubConnector:
     @classmethod
     def from_settings(cls, settings: Any) -> "GitHubConnector":
         return cls(api_url=settings.github_api_url, token=settings.github_token, timeout=settings.http_timeout,
-                   max_wait=settings.github_max_wait, retries=settings.github_retries)
+                   max_wait=settings.github_max_wait, retries=settings.github_retries,
+                   bounds=Bounds.from_settings(settings))
 
     owns = staticmethod(_owns)
 
@@ -150,6 +153,7 @@ class GitHubConnector:
                 seconds_between_requests=None,
                 seconds_between_writes=None,
             )
+            http.bound_pygithub(self._gh, self.bounds)
         return self._gh
 
     def fetch(self, refs: Sequence[SourceRef]) -> Iterator[Fetched]:
@@ -339,6 +343,9 @@ def _classify(exc: BaseException, ref: SourceRef, anonymous: bool = False) -> Fe
     import urllib3
     from github.GithubException import GithubException, RateLimitExceededExceedsMaxWait, RateLimitExceededException
 
+    bounded = http.fetch_error(exc, ref, "GitHub")
+    if bounded is not None:
+        return bounded
     if isinstance(exc, GithubException):
         headers = {str(k).lower(): v for k, v in (exc.headers or {}).items()}
         data = exc.data if isinstance(exc.data, Mapping) else {}

@@ -208,8 +208,10 @@ class YouTubeConnector:
         max_items: int = 500,
         retries: int = 3,
         timeout: float = 20.0,
+        bounds: "http.Bounds | None" = None,
     ) -> None:
         self.api_url, self.web_url = api_url.rstrip("/"), web_url.rstrip("/")
+        self.bounds = bounds or http.Bounds(deadline=timeout)
         self.api_key = api_key if api_key is not None and api_key.get_secret_value() else None
         self.max_items, self.retries, self.timeout = max_items, retries, timeout
         self.units = 0
@@ -229,6 +231,7 @@ class YouTubeConnector:
             max_items=settings.youtube_playlist_max_items,
             retries=settings.youtube_retries,
             timeout=settings.http_timeout,
+            bounds=http.Bounds.from_settings(settings),
         )
 
     owns = staticmethod(_owns)
@@ -267,7 +270,6 @@ class YouTubeConnector:
         travels as the `x-goog-api-key` header on every request (pages too), because
         `developerKey` would put it in the URL, and so in errors and logs.
         """
-        import httplib2
         from googleapiclient.discovery import build
         from googleapiclient.http import HttpRequest
 
@@ -281,12 +283,12 @@ class YouTubeConnector:
             request.headers["user-agent"] = http.USER_AGENT
             return request
 
-        # proxy_info=None: httplib2 fails on any *_proxy variable without PySocks, even for
-        # hosts listed in no_proxy (LIBRARIES.md §3); passing http= also skips the ADC lookup
+        # the shim serves googleapiclient's requests with our bounded httpx client (httplib2 reads
+        # a body whole, however slow or large); passing http= also skips the ADC lookup
         return build(
             "youtube", "v3", static_discovery=True, cache_discovery=False,
             client_options={"api_endpoint": self.api_url},
-            http=httplib2.Http(timeout=self.timeout, proxy_info=None),
+            http=http.Httplib2Shim(http.client(timeout=self.timeout, bounds=self.bounds), self.bounds),
             requestBuilder=keyed,
         )
 
@@ -337,7 +339,7 @@ class YouTubeConnector:
     # ---- without a key: oEmbed for videos, the Atom feed for playlists
 
     def _fetch_keyless(self, refs: Sequence[SourceRef]) -> dict[str, Fetched]:
-        with http.client(timeout=self.timeout, follow_redirects=True) as client:
+        with http.client(timeout=self.timeout, bounds=self.bounds, follow_redirects=True) as client:
             with ThreadPoolExecutor(max_workers=min(_KEYLESS_WORKERS, len(refs))) as pool:
                 fetched = list(pool.map(lambda ref: self._keyless_one(client, ref), refs))
         return {f.ref.key: f for f in fetched}
@@ -599,6 +601,9 @@ def _classify(exc: BaseException, ref: SourceRef) -> FetchError:
     from googleapiclient.errors import HttpError
 
     what = "playlist" if ref.kind == Kind.playlist else "video"
+    bounded = http.fetch_error(exc, ref, "YouTube")
+    if bounded is not None:
+        return bounded
     if isinstance(exc, HttpError):
         status, reasons = exc.status_code, google_reasons(exc)
         reason = reasons[0] if reasons else ""

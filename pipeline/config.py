@@ -95,7 +95,11 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(default=8, ge=1)
     """Web pages fetched at once (never more than 2 from one host, whatever this says)."""
     http_timeout: float = Field(default=20.0, gt=0)
-    """Seconds to wait for any one HTTP response."""
+    """Seconds for the whole of any one HTTP answer, every byte of its body included, from every source."""
+    http_max_bytes: int = Field(default=16_000_000, gt=0)
+    """Largest API or feed answer read (decoded bytes, after gzip); a bigger one is a bad answer of its links."""
+    http_max_depth: int = Field(default=64, ge=1)
+    """Deepest JSON or XML nesting read in an answer; the answers curate reads nest fewer than 15 levels."""
     drafts_dir: Path = Path("data/drafts")
     """Where `curate export` writes issue-<N>.json and issue-<N>.md."""
     cap_papers: int | None = Field(default=None, ge=1)

@@ -88,7 +88,7 @@ def test_250_ids_cost_3_requests_of_at_most_100(arxiv, replay):
                   content_type="application/atom+xml"), BadPayload, "malformed Atom"),
         (Response(body=b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'>" + b"x" * 5000,
                   content_type="application/atom+xml", truncate=100), Unavailable, "arXiv"),
-        (Response(delay=3, body="", content_type="application/atom+xml"), Unavailable, "did not answer in time"),
+        (Response(delay=3, body="", content_type="application/atom+xml"), Unavailable, "no complete answer within 2 s"),
     ],
     ids=["503", "500", "html-error-page", "malformed-xml", "cut-off-body", "too-slow"],
 )

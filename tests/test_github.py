@@ -277,7 +277,7 @@ def test_each_failure_becomes_one_typed_error_naming_the_link(settings, replay, 
      "GitHub refused the request (HTTP 403: Resource not accessible by integration)"),
     (Response(status=301, body=b"{}", headers={"Location": "https://api.github.com/repositories/1"}), {}, BadPayload,
      "redirected to another host or protocol"),
-    (Response(body=b"{}", delay=1.5), {"http_timeout": 1, "github_retries": 0}, Unavailable, "did not answer in time"),
+    (Response(body=b"{}", delay=1.5), {"http_timeout": 1, "github_retries": 0}, Unavailable, "no complete answer within 1 s"),
     (None, {"github_api_url": "http://127.0.0.1:9"}, Unavailable, "could not connect to GitHub"),
 ], ids=["403-other", "301-to-https", "timeout", "connection-refused"])
 def test_transport_failures_and_odd_answers_are_typed_errors_too(settings, replay, fault, changes, expected, text):
