@@ -10,8 +10,10 @@ FILE   ?=
 ARGS   ?=
 
 # variables given on the command line (ARGS=…) would reach every make started below this
-# one through MAKEFLAGS, the tests' own `make run` included; keep them to this make
+# one, the tests' own `make run` included, through MAKEFLAGS and the environment; keep
+# them to this make
 MAKEOVERRIDES :=
+unexport URL FILE ARGS
 
 # $(call quote,TEXT): TEXT as one single-quoted shell word, whatever quotes it holds
 quote = '$(subst ','\'',$(1))'
