@@ -288,6 +288,10 @@ class ArxivConnector:
                 if host == "huggingface.co" and seg[0] != "papers":
                     return None
                 arxiv_id = _id_from_path(url, "/".join(seg[1:]))
+                if arxiv_id is None and host not in ("alphaxiv.org", "huggingface.co") and seg[0] not in ("papers", "overview"):
+                    # arXiv's own paper pages hold nothing but ids (alphaXiv's and Hugging Face's hold others)
+                    raise LinkRefused(url, f"{'/'.join(seg[1:])!r} is not an arXiv id (such as 2512.07461 or "
+                                           "hep-th/9901001)")
                 return make_ref(arxiv_id) if arxiv_id else None
             if host in _FEED_HOSTS:
                 _refuse_listing(url, seg)

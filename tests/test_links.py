@@ -111,6 +111,8 @@ def test_video_link_with_list_names_its_playlist_as_a_companion():
         ("https://example.com:80x/post", "not a valid http(s) URL"),
         ("http://[::1/x", "not a valid http(s) URL"),
         ("arXiv:hep-th/abc", "'hep-th/abc' is not an arXiv id"),
+        ("https://arxiv.org/abs/2512.074610", "'2512.074610' is not an arXiv id"),
+        ("https://export.arxiv.org/pdf/hep-th", "'hep-th' is not an arXiv id"),
         ("https://arxiv.org/a/warner_s_1", "add the author's feed (https://arxiv.org/a/warner_s_1.atom2) to data/sources.toml"),
         ("https://arxiv.org/list/cs.LG/new", "add the listing's feed (https://rss.arxiv.org/rss/cs.LG) to data/sources.toml"),
         ("https://arxiv.org/list/cs.LG/recent", "an arXiv listing, not a paper"),
