@@ -16,11 +16,12 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline.config import Settings
+from pipeline.newsletter import Newsletter
 from pipeline.draft import OPEN, draft_path, remember, summary_of
 from pipeline.draft_markdown import LEFT_OUT, MarkdownDraftError, blurb_block, normalize_blurb, parse
 from pipeline.store import AnnotationRow, IssueRow, IssueWork, ItemRow, Store
-from schemas import ExportDocument, ItemStatus, Kind, record_adapter
-from schemas.export import SECTION_OF_KIND
+from schemas import ExportDocument, ItemStatus, record_adapter
+from schemas.export import SuggestedBlurb
 
 log = logging.getLogger(__name__)
 
@@ -144,14 +145,20 @@ def _resolve(store: Store, work: IssueWork, ids: Sequence[str]) -> tuple[dict[st
     return resolved, rows
 
 
-def _drafted_text(row: ItemRow, prev: AnnotationRow | None) -> str:
-    """The normalized text the Markdown showed under this item when it was exported."""
+def _drafted_texts(row: ItemRow, prev: AnnotationRow | None, fmt: Newsletter,
+                   suggested: Sequence[SuggestedBlurb] = ()) -> set[str]:
+    """The normalized texts the Markdown may have shown under this item when it was exported:
+    the editor's blurb, else the draft blurb or any suggestion a model drafted for it."""
     summary = summary_of(record_adapter.validate_python(row.record).blurb_source())
-    return normalize_blurb(blurb_block(prev.blurb if prev else "", summary))
+    blurb = prev.blurb if prev else ""
+    shown = {normalize_blurb(blurb_block(blurb, summary, fmt.take))}
+    if not blurb.strip():
+        shown |= {normalize_blurb(blurb_block("", summary, fmt.take, s)) for s in suggested}
+    return shown
 
 
 def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = None,
-          data: bytes | None = None) -> Summary:
+          data: bytes | None = None, fmt: Newsletter | None = None) -> Summary:
     """Store the edits as the annotations of their issue, in one transaction.
 
     An item the last export showed but the file no longer holds is left out
@@ -159,6 +166,7 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
     so the next export knows these edits are safe to overwrite.
     """
     summary = Summary(number=edits.number)
+    fmt = fmt or Newsletter()
     with store.issue_work(edits.number) as work:  # an export running meanwhile waits, and keeps our digest
         issue = work.issue
         _check_number(work.last_published(), edits.number)
@@ -169,11 +177,11 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
             item_id = resolved[edit.id]
             row = rows[item_id]
             prev = previous.get(item_id)
-            home = SECTION_OF_KIND[Kind(row.kind)].value
+            home = fmt.section_of(row.kind).value
             prev_section = prev.section if prev else home
             prev_include = prev.include if prev else True
             blurb = edit.blurb
-            if edit.drafted is not None and edit.drafted != _drafted_text(row, prev):
+            if edit.drafted is not None and edit.drafted not in _drafted_texts(row, prev, fmt):
                 blurb = edit.drafted
             if blurb is None:
                 blurb = prev.blurb if prev else ""
@@ -199,13 +207,14 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
             kind_row = work.items([item_id]).get(item_id)
             if kind_row is None:
                 continue
-            home = SECTION_OF_KIND[Kind(kind_row.kind)].value
+            home = fmt.section_of(kind_row.kind).value
             work.annotate(AnnotationRow(issue=edits.number, item_id=item_id, section=prev.section if prev else home,
                                         position=prev.position if prev else 10_000, include=False,
                                         blurb=prev.blurb if prev else ""))
             summary.left_out += 1
         if edits.title is not None:
-            issue.title = None if edits.title == f"Issue #{edits.number}" else edits.title
+            default = (f"Issue #{edits.number}", fmt.default_title(edits.number))  # the first: drafts of 0.1.0
+            issue.title = None if edits.title in default else edits.title
         if edits.intro is not None:
             issue.intro = edits.intro
         issue.item_ids = list(dict.fromkeys([*issue.item_ids, *placed]))

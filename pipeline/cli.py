@@ -194,6 +194,16 @@ def _version(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
+def newsletter(s: "Settings") -> "Any":
+    """The newsletter's format (CURATE_NEWSLETTER), or a one-line error and exit 2."""
+    from pipeline.newsletter import NewsletterError, load
+
+    try:
+        return load(s.newsletter)
+    except NewsletterError as exc:
+        fail(str(exc))
+
+
 @app.callback()
 def main_options(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
@@ -630,8 +640,9 @@ def export(
     if output is not None and len(formats) > 1:
         fail("--output needs --format json or --format markdown")
     s = settings()
+    fmt = newsletter(s)
     store = open_store(s, must_exist=True)
-    d = draft.prepare(store, now=now, since=since_v, caps=draft.caps_of(s))
+    d = draft.prepare(store, now=now, since=since_v, caps=draft.caps_of(s), fmt=fmt)
     if output == "-":
         for ext in formats:
             sys.stdout.write(d.to_json() if ext == "json" else d.to_markdown())
@@ -669,9 +680,10 @@ def annotate(
         edits, data = notes.read(path)
     except notes.AnnotateError as exc:
         fail(str(exc), EXIT_SOME_FAILED)
+    fmt = newsletter(s)
     store = open_store(s, must_exist=True)
     try:
-        summary = notes.apply(store, s, edits, path, data)
+        summary = notes.apply(store, s, edits, path, data, fmt=fmt)
     except notes.AnnotateError as exc:
         fail(f"{path}: {exc}", EXIT_SOME_FAILED)
     pick = ", ".join(summary.picks) or "none"

@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     """Deepest JSON or XML nesting read in an answer; the answers curate reads nest fewer than 15 levels."""
     drafts_dir: Path = Path("data/drafts")
     """Where `curate export` writes issue-<N>.json and issue-<N>.md."""
+    newsletter: Path = Path("data/newsletter.toml")
+    """The newsletter's own format: name, sections, headings, line formats, prompts (the built-in default when
+    this default path is missing)."""
     cap_papers: int | None = Field(default=None, ge=1)
     """Most papers a draft carries (unset: every candidate, so nothing is hidden from the editor)."""
     cap_videos: int | None = Field(default=None, ge=1)

@@ -22,9 +22,9 @@ from typing import Any
 
 from pipeline.config import Settings, parse_duration
 from pipeline.metrics import enrich
+from pipeline.newsletter import Newsletter
 from pipeline.store import IssueRow, Store
 from schemas import (
-    SECTION_TITLES,
     Annotation,
     ExportDocument,
     ExportItem,
@@ -35,7 +35,6 @@ from schemas import (
     Section,
     SectionKey,
 )
-from schemas.export import SECTION_OF_KIND
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +203,12 @@ class Draft:
     intro: str = ""
     capped: dict[str, int] = field(default_factory=dict)
     """Items a per-section cap left out, by section key."""
+    fmt: Newsletter = field(default_factory=Newsletter)
+    """The newsletter's format the Markdown is laid out in."""
+    tldr: dict[str, str] = field(default_factory=dict)
+    """A model's TL;DR sentence per section key (suggestions; the Markdown shows them)."""
+    titles: list[str] = field(default_factory=list)
+    """A model's title ideas, shown in the intro's comment."""
 
     @property
     def number(self) -> int:
@@ -218,7 +223,7 @@ class Draft:
     def to_markdown(self) -> str:
         from pipeline.draft_markdown import render
 
-        return render(self.doc, self.intro)
+        return render(self.doc, self.intro, self.fmt, self.tldr, self.titles)
 
 
 def caps_of(settings: Settings) -> dict[SectionKey, int]:
@@ -232,7 +237,7 @@ def caps_of(settings: Settings) -> dict[SectionKey, int]:
 
 
 def prepare(store: Store, now: datetime, since: datetime | None = None,
-            caps: Mapping[SectionKey, int] | None = None) -> Draft:
+            caps: Mapping[SectionKey, int] | None = None, fmt: Newsletter | None = None) -> Draft:
     """The next issue's draft.
 
     Candidates are the candidate and shortlisted items first seen at or after `since`
@@ -241,6 +246,7 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
     items, then `score`; a cap cuts only items the editor has not annotated.
     """
     now = now.astimezone(timezone.utc)
+    fmt = fmt or Newsletter()
     number = next_number(store)
     if since is None:
         since = default_since(store)
@@ -256,7 +262,7 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
     placed: dict[SectionKey, list[tuple[tuple, ExportItem]]] = {key: [] for key in SectionKey}
     for item in items:
         note = notes.get(item.id)
-        home = SECTION_OF_KIND[item.kind]
+        home = fmt.section_of(item.kind)
         key = SectionKey(note.section) if note and note.section in SectionKey.__members__ else home
         annotation = Annotation(blurb=note.blurb if note else "", include=note.include if note else True)
         metrics, links = extra[item.id]
@@ -270,7 +276,7 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
     caps = dict(caps or {})
     capped: dict[str, int] = {}
     sections = []
-    for key in SectionKey:
+    for key in (s.key for s in fmt.sections):
         ordered = [entry for _, entry in sorted(placed[key], key=lambda pair: pair[0])]
         cap = caps.get(key)
         if cap is not None and len(ordered) > cap:
@@ -282,13 +288,13 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
             ordered = [e for e in ordered if e.id in kept_ids]
         for position, entry in enumerate(ordered, start=1):
             entry.annotation.order = position
-        sections.append(Section(key=key, title=SECTION_TITLES[key], items=ordered))
-    title = (row.title if row and row.title else None) or f"Issue #{number}"
+        sections.append(Section(key=key, title=fmt.section(key).name, items=ordered))
+    title = (row.title if row and row.title else None) or fmt.default_title(number)
     doc = ExportDocument(
         issue=IssueInfo(number=number, title=title, generated_at=now, since=since, until=until),
         sections=sections,
     )
-    return Draft(doc=doc, intro=row.intro if row else "", capped=capped)
+    return Draft(doc=doc, intro=row.intro if row else "", capped=capped, fmt=fmt)
 
 
 def to_json(doc: ExportDocument) -> str:

@@ -9,18 +9,22 @@ HTML or a heading; the editor's own blurbs are Markdown and go out as written.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
+from pipeline.newsletter import Newsletter, SectionFormat
 from schemas import ExportDocument, ExportItem, Kind, SectionKey
+from schemas.export import SuggestedBlurb
+
+DEFAULT_FORMAT = Newsletter()
 
 LEFT_OUT = "left-out"
 """The Markdown-only section holding items the editor dropped (include = false)."""
 TAKE = "**Take:**"
 """The empty line left for the editor's take under each draft blurb."""
-SINGULAR = {SectionKey.papers: "Paper", SectionKey.videos: "Video", SectionKey.reads: "Read",
-            SectionKey.tools: "Tool & Repo"}
 AUTHORS_SHOWN = 3
 WITHDRAWN = "**Withdrawn by the authors**"
 """Leads the details line of a paper whose latest version withdraws it, so the editor cannot miss it."""
@@ -101,12 +105,12 @@ def _date(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%d") if value else None
 
 
-def _byline(item: ExportItem) -> str | None:
+def _byline(item: ExportItem, shown: int = AUTHORS_SHOWN) -> str | None:
     names = [md_text(a) for a in item.authors if a.strip()]
     if not names:
         return None
-    if len(names) > AUTHORS_SHOWN:
-        return ", ".join(names[:AUTHORS_SHOWN]) + " et al."
+    if len(names) > shown:
+        return ", ".join(names[:shown]) + " et al."
     return ", ".join(names)
 
 
@@ -120,14 +124,27 @@ def _stars(metrics: dict, stars_key: str = "stars") -> str | None:
     return text
 
 
-def details_line(item: ExportItem) -> str:
-    """The line under an item's title: links, byline and the figures that matter for its kind."""
+# an address that reads as itself in Markdown: nothing a parser could take for emphasis or an entity
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9./:?=%+,;@!$'-]+")
+
+
+def address(url: str | None) -> str | None:
+    """A link written as its own address: bare when it reads as itself, else as a CommonMark autolink."""
+    dest = md_url(url)
+    if dest is None:
+        return None
+    return dest if _PLAIN_URL.fullmatch(dest) and not dest.endswith((".", ",", ";", ":", "!", "?", "'")) else f"<{dest}>"
+
+
+def _details(item: ExportItem, own) -> tuple[list[str], list[str]]:
+    """(lead, facts) of an item: where it lives with its headline figure, then its other figures."""
     m, d = item.metrics, item.details
-    parts: list[str] = []
+    lead: list[str] = []
+    facts: list[str] = []
     if item.kind == Kind.paper:
         if d.get("withdrawn"):
-            parts.append(WITHDRAWN)
-        head = link("arXiv", item.url)
+            lead.append(WITHDRAWN)
+        head = own("arXiv")
         code = item.links.get("code") or []
         if item.links.get("repo"):  # a stored GitHub repo: its figures are known
             stars = _stars(m)
@@ -135,107 +152,263 @@ def details_line(item: ExportItem) -> str:
         elif code:  # what the paper links to, unchecked: no GitHub name, no figures
             host = (urlsplit(code[0]).hostname or "").lower()
             head += f" | {link('code', code[0])}" + (" (not fetched)" if host in ("github.com", "www.github.com") else "")
-        parts.append(head)
+        lead.append(head)
     elif item.kind == Kind.repo:
-        parts.append(link("GitHub", item.url) + (f" {_stars(m)}" if _stars(m) else ""))
+        lead.append(own("GitHub") + (f" {_stars(m)}" if _stars(m) else ""))
     elif item.kind in (Kind.video, Kind.playlist):
-        parts.append(link("YouTube playlist" if item.kind == Kind.playlist else "YouTube", item.url))
+        lead.append(own("YouTube playlist" if item.kind == Kind.playlist else "YouTube"))
     else:
-        site = d.get("site_name") or urlsplit(item.url).hostname or "link"
-        parts.append(link(site, item.url))
-    by = _byline(item)
-    if by:
-        parts.append(by)
+        lead.append(own(d.get("site_name") or urlsplit(item.url).hostname or "link"))
     if item.kind == Kind.video:
         if "views" in m:
-            parts.append(f"{count(m['views'])} views")
+            facts.append(f"{count(m['views'])} views")
         if "duration_seconds" in m:
-            parts.append(duration(m["duration_seconds"]))
+            facts.append(duration(m["duration_seconds"]))
     elif item.kind == Kind.playlist:
         if "video_count" in m:
-            parts.append(f"{count(m['video_count'])} video{'s' if m['video_count'] != 1 else ''}")
+            facts.append(f"{count(m['video_count'])} video{'s' if m['video_count'] != 1 else ''}")
         if "duration_seconds" in m:
-            parts.append(f"{duration(m['duration_seconds'])} in all")
+            facts.append(f"{duration(m['duration_seconds'])} in all")
     elif item.kind == Kind.repo and d.get("language"):
-        parts.append(md_text(d["language"]))
-    when = _date(item.published)
-    if when:
-        parts.append(when)
-    return " · ".join(parts)
+        facts.append(md_text(d["language"]))
+    return lead, facts
+
+
+SEPARATOR = " · "
+
+
+def item_lines(item: ExportItem, fmt: Newsletter | None = None) -> list[str]:
+    """The lines under an item's title, as the format lays them out (empty parts and lines dropped).
+
+    `{lead}` is where the item lives and its headline figure (`https://arxiv.org/abs/… | GitHub ★ 812`),
+    `{byline}` the authors, channel or owner, `{facts}` its other figures, `{date}` its publication day.
+    """
+    fmt = fmt or DEFAULT_FORMAT
+
+    def own(label: str) -> str:
+        if fmt.item.link == "url":
+            return address(item.url) or md_text(label)
+        return link(label, item.url)
+
+    lead, facts = _details(item, own)
+    values = {"lead": SEPARATOR.join(lead), "byline": _byline(item, fmt.item.authors_shown) or "",
+              "facts": SEPARATOR.join(facts), "date": _date(item.published) or ""}
+    lines = []
+    for template in fmt.item.lines:
+        parts = [part.format(**values) for part in template.split(SEPARATOR)]
+        line = SEPARATOR.join(p for p in parts if p.strip())
+        if line.strip():
+            lines.append(line)
+    return lines
+
+
+def details_line(item: ExportItem, fmt: Newsletter | None = None) -> str:
+    """The lines under an item's title joined as one (for a page that shows a single line)."""
+    return SEPARATOR.join(item_lines(item, fmt))
 
 
 # ---- rendering
 
 
-def blurb_block(blurb: str, summary: str) -> str:
-    """What sits under an item's details line: the editor's blurb, or the draft blurb and a take line."""
+def _suggestion_note(model: str) -> str:
+    return f"<!-- drafted by {model.replace('--', '- -').replace('>', '')}: edit it to make it yours -->"
+
+
+def blurb_block(blurb: str, summary: str, take: bool = True, suggested: SuggestedBlurb | None = None) -> str:
+    """What sits under an item's lines: the editor's blurb as written, else the model's suggestion
+    (with a comment naming the model) or the draft blurb, and the empty take line."""
     if blurb.strip():
         # the editor's Markdown goes out as written, except a line that would read as our anchor
         return "\n".join(re.sub(r"^(\s*)<!--(\s*curate:)", r"\1\\<!--\2", line)
                          for line in blurb.strip().splitlines())
-    drafted = md_text(summary)
+    drafted = md_text(suggested.text if suggested else summary)
+    if suggested and drafted:
+        drafted = f"{_suggestion_note(suggested.model)}\n{drafted}"
+    if not take:
+        return drafted
     return f"{drafted}\n\n{TAKE}" if drafted else TAKE
 
 
-def _item_block(item: ExportItem) -> list[str]:
-    return [f"<!-- curate:item {anchor_id(item.id)} -->", f"### {md_text(item.title)}", details_line(item), "",
-            blurb_block(item.annotation.blurb, item.summary), ""]
+def item_block(item: ExportItem, fmt: Newsletter | None = None) -> str:
+    """One item's Markdown as the draft shows it: its anchor, title, lines and blurb (no trailing blank)."""
+    fmt = fmt or DEFAULT_FORMAT
+    return "\n".join([f"<!-- curate:item {anchor_id(item.id)} -->", f"### {md_text(item.title)}",
+                      *item_lines(item, fmt), "",
+                      blurb_block(item.annotation.blurb, item.summary, fmt.take, item.annotation.suggested_blurb)])
 
 
-def item_markdown(item: ExportItem) -> str:
-    """One item's block exactly as the draft writes it (anchor, title, details line, blurb)."""
-    return "\n".join(_item_block(item))
+def item_markdown(item: ExportItem, fmt: Newsletter | None = None) -> str:
+    """One item's block exactly as the draft writes it (anchor, title, lines, blurb)."""
+    return item_block(item, fmt)
 
 
-def _heading(key: SectionKey, title: str, n: int) -> str:
-    if key == SectionKey.pick:
-        return title
-    return f"{n} {SINGULAR[key] if n == 1 else title}"
-
-
-def _tldr(key: SectionKey, title: str, items: list[ExportItem]) -> str:
-    if not items:
-        return f"- **{title}:** " + ("not chosen yet" if key == SectionKey.pick else "none this time")
+def _tldr_text(items: list[ExportItem], style: str) -> str:
     titles = [md_text(i.title) for i in items[:3]]
-    more = f" and {len(items) - 3} more" if len(items) > 3 else ""
-    label = title if key == SectionKey.pick else _heading(key, title, len(items))
-    return f"- **{label}:** " + " · ".join(titles) + more
+    more = len(items) - len(titles)
+    if style == "titles":
+        return " · ".join(titles) + (f" and {more} more" if more else "")
+    if more:
+        text = ", ".join(titles) + f" and {more} more"
+    else:
+        text = ", ".join(titles[:-1]) + (" and " if len(titles) > 1 else "") + titles[-1]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def render(doc: ExportDocument, intro: str = "") -> str:
-    """The draft as the newsletter reads: header, intro, TL;DR, the five sections, then what was left out."""
+def _tldr_line(section: SectionFormat, items: list[ExportItem], style: str, sentence: str | None) -> str:
+    label = section.title(len(items))
+    if not items:
+        return f"- **{label}:** " + ("not chosen yet" if section.key == SectionKey.pick else "none this time")
+    return f"- **{label}:** " + (md_text(sentence) if sentence else _tldr_text(items, style))
+
+
+def _intro_hint(titles: Sequence[str]) -> str:
+    hint = "the intro: a few lines that open the issue"
+    if titles:
+        ideas = " · ".join(" ".join(t.replace("--", "–").replace(">", "").split()) for t in titles)
+        hint += f" · title ideas: {ideas}"
+    return f"<!-- {hint} -->"
+
+
+def context(doc: ExportDocument, intro: str = "", fmt: Newsletter | None = None,
+            tldr: Mapping[str, str] | None = None, titles: Sequence[str] = ()) -> dict[str, Any]:
+    """What a layout needs, every piece already Markdown: the built-in layout and a Jinja2 template read the same."""
+    fmt = fmt or DEFAULT_FORMAT
     info = doc.issue
     window = f"first seen since {info.since:%Y-%m-%d %H:%M} UTC" if info.since else "all stored items"
     as_of = "nothing stored yet" if info.until.timestamp() == 0 else f"data as of {info.until:%Y-%m-%d %H:%M} UTC"
-    lines = [
-        f"# {info.title}",
-        f"<!-- curate:issue {info.number} · {window} · {as_of} -->",
-        "",
-        "<!-- curate:intro -->",
-        intro.strip() or "<!-- the intro: a few lines that open the issue -->",
-        "<!-- curate:/intro -->",
-        "",
-        "## TL;DR",
-        "",
-    ]
-    included = {s.key: [i for i in s.items if i.annotation.include] for s in doc.sections}
-    titles = {s.key: s.title for s in doc.sections}
-    lines += [_tldr(s.key, s.title, included[s.key]) for s in doc.sections]
-    lines.append("")
-    for section in doc.sections:
-        items = included[section.key]
-        lines += [f"<!-- curate:section {section.key.value} -->", f"## {_heading(section.key, titles[section.key], len(items))}", ""]
-        if section.key == SectionKey.pick and not items:
-            lines += ["<!-- move one item's block here, from its curate:item line down to the next one -->", ""]
-        for item in items:
-            lines += _item_block(item)
+    by_key = {s.key: s for s in doc.sections}
+    sections = []
+    for section_fmt in fmt.sections:
+        section = by_key.get(section_fmt.key)
+        items = [i for i in section.items if i.annotation.include] if section else []
+        sections.append({
+            "key": section_fmt.key.value, "name": section_fmt.name, "emoji": section_fmt.emoji, "count": len(items),
+            "anchor": f"<!-- curate:section {section_fmt.key.value} -->",
+            "heading": section_fmt.title(len(items)),
+            "tldr": _tldr_line(section_fmt, items, fmt.tldr.style, (tldr or {}).get(section_fmt.key.value)),
+            "items": [{"id": i.id, "block": item_block(i, fmt), "title": md_text(i.title)} for i in items],
+        })
     dropped = [i for s in doc.sections for i in s.items if not i.annotation.include]
-    lines += [f"<!-- curate:section {LEFT_OUT} -->", "## Left out", "",
-              "<!-- kept in the database but not in this issue: move a block up to bring it back, or here to drop it -->",
-              ""]
-    for item in dropped:
-        lines += _item_block(item)
+    return {
+        "newsletter": fmt.name,
+        "number": info.number,
+        "title": info.title,
+        "issue_anchor": f"<!-- curate:issue {info.number} · {window} · {as_of} -->",
+        "intro": "\n".join(["<!-- curate:intro -->", intro.strip() or _intro_hint(titles), "<!-- curate:/intro -->"]),
+        "tldr_heading": fmt.tldr.heading,
+        "sections": sections,
+        "pick_hint": "<!-- move one item's block here, from its curate:item line down to the next one -->",
+        "left_out": {
+            "anchor": f"<!-- curate:section {LEFT_OUT} -->",
+            "heading": "Left out",
+            "hint": "<!-- kept in the database but not in this issue: move a block up to bring it back, "
+                    "or here to drop it -->",
+            "items": [{"id": i.id, "block": item_block(i, fmt), "title": md_text(i.title)} for i in dropped],
+        },
+    }
+
+
+def render(doc: ExportDocument, intro: str = "", fmt: Newsletter | None = None,
+           tldr: Mapping[str, str] | None = None, titles: Sequence[str] = ()) -> str:
+    """The draft as the newsletter reads: header, intro, TL;DR, the sections in the format's
+    order, then what was left out; through the format's Jinja2 template when it has one."""
+    fmt = fmt or DEFAULT_FORMAT
+    ctx = context(doc, intro, fmt, tldr, titles)
+    if fmt.template_text is not None:
+        return _jinja(fmt.template_text).render(**ctx).rstrip("\n") + "\n"
+    lines = [f"# {ctx['title']}", ctx["issue_anchor"], "", ctx["intro"], "", f"## {ctx['tldr_heading']}", ""]
+    lines += [s["tldr"] for s in ctx["sections"]]
+    lines.append("")
+    for section in ctx["sections"]:
+        lines += [section["anchor"], f"## {section['heading']}", ""]
+        if section["key"] == SectionKey.pick.value and not section["items"]:
+            lines += [ctx["pick_hint"], ""]
+        for item in section["items"]:
+            lines += [item["block"], ""]
+    left = ctx["left_out"]
+    lines += [left["anchor"], f"## {left['heading']}", "", left["hint"], ""]
+    for item in left["items"]:
+        lines += [item["block"], ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# ---- a template of the editor's own
+
+
+class TemplateError(ValueError):
+    """A Jinja2 layout that `curate annotate` could not read back; the message names what is missing."""
+
+
+def _jinja(source: str):
+    import jinja2
+
+    # Markdown, not HTML: every value in the context is already escaped for Markdown (md_text)
+    env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)  # noqa: S701
+    try:
+        return env.from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"line {exc.lineno}: {exc.message}") from None
+
+
+def _sample() -> ExportDocument:
+    from datetime import timezone
+
+    from schemas import Annotation, IssueInfo, Section
+
+    def one(n: int, kind: Kind, include: bool = True) -> ExportItem:
+        return ExportItem(id=f"sample:{n}", kind=kind, url=f"https://example.com/{n}", title=f"Sample {n}",
+                          authors=["A. Author"], summary=f"Sample text {n}.", published=None, metrics={}, links={},
+                          details={}, annotation=Annotation(include=include))
+
+    kinds = {SectionKey.papers: Kind.paper, SectionKey.videos: Kind.video, SectionKey.reads: Kind.article,
+             SectionKey.tools: Kind.repo, SectionKey.pick: Kind.article}
+    sections = [Section(key=key, title=key.value, items=[one(n, kinds[key])] + ([one(9, Kind.paper, False)] if n == 0 else []))
+                for n, key in enumerate(SectionKey)]
+    when = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    return ExportDocument(issue=IssueInfo(number=7, title="Sample", generated_at=when, since=None, until=when),
+                          sections=sections)
+
+
+def required_markers(doc: ExportDocument) -> list[str]:
+    """The anchors a draft of `doc` must carry for `curate annotate` to read it back, in order."""
+    markers = [f"<!-- curate:issue {doc.issue.number}", "<!-- curate:intro -->", "<!-- curate:/intro -->"]
+    for section in doc.sections:
+        markers.append(f"<!-- curate:section {section.key.value} -->")
+    markers.append(f"<!-- curate:section {LEFT_OUT} -->")
+    markers += [f"<!-- curate:item {anchor_id(i.id)} -->" for s in doc.sections for i in s.items]
+    return markers
+
+
+def check_template(fmt: Newsletter) -> None:
+    """Render a sample issue through the format's template and read it back as `annotate` would.
+
+    Raises TemplateError naming the first marker the output lacks, or the item whose
+    section or text would not come back as drafted.
+    """
+    doc = _sample()
+    try:
+        text = render(doc, fmt=fmt)
+    except TemplateError:
+        raise
+    except Exception as exc:  # a template error is the editor's to fix: say which, in one line
+        raise TemplateError(f"cannot render a sample issue: {type(exc).__name__}: {exc}") from None
+    for marker in required_markers(doc):
+        if marker not in text:
+            raise TemplateError(f"the output lacks the marker {marker}{'' if marker.endswith('-->') else ' … -->'} "
+                                "that curate annotate needs")
+    try:
+        parsed = parse(text)
+    except MarkdownDraftError as exc:
+        raise TemplateError(f"curate annotate cannot read its output: {exc}") from None
+    expected = {i.id: (s.key.value if i.annotation.include else LEFT_OUT, i) for s in doc.sections for i in s.items}
+    for got in parsed.items:
+        section, item = expected[got.id]
+        drafted = normalize_blurb(blurb_block("", item.summary, fmt.take))
+        if got.section != section:
+            raise TemplateError(f"{got.id} comes back in section {got.section}, not {section}")
+        if got.blurb != drafted:
+            raise TemplateError(f"the text under {got.id} reads back as {got.blurb!r}, not its blurb {drafted!r}: "
+                                "keep item blocks whole (`{{ item.block }}`)")
 
 
 # ---- parsing

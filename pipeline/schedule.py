@@ -447,11 +447,13 @@ class ScheduledRun:
     def _export(self, report: RunReport, now: datetime) -> None:
         """Write the current draft the way `curate export` does; an edited draft is kept, not overwritten."""
         from pipeline import draft
+        from pipeline.newsletter import NewsletterError, load
 
         try:
-            prepared = draft.prepare(self.store, now, caps=draft.caps_of(self.settings))
+            fmt = load(self.settings.newsletter)
+            prepared = draft.prepare(self.store, now, caps=draft.caps_of(self.settings), fmt=fmt)
             report.draft = draft.write(self.store, self.settings, prepared)
         except draft.DraftEdited as exc:
             report.draft_held = str(exc)
-        except draft.DraftError as exc:
+        except (draft.DraftError, NewsletterError) as exc:
             report.draft_error = str(exc)

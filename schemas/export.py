@@ -43,6 +43,16 @@ SECTION_OF_KIND: dict[Kind, SectionKey] = {
 }
 
 
+class SuggestedBlurb(BaseModel):
+    """A blurb a model drafted for the editor (`curate blurb`); never the editor's text until they take it."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+    text: str = Field(description="The drafted blurb, plain text.")
+    model: str = Field(description="The `llm` model id that drafted it (CURATE_LLM_MODEL).")
+    drafted_at: UTCDatetime = Field(description="When the model drafted it.")
+
+
 class Annotation(BaseModel):
     """The editor's part: filled in by `curate annotate`, kept across exports."""
 
@@ -52,6 +62,9 @@ class Annotation(BaseModel):
     include: bool = Field(default=True, description="False when the editor dropped the item from this issue.")
     order: int = Field(default=1, ge=1, description="Position inside its section: 1 for the first item. "
                        "An edited draft may reuse a number; items with the same order keep their place.")
+    suggested_blurb: SuggestedBlurb | None = Field(
+        default=None, description="A model's draft of the blurb (null when none was drafted); the Markdown shows "
+        "it in place of `summary` while `blurb` is empty. Read back, it stays a suggestion until edited.")
 
 
 class ExportItem(BaseModel):

@@ -108,7 +108,7 @@ def test_markdown_round_trip_carries_three_blurbs_and_the_pick(curate, ingested,
     picked = paper_ids[1]
     moved = block(md, picked)
     md = md.replace(moved, "")
-    slot = "<!-- curate:section pick -->\n## Pick of the Week\n\n"
+    slot = "<!-- curate:section pick -->\n## 🎓 Pick of the Week\n\n"
     md = md.replace(slot, slot + moved)
     md = md.replace("<!-- the intro: a few lines that open the issue -->", "This week: agents, evals and a classic.")
     path.write_text(md)
@@ -125,7 +125,7 @@ def test_markdown_round_trip_carries_three_blurbs_and_the_pick(curate, ingested,
     assert picked not in [i["id"] for i in section(doc, "papers")["items"]]
     again = (drafts / "issue-1.md").read_text()
     assert "This week: agents, evals and a classic." in again
-    assert "## 4 Papers" in again and "- **Pick of the Week:** " in again
+    assert "## 📄 4 Papers" in again and "- **🎓 1 Pick of the Week:** " in again
     assert "Two paragraphs of take, with a [link](https://example.org/)." in again
     assert curate("annotate", str(drafts / "issue-1.md")).stderr.startswith("issue 1: 11 items read · 0 blurbs changed")
 
@@ -139,7 +139,7 @@ def test_deleting_an_item_block_leaves_the_item_out(curate, stocked, drafts):
     assert curate("annotate", str(path)).returncode == 0
     curate("export")
     md = path.read_text()
-    assert "## 4 Papers" in md
+    assert "## 📄 4 Papers" in md
     assert gone in md.split("## Left out", 1)[1]
 
 

@@ -120,7 +120,7 @@ def test_the_schema_names_its_dialect_and_id_and_lets_fields_be_added(curate, re
     doc["issue"]["subtitle"] = "new field"
     item = doc["sections"][0]["items"][0]
     item["featured_in"] = [12]
-    item["annotation"]["suggested_blurb"] = {"text": "…", "model": "m"}
+    item["annotation"]["reviewed_by"] = "m"  # annotation.suggested_blurb is a field now; another may follow
     jsonschema.Draft202012Validator(schema).validate(doc)
     doc["schema_version"] = 2  # but a renamed or removed field bumps the version, which readers check
     assert not jsonschema.Draft202012Validator(schema).is_valid(doc)

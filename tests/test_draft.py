@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 
 from pipeline import draft
 from pipeline.draft_markdown import link, md_text, parse, render
+from pipeline.newsletter import ItemFormat, Newsletter
 from pipeline.store import Store
 from schemas import ItemStatus, SectionKey
 from tests.draft_records import T0, article, newsletter, paper, playlist, repo, save, video
@@ -39,7 +40,7 @@ def test_each_kind_lands_in_its_section_in_newsletter_order(store):
     doc = draft.prepare(store, NOW).doc
     assert [s.key.value for s in doc.sections] == ["papers", "videos", "reads", "tools", "pick"]
     assert [len(s.items) for s in doc.sections] == [2, 3, 2, 2, 0]
-    assert [s.title for s in doc.sections] == ["Papers", "Videos", "Reads", "Tools & Repos", "Pick of the Week"]
+    assert [s.title for s in doc.sections] == ["Papers", "Videos", "Curated Reads", "Tools & Repos", "Pick of the Week"]
     assert doc.issue.number == 1 and doc.issue.since is None
 
 
@@ -116,30 +117,30 @@ def test_markdown_reads_like_the_newsletter(store):
     save(store, [repo("Fastlib", 1_234)], T0 + timedelta(days=1))  # +334 stars since the first reading
     md = draft.prepare(store, NOW).to_markdown()
     headings = [line for line in md.splitlines() if line.startswith("## ")]
-    assert headings == ["## TL;DR", "## 6 Papers", "## 2 Videos", "## 2 Reads", "## 2 Tools & Repos",
-                        "## Pick of the Week", "## Left out"]
-    assert md.startswith("# Issue #1\n")
-    assert "- **6 Papers:** " in md and " and 3 more" in md
-    assert "- **Pick of the Week:** not chosen yet" in md
+    assert headings == ["## TL;DR", "## 📄 6 Papers", "## 🎥 2 Videos", "## 📰 2 Curated Reads",
+                        "## 🛠 2 Tools & Repos", "## 🎓 Pick of the Week", "## Left out"]
+    assert md.startswith("# The Tokenizer #1\n")
+    assert "- **📄 6 Papers:** " in md and " and 3 more." in md
+    assert "- **🎓 Pick of the Week:** not chosen yet" in md
     block = md.split("<!-- curate:item arxiv:2511.00009 -->\n", 1)[1].split("<!-- curate:", 1)[0]
-    assert block.splitlines()[:5] == [
+    assert block.splitlines()[:6] == [
         "### Attention Again",
-        "[arXiv](https://arxiv.org/abs/2511.00009) | [GitHub](https://github.com/acme/Fastlib) ★ 1,234 (+334)"
-        " · A One, B Two, C Three et al. · 2026-11-16",
+        "https://arxiv.org/abs/2511.00009 | [GitHub](https://github.com/acme/Fastlib) ★ 1,234 (+334)",
+        "A One, B Two, C Three et al. · 2026-11-16",
         "",
         "We study problem 9. It matters. A third sentence.",
         "",
     ]
-    assert block.splitlines()[5] == "**Take:**"
-    assert "[YouTube playlist](https://www.youtube.com/playlist?list=PLcourseAAAA) · Lectures · 2 videos · 20:00 in all" in md
-    assert "[GitHub](https://github.com/acme/Fastlib) ★ 1,234 (+334) · acme · Python" in md
-    assert "[Example Blog](https://blog.example.com/agents) · Grace Hopper · 2026-11-15" in md
+    assert block.splitlines()[6] == "**Take:**"
+    assert "https://www.youtube.com/playlist?list=PLcourseAAAA\nLectures · 2 videos · 20:00 in all" in md
+    assert "https://github.com/acme/Fastlib ★ 1,234 (+334)\nacme · Python" in md
+    assert "https://blog.example.com/agents\nGrace Hopper · 2026-11-15" in md
 
 
 def test_video_figures_are_views_and_running_time(store):
     save(store, [video("aaaaaaaaaaa", 1_234_567)])
     md = draft.prepare(store, NOW).to_markdown()
-    assert "[YouTube](https://www.youtube.com/watch?v=aaaaaaaaaaa) · Some Channel · 1,234,567 views · 1:02:03" in md
+    assert "https://www.youtube.com/watch?v=aaaaaaaaaaa\nSome Channel · 1,234,567 views · 1:02:03" in md
 
 
 MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
@@ -177,7 +178,9 @@ def test_source_text_stays_literal_in_the_markdown(store, title):
         video("aaaaaaaaaaa", 5, title=title, channel=title),
         article("post", title=title, site=title),
     ])
-    md = draft.prepare(store, NOW).to_markdown()
+    labelled = Newsletter(item=ItemFormat(link="label"))  # own links as [arXiv](…), so each is a link token
+    md = draft.prepare(store, NOW, fmt=labelled).to_markdown()
+    assert "https://arxiv.org/abs/2511.00001\n" in draft.prepare(store, NOW).to_markdown()  # the default: the address
     tokens = MD.parse(md)
     flat = [t for tok in tokens for t in [tok, *(tok.children or [])]]
     links = [t.attrs["href"] for t in flat if t.type == "link_open"]
@@ -221,7 +224,7 @@ def test_the_markdown_draft_reads_back_as_it_was_written(store):
     newsletter(store)
     d = draft.prepare(store, NOW)
     parsed = parse(render(d.doc))
-    assert parsed.number == 1 and parsed.title == "Issue #1" and parsed.intro == ""
+    assert parsed.number == 1 and parsed.title == "The Tokenizer #1" and parsed.intro == ""
     assert [(i.id, i.section) for i in parsed.items] == [(i.id, s.key.value) for s in d.doc.sections for i in s.items]
     assert parsed.items[0].blurb == "We study problem 1. It matters. A third sentence."
 
@@ -240,8 +243,8 @@ def test_export_after_a_newsletter_worth_of_links_validates_against_the_schema(c
     jsonschema.validate(doc, json.loads(curate("schema").stdout))
     assert [len(s["items"]) for s in doc["sections"]] == [5, 2, 2, 2, 0]
     md = (tmp_path / "drafts" / "issue-1.md").read_text()
-    assert "## 5 Papers" in md and "## 2 Videos" in md and "## 2 Reads" in md and "## 2 Tools & Repos" in md
-    assert "## Pick of the Week" in md
+    assert "## 📄 5 Papers" in md and "## 🎥 2 Videos" in md and "## 📰 2 Curated Reads" in md
+    assert "## 🛠 2 Tools & Repos" in md and "## 🎓 Pick of the Week" in md
 
 
 def test_exporting_twice_gives_the_same_files_but_generated_at(curate, replay, tmp_path):
@@ -334,7 +337,7 @@ def test_a_withdrawn_paper_is_marked_withdrawn_in_the_markdown(curate, replay, t
     assert curate("export").returncode == 0
     md = (tmp_path / "drafts" / "issue-1.md").read_text()
     details = lambda item_id: md.split(f"<!-- curate:item {item_id} -->\n", 1)[1].splitlines()[1]  # noqa: E731
-    assert details("arxiv:2512.01234").startswith("**Withdrawn by the authors** · [arXiv](https://arxiv.org/abs/2512.01234)")
+    assert details("arxiv:2512.01234") == "**Withdrawn by the authors** · https://arxiv.org/abs/2512.01234"
     assert "Withdrawn" not in details("arxiv:1706.03762")
 
 
@@ -347,10 +350,10 @@ def test_a_code_link_curate_could_not_fetch_shows_no_github_figures(curate, repl
     assert "repo" not in gone["links"]
     md = (tmp_path / "drafts" / "issue-1.md").read_text()
     details = lambda item_id: md.split(f"<!-- curate:item {item_id} -->\n", 1)[1].splitlines()[1]  # noqa: E731
-    assert details("arxiv:2512.10101").startswith(
-        "[arXiv](https://arxiv.org/abs/2512.10101) | [code](https://github.com/curate-fixtures/vanished-code) (not fetched) · ")
-    assert details("arxiv:2512.07461").startswith(
-        "[arXiv](https://arxiv.org/abs/2512.07461) | [GitHub](https://github.com/curate-fixtures/moe-capacity) ★ 812 · ")
+    assert details("arxiv:2512.10101") == (
+        "https://arxiv.org/abs/2512.10101 | [code](https://github.com/curate-fixtures/vanished-code) (not fetched)")
+    assert details("arxiv:2512.07461") == (
+        "https://arxiv.org/abs/2512.07461 | [GitHub](https://github.com/curate-fixtures/moe-capacity) ★ 812")
 
 
 def test_stars_go_with_the_code_link_whose_repo_is_stored(store):
@@ -362,8 +365,8 @@ def test_stars_go_with_the_code_link_whose_repo_is_stored(store):
         "code": ["https://github.com/acme/Gone", "https://github.com/acme/Fastlib"],
         "repo": "https://github.com/acme/Fastlib"}
     md = d.to_markdown()
-    assert "[arXiv](https://arxiv.org/abs/2511.00001) | [GitHub](https://github.com/acme/Fastlib) ★ 900 · " in md
-    assert "[arXiv](https://arxiv.org/abs/2511.00002) | [code](https://huggingface.co/acme/model) · " in md
+    assert "https://arxiv.org/abs/2511.00001 | [GitHub](https://github.com/acme/Fastlib) ★ 900\n" in md
+    assert "https://arxiv.org/abs/2511.00002 | [code](https://huggingface.co/acme/model)\n" in md
 
 
 # ---- the contract
@@ -384,7 +387,7 @@ def test_the_schema_requires_every_field_an_export_always_writes(curate):
     schema = json.loads(curate("schema").stdout)
     defs = schema["$defs"]
     assert set(schema["required"]) == {"schema_version", "issue", "sections"}
-    assert set(defs["Annotation"]["required"]) == {"blurb", "include", "order"}
+    assert set(defs["Annotation"]["required"]) == {"blurb", "include", "order", "suggested_blurb"}
     assert set(defs["Section"]["required"]) == {"key", "title", "items"}
     assert defs["Annotation"]["properties"]["order"]["minimum"] == 1  # 1-based, as exports write it
 
