@@ -41,12 +41,15 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 
 
 def canonical_url(url: str) -> str:
-    """Scheme and host lower-cased, default port, fragment and tracking parameters dropped.
+    """Scheme and host lower-cased, default port, fragment and tracking parameters dropped,
+    what a URL may not hold percent-encoded (WHATWG URL's percent-encode sets; IDNA hosts).
 
     The query is filtered as the raw `&`-separated pairs it is, never decoded and encoded
     again: `?flag` stays `?flag` and `%20` stays `%20`, so the URL fetched is the one given.
     Idempotent: `canonical_url(canonical_url(u)) == canonical_url(u)`.
     """
+    from w3lib.url import safe_url_string
+
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
@@ -57,7 +60,9 @@ def canonical_url(url: str) -> str:
         host = f"{host}:{port}"
     query = "&".join(pair for pair in parts.query.split("&") if pair and not _tracking(pair))
     path = parts.path or "/"
-    return urlunsplit((scheme, host, path, query, ""))
+    # percent-encoded as the WHATWG URL standard does (w3lib), so the id is one token: a space,
+    # a quote or a `>` in a page's canonical link cannot split the draft's anchor or a link
+    return safe_url_string(urlunsplit((scheme, host, path, query, "")))
 
 
 def _tracking(pair: str) -> bool:

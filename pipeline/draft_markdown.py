@@ -48,6 +48,14 @@ _BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ALWAYS = re.compile(r"([\\`*\[\]<&~#])")
 # `_` opens emphasis only at a word edge; `snake_case` stays readable (CommonMark §6.2)
 _UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+# what a linkifying renderer turns into a link with no Markdown asking: a scheme's `://`,
+# `mailto:`, `www.`, an e-mail address and a bare domain (GFM's extended autolinks; markdown-it's
+# linkify, which also takes `evil.com/x`). Escaping its `.`, `:` and `@` renders the same
+# characters but leaves no run of text a linkifier matches; cmark-gfm finds e-mail addresses
+# after escapes are resolved, so an `@` also gets a WORD JOINER (U+2060, invisible) after it.
+_LINKISH = re.compile(r"(?i)[a-z][a-z0-9+.-]*://\S*|mailto:\S*|\bwww\d{0,3}\.\S*|[^\s@]+@[^\s@]+\.\S+"
+                      r"|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b\S*")
+_LINK_PUNCT = re.compile(r"(?<!\\)([.:@])")
 # what turns the start of a line into a block: quote, list item, setext rule, ordered list
 _LINE_START = re.compile(r"^(?:([>+=-])|(\d{1,9})([.)]))")
 
@@ -58,6 +66,7 @@ def md_text(text: str) -> str:
     text = " ".join(text.split())
     text = _ALWAYS.sub(r"\\\1", text)
     text = _UNDERSCORE.sub(r"\\_", text)
+    text = _LINKISH.sub(lambda m: _LINK_PUNCT.sub(r"\\\1", m[0]).replace("@", "@\u2060"), text)
     return _LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
 
 

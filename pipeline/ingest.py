@@ -32,6 +32,42 @@ SAVE_BATCH = 200
 """Records written per transaction."""
 
 
+def without_secrets(fetched: Fetched, secrets: Sequence[str]) -> Fetched:
+    """`fetched` with every credential a server echoed (a description quoting the token) masked
+    in its record and its raw payload, so none is stored, listed or exported."""
+    import json
+
+    from pipeline.redact import MASK
+    from schemas import record_adapter
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            for secret in secrets:
+                value = value.replace(secret, MASK)
+            return value
+        if isinstance(value, dict):
+            return {scrub(k): scrub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        return value
+
+    secrets = [s for s in secrets if s]
+    if not secrets:
+        return fetched
+    record, payload = fetched.record, fetched.payload
+    if record is not None:
+        data = record.model_dump(mode="json")
+        if any(s in json.dumps(data, ensure_ascii=False) for s in secrets):
+            record = record_adapter.validate_python(scrub(data))
+    if payload is not None:
+        payload = scrub(payload)
+    if record is fetched.record and payload == fetched.payload:
+        return fetched
+    from dataclasses import replace
+
+    return replace(fetched, record=record, payload=payload)
+
+
 class Status(StrEnum):
     stored = "stored"
     fresh = "fresh"  # fetched recently: not fetched again
@@ -235,6 +271,8 @@ class Ingest:
         }
 
     def _save(self, batch: list[Fetched], inputs: dict[str, str], source: str | None, now: datetime) -> list[Outcome]:
+        secrets = self.settings.secrets()
+        batch = [without_secrets(f, secrets) for f in batch]
         kept = self._keep_richer(batch)
         self.store.save([f for f in batch if f.record is None or f.record.id not in kept],
                         now=self._fixed_now or datetime.now(timezone.utc), source=source)

@@ -7,11 +7,12 @@ Every record answers the same four questions for the export (`byline`, `blurb_so
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -20,6 +21,44 @@ def _to_utc(value: datetime) -> datetime:
 
 UTCDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 """A timezone-aware timestamp, converted to UTC on the way in."""
+
+
+# terminal escape sequences as a whole (ECMA-48): CSI (`ESC [ … final`, recolouring), OSC
+# (`ESC ] … BEL|ST`, a window title or a link) and the two-byte escapes; their C1 forms too
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"
+                      r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[@-_]?")
+# C0 controls but tab and newline, DEL, C1 controls, bidi overrides and isolates (which reorder
+# what a reader sees, CVE-2021-42574); a carriage return, vertical tab or form feed becomes a space
+_CONTROLS = {
+    **dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F, *range(0x80, 0xA0)]),
+    **dict.fromkeys([0x0B, 0x0C, 0x0D], " "),
+    **dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)]),
+}
+
+
+def clean_text(text: str) -> str:
+    """`text` without terminal escape sequences, control characters (C0 but tab and newline,
+    C1) and bidi overrides, so no output, export or page that shows it can be driven by it."""
+    return _ESCAPES.sub("", text).translate(_CONTROLS)
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {k: _cleaned(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cleaned(v) for v in value)
+    return value
+
+
+class _Text(BaseModel):
+    """A model whose every string, however deep, is cleaned as it is built (`clean_text`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_strings(cls, data: Any) -> Any:
+        return _cleaned(data) if isinstance(data, dict) else data
 
 
 class Kind(StrEnum):
@@ -48,12 +87,20 @@ class SourceRef(BaseModel):
         return self.url
 
 
-class _RecordBase(BaseModel):
+class _RecordBase(_Text):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(description="Canonical id (DESIGN.md ids table).")
     url: str = Field(description="Canonical URL.")
     title: str = Field(description="Title as the source gives it, whitespace folded.")
+
+    @field_validator("id", "url")
+    @classmethod
+    def _a_token(cls, value: str) -> str:
+        # an id or URL is one token: a space would split the draft's anchor and the links
+        if not value or any(c.isspace() for c in value):
+            raise ValueError(f"{value!r} is not one token (empty, or has white space)")
+        return value
 
     def byline(self) -> list[str]:
         """Authors for a paper or article, the channel for a video, the owner for a repo."""
@@ -162,7 +209,7 @@ class Video(_RecordBase):
         return out
 
 
-class PlaylistVideo(BaseModel):
+class PlaylistVideo(_Text):
     """One video inside a playlist, in playlist order."""
 
     model_config = ConfigDict(extra="forbid")
@@ -213,7 +260,7 @@ class Playlist(_RecordBase):
         return out
 
 
-class Release(BaseModel):
+class Release(_Text):
     model_config = ConfigDict(extra="forbid")
 
     tag: str
