@@ -1,15 +1,5 @@
-"""Source connectors: one module per source, each declaring the links it owns.
+"""Source connectors: one module per source, each ending with `SOURCE = Source(...)`.
 
-`CONNECTORS` is the order in which links are offered: specific sources first, the
-web connector (which takes any http(s) URL) last. Importing this package is cheap:
-client libraries are imported inside `fetch`.
+`connectors.registry.default()` finds them; nothing lists them by hand. Importing a
+connector module is cheap: client libraries are imported inside `fetch`.
 """
-
-from connectors.arxiv import ArxivConnector
-from connectors.github import GitHubConnector
-from connectors.web import WebConnector
-from connectors.youtube import YouTubeConnector
-
-CONNECTORS = (ArxivConnector, YouTubeConnector, GitHubConnector, WebConnector)
-
-__all__ = ["CONNECTORS", "ArxivConnector", "GitHubConnector", "WebConnector", "YouTubeConnector"]

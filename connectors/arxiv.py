@@ -9,15 +9,19 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field
 
 from connectors._urls import split
 from connectors.base import Fetched
 from connectors.errors import BadPayload, FetchError, LinkRefused, NotFound, Unavailable
 from connectors import http
 from connectors.http import USER_AGENT, Bounds
-from schemas import Kind, Paper, SourceRef
+from connectors.registry import BareId, Details, HttpUrl, KindRules, Link, Offline, Source, Strong, Text, stars
+from schemas import ExportItem, Kind, Paper, SectionKey, SourceRef
 
 if TYPE_CHECKING:
     import arxiv
@@ -52,6 +56,7 @@ _CODE_LINK = re.compile(
     r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+(?:/[^\s<>()\[\]{}\"',;]*)?",
     re.IGNORECASE,
 )
+_OAI_GUID = re.compile(r"^oai:arXiv\.org:(?P<id>.+)$", re.IGNORECASE)
 _NOT_CODE_OWNERS = {"papers", "blog", "docs", "login", "join", "collections", "orgs", "about"}
 _WITHDRAWN = re.compile(r"\bwithdrawn\b", re.IGNORECASE)
 
@@ -256,7 +261,7 @@ def _entries_by_id(bodies: Sequence[bytes]) -> dict[str, str]:
 class ArxivConnector:
     name: ClassVar[str] = "arxiv"
     kinds: ClassVar[tuple[Kind, ...]] = (Kind.paper,)
-    batch_size: ClassVar[int] = 100  # id_list of 100 keeps the URL near 1.4 kB (LIBRARIES.md §1)
+    batch_size: ClassVar[int] = 100  # an id_list of 100 keeps the query URL near 1.4 kB, far under arXiv's limits
 
     def __init__(self, api_url: str, delay: float, retries: int = 3, timeout: float = 20.0,
                  bounds: Bounds | None = None) -> None:
@@ -309,7 +314,8 @@ class ArxivConnector:
 
             client = arxiv.Client(page_size=self.batch_size, delay_seconds=self.delay, num_retries=self.retries)
             client.query_url_format = self.api_url + "?{}"
-            client._session = _session(self.timeout, self.bounds)  # the only hook for a timeout (LIBRARIES.md §1)
+            # arxiv.Client has no timeout option: its private session is the only place to set one
+            client._session = _session(self.timeout, self.bounds)
             self._client = client
         return self._client
 
@@ -391,3 +397,79 @@ def _classify(exc: BaseException, ref: SourceRef) -> FetchError:
     if isinstance(exc, arxiv.ArxivError):
         return Unavailable(ref, f"arXiv gave an unexpected answer ({exc.message})")
     return BadPayload(ref, f"{type(exc).__name__}: {exc}")
+
+
+# ---- what the registry knows of arXiv
+
+
+class ArxivSettings(BaseModel):
+    arxiv_api_url: HttpUrl = "https://export.arxiv.org/api/query"
+    """The arXiv API endpoint."""
+    arxiv_delay: Annotated[float, Offline("0")] = Field(default=3.0, ge=0)
+    """Seconds between arXiv requests: arXiv's API terms ask for one request every 3 s."""
+    arxiv_retries: Annotated[int, Offline("0")] = Field(default=3, ge=0)
+    """Retries of a failed arXiv request (arxiv.py retries at once, spaced only by the delay)."""
+
+
+def _feed_link(entry: Mapping[str, Any], href: str | None) -> str | None:
+    """The abs page (no version) of an arXiv RSS entry, from its link, else its oai guid;
+    None when the entry is not an arXiv one or neither holds a valid arXiv id."""
+    guid = _OAI_GUID.match(entry.get("id") or "")
+    if not entry.get("arxiv_announce_type") and guid is None:
+        return None
+    try:
+        ref = ArxivConnector.owns(entry.get("link") or "")
+    except LinkRefused:  # shaped like an id, but not one (a month 13): try the guid
+        ref = None
+    if ref is not None:
+        return ref.url
+    arxiv_id = canonical_id(guid.group("id")) if guid else None
+    return make_ref(arxiv_id).url if arxiv_id else None
+
+
+def _paper_details(item: ExportItem) -> Details:
+    """`arXiv | GitHub ★ 812 (+40)` when the code is a stored repo; `arXiv | code (not fetched)`
+    when it is a GitHub link curate has not fetched; a withdrawn paper says so first."""
+    lead: list = []
+    if item.details.get("withdrawn"):
+        lead.append(Strong("Withdrawn by the authors"))
+    head: list = [Link("arXiv", item.url)]
+    code = item.links.get("code") or []
+    if item.links.get("repo"):  # a stored GitHub repo: its figures are known
+        head += [Text("|"), Link("GitHub", item.links["repo"])]
+        figures = stars(item.metrics)
+        if figures:
+            head.append(Text(figures))
+    elif code:  # what the paper links to, unchecked: no GitHub name, no figures
+        head += [Text("|"), Link("code", code[0])]
+        if (urlsplit(code[0]).hostname or "").lower() in ("github.com", "www.github.com"):
+            head.append(Text("(not fetched)"))
+    lead.append(tuple(head))
+    return Details(lead=lead)
+
+
+def _valid_bare(text: str) -> bool:
+    try:
+        return parse_bare_id(text) is not None
+    except LinkRefused:
+        return False
+
+
+_TEXT_ID = rf"(?:{ID_PATTERN})(?:v\d+)?"
+
+SOURCE = Source(
+    name="arxiv",
+    connector=ArxivConnector,
+    owns=ArxivConnector.owns,
+    hosts=("arxiv.org", "alphaxiv.org", "huggingface.co"),
+    bare_id=BareId(
+        parse=parse_bare_id,
+        # `arXiv:2512.07461`, or an id standing alone (not inside a path, a version or a number;
+        # a full stop may follow it)
+        pattern=rf"\barxiv:\s?{_TEXT_ID}|(?<![\w/.:-]){_TEXT_ID}(?![\w/-]|\.\w)",
+        valid=_valid_bare,
+    ),
+    kinds={Kind.paper: KindRules(section=SectionKey.papers, details=_paper_details)},
+    settings=ArxivSettings,
+    feed_link=_feed_link,
+)

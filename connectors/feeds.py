@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from connectors._urls import split
-from connectors.arxiv import ArxivConnector, canonical_id, make_ref
-from connectors.errors import LinkRefused
+from connectors.registry import Registry, default
 
 if TYPE_CHECKING:
     import httpx
@@ -30,12 +28,9 @@ MAX_FEED_BYTES = 10 * 1024 * 1024
 
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 
-ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
-"""arXiv RSS `<arxiv:announce_type>` values (https://info.arxiv.org/help/rss.html)."""
-
-# arXiv RSS descriptions start with "arXiv:2611.17201v1 Announce Type: new \nAbstract: " (LIBRARIES.md §4)
+# arXiv RSS descriptions start with "arXiv:2611.17201v1 Announce Type: new \nAbstract: "
+# (https://info.arxiv.org/help/rss.html)
 _ARXIV_PREFIX = re.compile(r"^arXiv:\S+\s+Announce Type:\s*\S+\s*(?:Abstract:\s*)?", re.IGNORECASE)
-_OAI_GUID = re.compile(r"^oai:arXiv\.org:(?P<id>.+)$", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -82,51 +77,28 @@ def _text(html: str | None) -> str:
     return " ".join(_TAGS.sub(" ", html or "").split())
 
 
-def _arxiv_link(entry: Mapping[str, Any]) -> str | None:
-    """The abs page (no version) of an arXiv RSS entry, from its link, else its oai guid;
-    None when neither holds a valid arXiv id."""
-    try:
-        ref = ArxivConnector.owns(entry.get("link") or "")
-    except LinkRefused:  # shaped like an id, but not one (a month 13): try the guid
-        ref = None
-    if ref is not None:
-        return ref.url
-    guid = _OAI_GUID.match(entry.get("id") or "")
-    arxiv_id = canonical_id(guid.group("id")) if guid else None
-    return make_ref(arxiv_id).url if arxiv_id else None
+def link_of_entry(entry: Mapping[str, Any], base_url: str = "", registry: Registry | None = None) -> str | None:
+    """The link a feed entry is about, in the form our sources own; None if it has none.
 
-
-def link_of_entry(entry: Mapping[str, Any], base_url: str = "") -> str | None:
-    """The link a feed entry is about, in the form our connectors own; None if it has none.
-
-    YouTube entries give the watch page (also for Shorts), arXiv entries the abs page without
-    a version, GitHub release entries the repository, FeedBurner entries their original post
-    (`feedburner:origLink`, not the proxy link); anything else its own link.
+    Each source may claim an entry (a YouTube entry gives the watch page, also for Shorts;
+    an arXiv entry the abs page without a version; a GitHub release its repository);
+    any other entry gives its own link, made absolute against the feed's URL. A FeedBurner
+    entry's own link is its original post (`feedburner:origLink`), not the proxy link.
     """
-    video_id = entry.get("yt_videoid")
-    if video_id:
-        return f"https://www.youtube.com/watch?v={video_id}"
-    if entry.get("arxiv_announce_type") or _OAI_GUID.match(entry.get("id") or ""):
-        arxiv_link = _arxiv_link(entry)
-        if arxiv_link:
-            return arxiv_link
     # FeedBurner replaces each link with its own click-counting proxy and keeps the post's address in
     # <feedburner:origLink> (http://rssnamespace.org/feedburner/ext/1.0): the post is the item
     href = (entry.get("feedburner_origlink") or "").strip()
     if not href.lower().startswith(("http://", "https://")):
         href = (entry.get("link") or "").strip()
-    if not href:
-        return None
-    href = urljoin(base_url, href) if base_url else href
-    link = split(href)
-    if link is not None and link.host == "github.com" and len(link.segments) >= 3 and link.segments[2] == "releases":
-        return f"https://github.com/{link.segments[0]}/{link.segments[1]}"
-    return href
+    if href and base_url:
+        href = urljoin(base_url, href)
+    return (registry or default()).feed_link(entry, href or None)
 
 
-def entry_from_feedparser(entry: Mapping[str, Any], base_url: str = "") -> FeedEntry | None:
+def entry_from_feedparser(entry: Mapping[str, Any], base_url: str = "",
+                          registry: Registry | None = None) -> FeedEntry | None:
     """A FeedEntry from one feedparser entry, or None when it names no link."""
-    link = link_of_entry(entry, base_url)
+    link = link_of_entry(entry, base_url, registry)
     if link is None:
         return None
     summary = _text(entry.get("summary"))
@@ -159,7 +131,7 @@ def syntax_error(body: bytes, parsed: Mapping[str, Any], lines_before: int = 0) 
 
     feedparser falls back to a forgiving parser on any XML error, so a body cut off in
     transit still yields the entries before the cut (and half of the one it cuts). Not
-    errors here (LIBRARIES.md §4): a charset other than the declared one (not a SAX error:
+    errors here: a charset other than the declared one (not a SAX error:
     feedparser re-decodes), whitespace before `<?xml`, and HTML entities such as `&nbsp;`
     (`entries_from_bytes` drops byte-order marks and whitespace before the document first).
     expat stops at its first error, so after either of the last two the body is judged

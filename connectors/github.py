@@ -15,13 +15,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from pydantic import AliasChoices, BaseModel, Field
+
 from connectors._github_payload import alias_errors, arxiv_ids_in, graphql_query, repo_from_graphql, repo_from_rest
 from connectors._urls import split
 from connectors.base import Fetched
 from connectors.errors import BadPayload, Deferred, FetchError, LinkRefused, NotFound, RateLimited, Unavailable
 from connectors import http
 from connectors.http import USER_AGENT, Bounds
-from schemas import Kind, SourceRef
+from connectors.registry import Credential, Details, HttpUrl, KindRules, Link, Source, Text, stars
+from schemas import ExportItem, Kind, SectionKey, SourceRef
 
 if TYPE_CHECKING:
     import github
@@ -115,7 +118,7 @@ class GitHubConnector:
                  max_wait: float = 60.0, retries: int = 3, bounds: Bounds | None = None) -> None:
         self.api_url, self.max_wait, self.retries = api_url.rstrip("/"), max_wait, retries
         self.bounds = bounds or Bounds(deadline=timeout)
-        self.timeout = max(1, math.ceil(timeout))  # PyGithub asserts an int timeout (LIBRARIES.md §2)
+        self.timeout = max(1, math.ceil(timeout))  # PyGithub asserts that its timeout is an int
         self._token = token if token is not None and token.get_secret_value() else None
         self.requests = 0
         self._gh: github.Github | None = None
@@ -387,3 +390,51 @@ def _classify(exc: BaseException, ref: SourceRef, anonymous: bool = False) -> Fe
     if isinstance(exc, (RuntimeError, AssertionError)):  # PyGithub's check on a redirect to another host
         return BadPayload(ref, "GitHub redirected to another host or protocol; check CURATE_GITHUB_API_URL")
     return FetchError(ref, f"{type(exc).__name__}: {exc}")
+
+
+# ---- what the registry knows of GitHub
+
+
+class GitHubSettings(BaseModel):
+    github_api_url: HttpUrl = "https://api.github.com"
+    """GitHub REST root (GraphQL at `<root>/graphql`)."""
+    github_max_wait: float = Field(default=60.0, ge=0)
+    """Longest GitHub rate-limit wait sat out in a run; GitHub asks for a minute after a secondary limit."""
+    github_retries: int = Field(default=3, ge=0)
+    """Retries of a GitHub request that failed with a 5xx or a dropped connection."""
+    github_token: Credential = Field(default=None, validation_alias=AliasChoices("GITHUB_TOKEN", "CURATE_GITHUB_TOKEN"))
+    """A GitHub token: GraphQL batches of 50 repos and 5,000 requests an hour instead of 60."""
+
+
+def _feed_link(entry: Mapping[str, Any], href: str | None) -> str | None:
+    """A release entry of a repository's releases.atom is about the repository."""
+    link = split(href or "")
+    if link is not None and link.host == "github.com" and len(link.segments) >= 3 and link.segments[2] == "releases":
+        return f"https://github.com/{link.segments[0]}/{link.segments[1]}"
+    return None
+
+
+def _repo_details(item: ExportItem) -> Details:
+    """`GitHub ★ 812 (+40)`, then the language."""
+    lead: list = [Link("GitHub", item.url)]
+    figures = stars(item.metrics)
+    if figures:
+        lead.append(Text(figures))
+    language = item.details.get("language")
+    return Details(lead=[tuple(lead)], facts=[Text(language)] if language else [])
+
+
+def _repo_score(item: ExportItem) -> tuple[float, ...]:
+    """Stars gained since the last issue, then stars."""
+    return (float(item.metrics.get("stars_gained", 0)), float(item.metrics.get("stars", 0)))
+
+
+SOURCE = Source(
+    name="github",
+    connector=GitHubConnector,
+    owns=_owns,
+    hosts=("github.com",),
+    kinds={Kind.repo: KindRules(section=SectionKey.tools, details=_repo_details, score=_repo_score, refreshed=True)},
+    settings=GitHubSettings,
+    feed_link=_feed_link,
+)

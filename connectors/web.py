@@ -21,12 +21,15 @@ from email.message import Message
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
+from pydantic import BaseModel, Field
+
 from connectors._urls import split
 from connectors._web_meta import PageMeta, Unparseable, metadata_html, page_meta, parse
 from connectors._web_values import decode
 from connectors.base import Fetched
 from connectors.errors import BadPayload, FetchError, NotFound, RateLimited, Refused, Unavailable
-from schemas import Article, Kind, SourceRef
+from connectors.registry import Details, KindRules, Link, Source
+from schemas import Article, ExportItem, Kind, SectionKey, SourceRef
 
 if TYPE_CHECKING:
     import httpcore
@@ -392,3 +395,29 @@ def _classify(exc: BaseException, ref: SourceRef, connector: WebConnector) -> Fe
     if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
         return Refused(ref, f"refused: not a URL we can fetch ({exc})")
     return BadPayload(ref, f"{type(exc).__name__}: {exc}")
+
+
+# ---- what the registry knows of web pages
+
+
+class WebSettings(BaseModel):
+    web_max_bytes: int = Field(default=5_000_000, gt=0)
+    """Largest web page body read (decoded bytes); a bigger or endless page is an error, not an out-of-memory."""
+    web_concurrency: int = Field(default=8, ge=1)
+    """Web pages fetched at once (never more than 2 from one host, whatever this says)."""
+
+
+def _article_details(item: ExportItem) -> Details:
+    """The site's name (or host) as the link."""
+    site = item.details.get("site_name") or urlsplit(item.url).hostname or "link"
+    return Details(lead=[Link(site, item.url)])
+
+
+SOURCE = Source(
+    name="web",
+    connector=WebConnector,
+    owns=_owns,
+    kinds={Kind.article: KindRules(section=SectionKey.reads, details=_article_details)},
+    settings=WebSettings,
+    fallback=True,
+)

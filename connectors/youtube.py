@@ -11,11 +11,13 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin
+
+from pydantic import AliasChoices, BaseModel, Field
 
 from connectors import http
 from connectors._urls import split
@@ -28,7 +30,8 @@ from connectors._youtube_records import (
 )
 from connectors.base import Alert, Fetched
 from connectors.errors import BadPayload, Deferred, FetchError, LinkRefused, NotFound, RateLimited, Unavailable
-from schemas import Kind, SourceRef
+from connectors.registry import Credential, Details, HttpUrl, KindRules, Link, Source, Text, count, duration
+from schemas import ExportItem, Kind, SectionKey, SourceRef
 
 if TYPE_CHECKING:
     import httpx
@@ -644,3 +647,74 @@ def _classify(exc: BaseException, ref: SourceRef) -> FetchError:
     if isinstance(exc, (ValueError, KeyError, TypeError)):
         return BadPayload(ref, f"YouTube answered in a shape curate does not know ({type(exc).__name__})")
     return FetchError(ref, f"unexpected {type(exc).__name__} while reading YouTube")
+
+
+# ---- what the registry knows of YouTube
+
+
+class YouTubeSettings(BaseModel):
+    youtube_api_url: HttpUrl = "https://www.googleapis.com"
+    """YouTube Data API root (`/youtube/v3/...` below it)."""
+    youtube_web_url: HttpUrl = "https://www.youtube.com"
+    """oEmbed and RSS feeds, for use without an API key."""
+    youtube_playlist_max_items: int = Field(default=500, ge=1)
+    """Playlist items listed per playlist (50 per quota unit): enough for a long course, bounded for a channel's uploads."""
+    youtube_retries: int = Field(default=3, ge=0)
+    """Retries of a failed YouTube API call (5xx, 429, rate limits; googleapiclient backs off 1, 2, 4 s at most)."""
+    youtube_api_key: Credential = Field(
+        default=None, validation_alias=AliasChoices("YOUTUBE_API_KEY", "CURATE_YOUTUBE_API_KEY")
+    )
+    """A YouTube Data API key: views, durations and whole playlists (without one: oEmbed and feeds)."""
+
+
+def _feed_link(entry: Mapping[str, Any], href: str | None) -> str | None:
+    """A YouTube feed entry is about its video's watch page (a Short's too)."""
+    video_id = entry.get("yt_videoid")
+    return f"https://www.youtube.com/watch?v={video_id}" if video_id else None
+
+
+def _video_details(item: ExportItem) -> Details:
+    m = item.metrics
+    facts: list = []
+    if "views" in m:
+        facts.append(Text(f"{count(m['views'])} views"))
+    if "duration_seconds" in m:
+        facts.append(Text(duration(m["duration_seconds"])))
+    return Details(lead=[Link("YouTube", item.url)], facts=facts)
+
+
+def _playlist_details(item: ExportItem) -> Details:
+    m = item.metrics
+    facts: list = []
+    if "video_count" in m:
+        facts.append(Text(f"{count(m['video_count'])} video{'s' if m['video_count'] != 1 else ''}"))
+    if "duration_seconds" in m:
+        facts.append(Text(f"{duration(m['duration_seconds'])} in all"))
+    return Details(lead=[Link("YouTube playlist", item.url)], facts=facts)
+
+
+def _video_score(item: ExportItem) -> tuple[float, ...]:
+    return (float(item.metrics.get("views", 0)),)
+
+
+def _playlist_score(item: ExportItem) -> tuple[float, ...]:
+    """Its views, else the views of its videos added up."""
+    views = item.metrics.get("views")
+    if views is None:
+        views = sum(v.get("views") or 0 for v in item.details.get("videos", []))
+    return (float(views),)
+
+
+SOURCE = Source(
+    name="youtube",
+    connector=YouTubeConnector,
+    owns=_owns,
+    hosts=("youtube.com", "youtu.be"),
+    kinds={
+        Kind.video: KindRules(section=SectionKey.videos, details=_video_details, score=_video_score, refreshed=True),
+        Kind.playlist: KindRules(section=SectionKey.videos, details=_playlist_details, score=_playlist_score,
+                                 refreshed=True),
+    },
+    settings=YouTubeSettings,
+    feed_link=_feed_link,
+)

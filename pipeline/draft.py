@@ -20,6 +20,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from connectors.registry import Registry
+from connectors.registry import default as default_registry
 from pipeline.config import Settings, parse_duration
 from pipeline.metrics import enrich
 from pipeline.newsletter import Newsletter
@@ -31,7 +33,6 @@ from schemas import (
     IssueInfo,
     Item,
     ItemStatus,
-    Kind,
     Section,
     SectionKey,
 )
@@ -156,23 +157,11 @@ def parse_since(text: str, now: datetime) -> datetime:
 # ---- ordering
 
 
-def score(item: ExportItem) -> tuple[float, ...]:
-    """Higher comes first inside a section, after the shortlisted items (README "Export a draft").
-
-    Repos: stars gained since the last issue, then stars. Videos: views (a playlist: the
-    views of its videos added up). Papers and articles: publication time, newest first.
-    """
-    m = item.metrics
-    if item.kind == Kind.repo:
-        return (float(m.get("stars_gained", 0)), float(m.get("stars", 0)))
-    if item.kind == Kind.video:
-        return (float(m.get("views", 0)),)
-    if item.kind == Kind.playlist:
-        views = m.get("views")
-        if views is None:
-            views = sum(v.get("views") or 0 for v in item.details.get("videos", []))
-        return (float(views),)
-    return (item.published.timestamp() if item.published else 0.0,)
+def score(item: ExportItem, registry: Registry | None = None) -> tuple[float, ...]:
+    """Higher comes first inside a section, after the shortlisted items (README "Export a draft"):
+    the rule its kind's source declares (repos: stars gained, then stars; videos: views;
+    papers and articles: publication time)."""
+    return (registry or default_registry()).rules(item.kind).score(item)
 
 
 def export_item(item: Item, metrics: dict[str, int | float], links: dict, annotation: Annotation) -> ExportItem:
@@ -237,7 +226,8 @@ def caps_of(settings: Settings) -> dict[SectionKey, int]:
 
 
 def prepare(store: Store, now: datetime, since: datetime | None = None,
-            caps: Mapping[SectionKey, int] | None = None, fmt: Newsletter | None = None) -> Draft:
+            caps: Mapping[SectionKey, int] | None = None, fmt: Newsletter | None = None,
+            registry: Registry | None = None) -> Draft:
     """The next issue's draft.
 
     Candidates are the candidate and shortlisted items first seen at or after `since`
@@ -247,6 +237,7 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
     """
     now = now.astimezone(timezone.utc)
     fmt = fmt or Newsletter()
+    registry = registry or default_registry()
     number = next_number(store)
     if since is None:
         since = default_since(store)
@@ -270,7 +261,7 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
         if note is not None:
             rank: tuple = (0, note.position, item.id)
         else:
-            rank = (1, item.status != ItemStatus.shortlisted, tuple(-x for x in score(entry)),
+            rank = (1, item.status != ItemStatus.shortlisted, tuple(-x for x in score(entry, registry)),
                     -item.first_seen.timestamp(), item.id)
         placed[key].append((rank, entry))
     caps = dict(caps or {})

@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from connectors.registry import Link, Part, Registry, Strong
+from connectors.registry import default as default_registry
 from pipeline.newsletter import Newsletter, SectionFormat
 from schemas import ExportDocument, ExportItem, Kind, SectionKey
 from schemas.export import SuggestedBlurb
@@ -26,8 +28,6 @@ LEFT_OUT = "left-out"
 TAKE = "**Take:**"
 """The empty line left for the editor's take under each draft blurb."""
 AUTHORS_SHOWN = 3
-WITHDRAWN = "**Withdrawn by the authors**"
-"""Leads the details line of a paper whose latest version withdraws it, so the editor cannot miss it."""
 
 # ---- escaping
 #
@@ -99,17 +99,6 @@ def _id_from_anchor(text: str) -> str:
 # ---- figures
 
 
-def count(n: int | float) -> str:
-    return f"{int(n):,}"
-
-
-def duration(seconds: int | float) -> str:
-    seconds = int(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
 def _date(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%d") if value else None
 
@@ -123,14 +112,12 @@ def _byline(item: ExportItem, shown: int = AUTHORS_SHOWN) -> str | None:
     return ", ".join(names)
 
 
-def _stars(metrics: dict, stars_key: str = "stars") -> str | None:
-    if stars_key not in metrics:
-        return None
-    text = f"★ {count(metrics[stars_key])}"
-    gained = metrics.get("stars_gained")
-    if gained:
-        text += f" (+{count(gained)})" if gained > 0 else f" ({count(gained)})"
-    return text
+def _part(part: Part) -> str:
+    if isinstance(part, Link):
+        return link(part.label, part.url)
+    if isinstance(part, Strong):
+        return f"**{md_text(part.text)}**"
+    return md_text(part.text)
 
 
 # an address that reads as itself in Markdown: nothing a parser could take for emphasis or an entity
@@ -145,42 +132,16 @@ def address(url: str | None) -> str | None:
     return dest if _PLAIN_URL.fullmatch(dest) and not dest.endswith((".", ",", ";", ":", "!", "?", "'")) else f"<{dest}>"
 
 
-def _details(item: ExportItem, own) -> tuple[list[str], list[str]]:
-    """(lead, facts) of an item: where it lives with its headline figure, then its other figures."""
-    m, d = item.metrics, item.details
-    lead: list[str] = []
-    facts: list[str] = []
-    if item.kind == Kind.paper:
-        if d.get("withdrawn"):
-            lead.append(WITHDRAWN)
-        head = own("arXiv")
-        code = item.links.get("code") or []
-        if item.links.get("repo"):  # a stored GitHub repo: its figures are known
-            stars = _stars(m)
-            head += f" | {link('GitHub', item.links['repo'])}" + (f" {stars}" if stars else "")
-        elif code:  # what the paper links to, unchecked: no GitHub name, no figures
-            host = (urlsplit(code[0]).hostname or "").lower()
-            head += f" | {link('code', code[0])}" + (" (not fetched)" if host in ("github.com", "www.github.com") else "")
-        lead.append(head)
-    elif item.kind == Kind.repo:
-        lead.append(own("GitHub") + (f" {_stars(m)}" if _stars(m) else ""))
-    elif item.kind in (Kind.video, Kind.playlist):
-        lead.append(own("YouTube playlist" if item.kind == Kind.playlist else "YouTube"))
-    else:
-        lead.append(own(d.get("site_name") or urlsplit(item.url).hostname or "link"))
-    if item.kind == Kind.video:
-        if "views" in m:
-            facts.append(f"{count(m['views'])} views")
-        if "duration_seconds" in m:
-            facts.append(duration(m["duration_seconds"]))
-    elif item.kind == Kind.playlist:
-        if "video_count" in m:
-            facts.append(f"{count(m['video_count'])} video{'s' if m['video_count'] != 1 else ''}")
-        if "duration_seconds" in m:
-            facts.append(f"{duration(m['duration_seconds'])} in all")
-    elif item.kind == Kind.repo and d.get("language"):
-        facts.append(md_text(d["language"]))
-    return lead, facts
+def _segment(segment: Part | tuple[Part, ...], own: Any, url: str) -> str:
+    parts = segment if isinstance(segment, tuple) else (segment,)
+    return " ".join(own(p.label) if isinstance(p, Link) and p.url == url else _part(p) for p in parts)
+
+
+def _details(item: ExportItem, own: Any, registry: Registry | None = None) -> tuple[list[str], list[str]]:
+    """(lead, facts) of an item, as its kind's source declares them: where it lives with its
+    headline figure, then its other figures. `own(label)` writes the item's own link."""
+    details = (registry or default_registry()).rules(item.kind).details(item)
+    return ([_segment(s, own, item.url) for s in details.lead], [_segment(s, own, item.url) for s in details.facts])
 
 
 SEPARATOR = " · "

@@ -17,9 +17,9 @@ from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any
 
-from connectors import CONNECTORS
 from connectors.base import Fetched
 from connectors.errors import Deferred, FetchError, LinkRefused
+from connectors.registry import Registry, default
 from pipeline import links
 from pipeline.config import Settings
 from pipeline.store import Store
@@ -112,10 +112,11 @@ Progress = Callable[[Outcome], None]
 
 
 class Ingest:
-    def __init__(self, settings: Settings, store: Store, connectors: Sequence[Any] | None = None) -> None:
+    def __init__(self, settings: Settings, store: Store, registry: Registry | None = None) -> None:
         self.settings = settings
         self.store = store
-        self._connector_classes = {c.name: c for c in (connectors or CONNECTORS)}
+        self.registry = registry or default()
+        self._connector_classes = self.registry.connectors()
         self._connectors: dict[str, Any] = {}
 
     def connector(self, name: str) -> Any:
@@ -147,8 +148,8 @@ class Ingest:
         refs: list[tuple[str, SourceRef]] = []
         for text in inputs:
             try:
-                ref = links.parse(text)
-                refs += [(text, r) for r in links.expand(ref, with_companions)]
+                ref = links.parse(text, self.registry)
+                refs += [(text, r) for r in links.expand(ref, with_companions, self.registry)]
             except LinkRefused as exc:
                 outcome = Outcome(input=text, status=Status.refused, message=exc.reason, label="refused")
                 report.outcomes.append(outcome)
@@ -159,7 +160,7 @@ class Ingest:
             for row in self.store.pending():
                 if row.until is None or row.until <= now:
                     try:
-                        ref = links.parse(row.url)
+                        ref = links.parse(row.url, self.registry)
                     except LinkRefused:
                         continue
                     refs.append((row.url, ref))
@@ -182,7 +183,7 @@ class Ingest:
         follow_refs: list[tuple[str, SourceRef]] = []
         for url in dict.fromkeys(found):
             try:
-                ref = links.parse(url)
+                ref = links.parse(url, self.registry)
             except LinkRefused:
                 continue
             if ref.key not in seen:

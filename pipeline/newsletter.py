@@ -15,8 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from connectors.registry import default as default_registry
 from schemas import Kind, SectionKey
-from schemas.export import SECTION_OF_KIND
 
 DEFAULT_PATH = Path("data/newsletter.toml")
 
@@ -159,7 +159,7 @@ class Newsletter(BaseModel):
     def section_of(self, kind: Kind | str) -> SectionKey:
         """The section a kind's items go to: as listed here, else the kind's own section."""
         kind = Kind(kind)
-        return self._homes.get(kind) or SECTION_OF_KIND[kind]
+        return self._homes.get(kind) or default_registry().section_of(kind)
 
     template_text: str | None = Field(default=None, exclude=True, repr=False)
     """The template's source, read when the file is loaded."""

@@ -26,19 +26,18 @@ from connectors._urls import split
 from connectors.errors import LinkRefused
 from connectors import feeds
 from connectors.feeds import FeedEntry, FeedRead, read_feed
+from connectors.registry import Registry
 from pipeline import links
 from pipeline.config import Settings
 from pipeline.ingest import Ingest, Outcome, Report, Status
 from pipeline.store import FeedBacklogRow, FeedDroppedRow, Store
-from schemas import Item, ItemStatus, Kind, SourceRef
+from schemas import Item, ItemStatus, SourceRef
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 """Runs that retry a feed's link after a failure that may pass (5xx, timeout) before giving up on it.
 A link given up on, like one the source says does not exist, is then skipped while its feed lists it."""
-REFRESHED_KINDS = (Kind.repo, Kind.video, Kind.playlist)
-"""Kinds whose figures (stars, views) move after they are first stored."""
 _OPEN = (ItemStatus.candidate, ItemStatus.shortlisted)
 _GIVE_UP_LABELS = {"not found", "refused"}
 
@@ -302,9 +301,10 @@ class ScheduledRun:
     """One scheduled run over the feeds of a sources file, with one Ingest for all of it
     (so connectors, their delays and quotas are shared across feeds)."""
 
-    def __init__(self, settings: Settings, store: Store, feeds: Sequence[FeedSource]) -> None:
+    def __init__(self, settings: Settings, store: Store, feeds: Sequence[FeedSource],
+                 registry: Registry | None = None) -> None:
         self.settings, self.store, self.feeds = settings, store, list(feeds)
-        self.ingest = Ingest(settings, store)
+        self.ingest = Ingest(settings, store, registry)
         self._tried: dict[str, Outcome] = {}
         self._planned: set[str] = set()
 
@@ -324,7 +324,7 @@ class ScheduledRun:
             for feed in self.feeds:
                 outcome = self._feed(feed, http, dry_run, on_feed, on_link, now)
                 report.feeds.append(outcome)
-        stale = self.store.items(kinds=REFRESHED_KINDS, statuses=_OPEN, fetched_before=now - self.settings.refresh_age)
+        stale = self.store.items(kinds=self.ingest.registry.refreshed_kinds(), statuses=_OPEN, fetched_before=now - self.settings.refresh_age)
         report.stale = [item for item in stale if item.id not in self._tried]
         if dry_run:
             return report
@@ -355,7 +355,7 @@ class ScheduledRun:
         candidates: dict[str, tuple[str, SourceRef]] = {}
         for entry in chosen:
             try:
-                ref = links.parse(entry.link)
+                ref = links.parse(entry.link, self.ingest.registry)
             except LinkRefused as exc:
                 outcome.skipped.append((entry.link, exc.reason))
                 continue
@@ -364,7 +364,7 @@ class ScheduledRun:
         for row in backlog.values():
             if row.id not in candidates and (row.until is None or row.until <= now):
                 try:
-                    candidates[row.id] = (row.url, links.parse(row.url))
+                    candidates[row.id] = (row.url, links.parse(row.url, self.ingest.registry))
                 except LinkRefused:
                     continue
         known = self.store.known(candidates)
@@ -397,12 +397,11 @@ class ScheduledRun:
         )
         return outcome
 
-    @staticmethod
-    def _keys(entries: Sequence[FeedEntry]) -> set[str]:
+    def _keys(self, entries: Sequence[FeedEntry]) -> set[str]:
         keys: set[str] = set()
         for entry in entries:
             try:
-                keys.add(links.parse(entry.link).key)
+                keys.add(links.parse(entry.link, self.ingest.registry).key)
             except LinkRefused:
                 continue
         return keys

@@ -1,4 +1,4 @@
-"""The export document (DESIGN.md "Export contract", schema_version 1).
+"""The export document (schema_version 1): what `curate export --format json` writes.
 
 Other tools read this JSON: fields may be added, none renamed or removed without
 bumping `schema_version`. The JSON Schema describes what an export writes
@@ -32,14 +32,6 @@ SECTION_TITLES: dict[SectionKey, str] = {
     SectionKey.reads: "Reads",
     SectionKey.tools: "Tools & Repos",
     SectionKey.pick: "Pick of the Week",
-}
-
-SECTION_OF_KIND: dict[Kind, SectionKey] = {
-    Kind.paper: SectionKey.papers,
-    Kind.video: SectionKey.videos,
-    Kind.playlist: SectionKey.videos,
-    Kind.article: SectionKey.reads,
-    Kind.repo: SectionKey.tools,
 }
 
 

@@ -13,6 +13,12 @@ import pytest
 from pipeline.config import Settings
 from tests.replay.server import Replay, replay_env
 
+CREDENTIALS = tuple(
+    name for info in Settings.model_fields.values() if info.validation_alias is not None
+    for name in info.validation_alias.choices if isinstance(name, str) and not name.startswith("CURATE_")  # type: ignore[union-attr]
+)
+"""The credentials' own variable names (GITHUB_TOKEN, YOUTUBE_API_KEY…), as the sources declare them."""
+
 ROOT = Path(__file__).resolve().parent.parent
 CURATE = str(Path(sys.executable).with_name("curate"))
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -22,7 +28,7 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     """The developer's CURATE_* settings and credentials never leak into a test."""
     for name in list(os.environ):
-        if name.startswith("CURATE_") or name in ("GITHUB_TOKEN", "YOUTUBE_API_KEY"):
+        if name.startswith("CURATE_") or name in CREDENTIALS:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setitem(Settings.model_config, "env_file", None)  # nor does a .env file in the checkout
 
@@ -62,7 +68,7 @@ class Cli:
     def __call__(self, *args: str, input: str | None = None, extra_env: dict[str, str] | None = None,
                  timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """Run the installed `curate` command as a user would."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_") and k not in ("GITHUB_TOKEN", "YOUTUBE_API_KEY")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_") and k not in CREDENTIALS}
         env.update(self.env)
         env["COLUMNS"] = "200"
         env.update(extra_env or {})

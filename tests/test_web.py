@@ -10,10 +10,10 @@ import httpcore
 import httpx
 import pytest
 
-from connectors import CONNECTORS, WebConnector
+from connectors.registry import default as default_registry
 from connectors._web_meta import Unparseable
 from connectors.errors import BadPayload, NotFound, RateLimited, Refused, Unavailable
-from connectors.web import _classify, article_from_headers, article_from_html, canonical_url
+from connectors.web import WebConnector, _classify, article_from_headers, article_from_html, canonical_url
 from pipeline.links import parse
 from tests.conftest import corpus_file
 from tests.replay.routes_web import site
@@ -619,7 +619,7 @@ def test_every_exception_the_fetch_can_raise_has_a_mapping():
 def test_links_a_specific_connector_owns_never_reach_the_web_connector(url):
     assert WebConnector.owns(url) is not None  # it would take them if it were asked first…
     assert parse(url).connector != "web"  # …but it is asked last
-    assert CONNECTORS[-1] is WebConnector
+    assert list(default_registry().owners())[-1].connector is WebConnector
 
 
 def test_huggingface_blog_and_other_pages_go_to_the_web_connector():

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
+from connectors.registry import default as default_registry
 from pipeline import draft
 from pipeline.config import Settings
 from pipeline.draft_markdown import details_line
 from pipeline.metrics import enrich
 from pipeline.store import AnnotationRow, Store
 from schemas import SECTION_TITLES, Annotation, ExportItem, Item, ItemStatus, Kind, SectionKey
-from schemas.export import SECTION_OF_KIND
 
 BLURB_MAX = 4000
 """Longest blurb (with its take) the page stores, in characters: a newsletter paragraph, not an essay."""
@@ -149,7 +149,7 @@ _STATUSES = {s.value: s for s in ItemStatus}
 def _window(store: Store, since: datetime | None, notes: dict[str, AnnotationRow], words: Sequence[str] = (),
             statuses: Sequence[ItemStatus] = TRIAGE) -> list[Light]:
     """Envelopes of the items first seen since `since` (plus the annotated ones) in `statuses`, newest first."""
-    homes = {k.value: SECTION_OF_KIND[k] for k in Kind}
+    homes = {k.value: default_registry().section_of(k) for k in Kind}
     moved = {i: SectionKey(n.section) for i, n in notes.items() if n.section in SectionKey.__members__}
     return [Light(i, _KINDS[k], _STATUSES[st], seen, moved.get(i) or homes[k])
             for i, k, st, seen in store.window(statuses, since, list(notes), words)]
@@ -381,7 +381,7 @@ def pick(store: Store, settings: Settings, now: datetime, item_id: str) -> str |
     order[SectionKey.pick.value] = [item_id]
     for old in previous:
         old_entry, _ = item(store, settings, now, old)
-        order[SECTION_OF_KIND[old_entry.kind].value].append(old)
+        order[default_registry().section_of(old_entry.kind).value].append(old)
     set_status(store, item_id, ItemStatus.shortlisted)
     _write_order(store, number, order)
     return previous[0] if previous else None

@@ -334,9 +334,9 @@ async def undo(request: Request) -> Response:
     now = desk.now()
     if _text(form, "section") == "home":
         entry, _ = actions.item(desk.store, desk.settings, now, item_id)
-        from schemas.export import SECTION_OF_KIND
+        from connectors.registry import default as default_registry
 
-        actions.move(desk.store, desk.settings, now, item_id, section=SECTION_OF_KIND[entry.kind].value)
+        actions.move(desk.store, desk.settings, now, item_id, section=default_registry().section_of(entry.kind).value)
         if _text(form, "previous"):
             actions.pick(desk.store, desk.settings, now, _text(form, "previous"))
     actions.set_status(desk.store, item_id, status)

@@ -102,7 +102,7 @@ def fixture_path(relative: str) -> Path:
     if not path.exists():
         raise FileNotFoundError(
             f"missing fixture tests/fixtures/{relative}: write it in the API's real wire format "
-            f"(see tests/README.md for how each fixture was made)"
+            f"(each routes_<source>.py module says which files it reads and in what format)"
         )
     USED_FIXTURES.add(path)
     return path
@@ -267,16 +267,28 @@ class Replay:
         return _Handler
 
 
+def source_env(replay: "Replay") -> dict[str, str]:
+    """Each source's settings as a replayed run needs them, read from what the sources declare:
+    every endpoint (a setting typed `HttpUrl`) at the replay server with its default's path
+    (`https://export.arxiv.org/api/query` → `<replay>/api/query`), and each `Offline` value."""
+    from connectors.registry import Endpoint, Offline, default
+
+    env: dict[str, str] = {}
+    for model in default().settings_models():
+        for name, info in model.model_fields.items():
+            for marker in info.metadata:
+                if isinstance(marker, Endpoint):
+                    env[f"CURATE_{name.upper()}"] = replay.url + urlsplit(str(info.default)).path.rstrip("/")
+                elif isinstance(marker, Offline):
+                    env[f"CURATE_{name.upper()}"] = marker.value
+    return env
+
+
 def replay_env(replay: "Replay", folder: Path) -> dict[str, str]:
-    """CURATE_* variables that point every connector at the replay server and keep every file in `folder`."""
+    """CURATE_* variables that point every source at the replay server and keep every file in `folder`."""
     return {
         "CURATE_DB": str(folder / "curate.db"),
-        "CURATE_ARXIV_API_URL": f"{replay.url}/api/query",
-        "CURATE_ARXIV_DELAY": "0",
-        "CURATE_ARXIV_RETRIES": "0",
-        "CURATE_GITHUB_API_URL": replay.url,
-        "CURATE_YOUTUBE_API_URL": replay.url,
-        "CURATE_YOUTUBE_WEB_URL": replay.url,
+        **source_env(replay),
         "CURATE_ALLOW_PRIVATE_HOSTS": "true",
         "CURATE_DRAFTS_DIR": str(folder / "drafts"),
         "CURATE_SOURCES": str(folder / "sources.toml"),
