@@ -19,7 +19,7 @@ _THUMBNAIL_SIZES = ("maxres", "standard", "high", "medium", "default")
 # what playlistItems.list shows in place of a video its owner made private or deleted
 _UNAVAILABLE_TITLES = {"Private video", "Deleted video"}
 FEED_MAX_ENTRIES = 15
-"""A YouTube feed lists at most this many entries (LIBRARIES.md §4)."""
+"""A YouTube feed lists at most this many entries (its newest), however long the playlist."""
 
 
 def video_url(video_id: str) -> str:
@@ -177,7 +177,7 @@ def _utc(parsed: Any) -> datetime | None:
 
 
 def _channel_id(value: str | None) -> str | None:
-    # some feeds give the feed-level channel id without its `UC` prefix (LIBRARIES.md §4)
+    # some feeds give the feed-level channel id without its `UC` prefix (seen in a January 2025 channel feed)
     if value and len(value) == 22 and not value.startswith("UC"):
         return "UC" + value
     return value or None

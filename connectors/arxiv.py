@@ -382,8 +382,8 @@ def _classify(exc: BaseException, ref: SourceRef) -> FetchError:
     bounded = http.fetch_error(exc, ref, "arXiv")
     if bounded is not None:
         return bounded
-    if isinstance(exc, _Malformed):
-        return BadPayload(ref, str(exc))
+    if isinstance(exc, _Malformed):  # an error page or a cut-off body: arXiv's glitch, not the paper's
+        return Unavailable(ref, f"{exc}; try again later")
     if isinstance(exc, arxiv.HTTPError):
         if exc.status >= 500 or exc.status == 429:
             return Unavailable(ref, f"arXiv answered HTTP {exc.status}; try again later")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+from connectors.errors import BadPayload, FetchError, Refused, Unavailable, from_status
 from connectors.registry import Registry, default
 
 if TYPE_CHECKING:
@@ -32,14 +33,6 @@ ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text
 # (https://info.arxiv.org/help/rss.html)
 _ARXIV_PREFIX = re.compile(r"^arXiv:\S+\s+Announce Type:\s*\S+\s*(?:Abstract:\s*)?", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")
-
-
-class FeedError(Exception):
-    """Reading one feed failed; the other feeds are unaffected. Never carries a credential."""
-
-    def __init__(self, url: str, reason: str, label: str = "failed", retryable: bool = True) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url, self.reason, self.label, self.retryable = url, reason, label, retryable
 
 
 @dataclass(frozen=True)
@@ -65,7 +58,8 @@ class FeedRead:
     entries: list[FeedEntry] = field(default_factory=list)
     etag: str | None = None
     last_modified: str | None = None
-    error: FeedError | None = None
+    error: FetchError | None = None
+    """Why the feed could not be read (a FetchError named by the feed's URL, `ref` None)."""
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -157,8 +151,9 @@ def syntax_error(body: bytes, parsed: Mapping[str, Any], lines_before: int = 0) 
 
 
 def entries_from_bytes(body: bytes, url: str, content_type: str = "") -> list[FeedEntry]:
-    """The entries of a feed document; FeedError when the body is not a feed at all, or
-    not well-formed XML (`syntax_error`).
+    """The entries of a feed document; BadPayload when the body is not a feed at all,
+    Unavailable when it is not well-formed XML (`syntax_error`): most likely cut off on the
+    way, so the next run tries again.
 
     A document that breaks off or breaks its own structure gives nothing, not the entries
     before the break: the forgiving parser opens an entry at its start tag, so the entry a
@@ -177,11 +172,11 @@ def entries_from_bytes(body: bytes, url: str, content_type: str = "") -> list[Fe
         kind = content_type.split(";")[0].strip()
         what = "an HTML page" if "html" in kind else kind
         answer = f"the answer is {what}, not an RSS or Atom feed" if what else "the answer is not an RSS or Atom feed"
-        raise FeedError(url, f"{answer}; check the feed's URL", label="not a feed", retryable=False)
+        raise BadPayload(url, f"{answer}; check the feed's URL")
     broken = syntax_error(body, parsed, skipped)
     if broken is not None:
-        raise FeedError(url, f"not well-formed XML ({broken}), so cut off or broken on the way; nothing was "
-                             "taken from it, and the next run reads it again in full", label="malformed")
+        raise Unavailable(url, f"not well-formed XML ({broken}), so cut off or broken on the way; nothing was "
+                               "taken from it, and the next run reads it again in full")
     entries = []
     for raw in parsed.entries:
         entry = entry_from_feedparser(raw, url)
@@ -206,42 +201,29 @@ def client(timeout: float, *, allow_private: bool, **kwargs: Any) -> "httpx.Clie
     return _web_net.client(timeout, allow_private=allow_private, **kwargs)
 
 
-def _classify(exc: Exception, url: str, timeout: float) -> FeedError:
-    """Every httpx failure (and the address guard's refusal) as a FeedError with a reason a user can act on."""
+def _classify(exc: Exception, url: str, timeout: float) -> FetchError:
+    """Every httpx failure (and the address guard's refusal) as a FetchError with a reason a user can act on."""
     import httpx
 
     from connectors._web_net import AddressRefused
 
-    if isinstance(exc, FeedError):
+    if isinstance(exc, FetchError):
         return exc
     if isinstance(exc, AddressRefused):
-        return FeedError(url, f"refused: {exc} (CURATE_ALLOW_PRIVATE_HOSTS=true allows it)", label="refused",
-                         retryable=False)
+        return Refused(url, f"refused: {exc} (CURATE_ALLOW_PRIVATE_HOSTS=true allows it)")
     if isinstance(exc, httpx.UnsupportedProtocol):  # a redirect to file:, ftp:…
-        return FeedError(url, f"refused: {exc}", label="refused", retryable=False)
+        return Refused(url, f"refused: {exc}")
     if isinstance(exc, httpx.TimeoutException):
-        return FeedError(url, f"no answer within {timeout:g} s", label="unavailable")
+        return Unavailable(url, f"no answer within {timeout:g} s")
     if isinstance(exc, httpx.ConnectError):
-        return FeedError(url, "cannot connect", label="unavailable")
+        return Unavailable(url, "cannot connect")
     if isinstance(exc, httpx.RemoteProtocolError):
-        return FeedError(url, "the answer was cut off", label="unavailable")
+        return Unavailable(url, "the answer was cut off")
     if isinstance(exc, httpx.TooManyRedirects):
-        return FeedError(url, "too many redirects", label="failed", retryable=False)
+        return BadPayload(url, "too many redirects")
     if isinstance(exc, httpx.HTTPError):
-        return FeedError(url, f"HTTP error: {type(exc).__name__}", label="unavailable")
-    return FeedError(url, f"{type(exc).__name__}: {exc}")
-
-
-def _status_error(url: str, status: int, retry_after: str | None) -> FeedError:
-    if status in (404, 410):
-        return FeedError(url, f"HTTP {status}: the feed is gone; check its URL in the sources file",
-                         label="not found", retryable=False)
-    if status == 429:
-        wait = f", retry after {retry_after} s" if retry_after else ""
-        return FeedError(url, f"HTTP 429: rate limited{wait}", label="rate limited")
-    if status >= 500:
-        return FeedError(url, f"HTTP {status}: the server failed", label="unavailable")
-    return FeedError(url, f"HTTP {status}", label="failed", retryable=status == 408)
+        return Unavailable(url, f"HTTP error: {type(exc).__name__}")
+    return FetchError(url, f"{type(exc).__name__}: {exc}")
 
 
 def read_feed(http: "httpx.Client", url: str, etag: str | None = None, last_modified: str | None = None,
@@ -268,15 +250,14 @@ def read_feed(http: "httpx.Client", url: str, etag: str | None = None, last_modi
                 log.debug("feed %s: unchanged (304)", url)
                 return result
             if resp.status_code >= 400:
-                raise _status_error(url, resp.status_code, resp.headers.get("retry-after"))
+                raise from_status(url, resp.status_code, "the feed's server", resp.headers.get("retry-after"))
             if any(r.status_code in (301, 308) for r in resp.history):
                 result.warnings.append(f"feed {url} moved permanently to {resp.url}: update the sources file")
             chunks, size = [], 0
             for chunk in resp.iter_bytes():
                 size += len(chunk)
                 if size > MAX_FEED_BYTES:
-                    raise FeedError(url, f"larger than {MAX_FEED_BYTES // (1024 * 1024)} MB", label="failed",
-                                    retryable=False)
+                    raise BadPayload(url, f"larger than {MAX_FEED_BYTES // (1024 * 1024)} MB")
                 chunks.append(chunk)
             result.etag = resp.headers.get("etag")
             result.last_modified = resp.headers.get("last-modified")

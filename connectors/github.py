@@ -20,7 +20,16 @@ from pydantic import AliasChoices, BaseModel, Field
 from connectors._github_payload import alias_errors, arxiv_ids_in, graphql_query, repo_from_graphql, repo_from_rest
 from connectors._urls import split
 from connectors.base import Fetched
-from connectors.errors import BadPayload, Deferred, FetchError, LinkRefused, NotFound, RateLimited, Unavailable
+from connectors.errors import (
+    BadPayload,
+    Deferred,
+    FetchError,
+    LinkRefused,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+)
 from connectors import http
 from connectors.http import USER_AGENT, Bounds
 from connectors.registry import Credential, Details, HttpUrl, KindRules, Link, Source, Text, stars
@@ -307,7 +316,7 @@ def _retry(total: int, max_wait: float) -> "github.GithubRetry":
     """PyGithub's retry, with a ceiling on the Retry-After it will sleep.
 
     GithubRetry caps the wait for a primary limit's reset (`max_rate_limit_wait`) but sleeps
-    any Retry-After in full (LIBRARIES.md §2); a longer one raises here instead, and the
+    any Retry-After in full ; a longer one raises here instead, and the
     connector reports it. `raise_on_status=False` hands the last answer back to PyGithub
     once retries are spent, so the error keeps its status instead of a bare RetryError.
     """
@@ -369,10 +378,12 @@ def _classify(exc: BaseException, ref: SourceRef, anonymous: bool = False) -> Fe
         if exc.status == 451:
             return NotFound(ref, "blocked on GitHub for legal reasons (HTTP 451)")
         if exc.status == 401:
-            return FetchError(ref, "GitHub refused GITHUB_TOKEN (401 Bad credentials): renew it, or unset it to go without")
+            return Unauthorized(ref, "GitHub refused GITHUB_TOKEN (401 Bad credentials): renew it, or unset it to go without")
         if exc.status >= 500:
             return Unavailable(ref, f"GitHub answered HTTP {exc.status}; try again later")
-        return FetchError(ref, f"GitHub refused the request (HTTP {exc.status}{': ' + message if message else ''})")
+        if exc.status == 403:  # e.g. "Resource not accessible by integration": the token lacks a permission
+            return Unauthorized(ref, f"GitHub refused the request (HTTP 403{': ' + message if message else ''})")
+        return BadPayload(ref, f"GitHub refused the request (HTTP {exc.status}{': ' + message if message else ''})")
     # once urllib3's retries are spent, a read timeout arrives as a ConnectionError around it
     cause = getattr(exc.args[0], "reason", None) if isinstance(exc, requests.ConnectionError) and exc.args else None
     if isinstance(exc, requests.Timeout) or isinstance(cause, urllib3.exceptions.ReadTimeoutError):

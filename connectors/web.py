@@ -27,7 +27,7 @@ from connectors._urls import split
 from connectors._web_meta import PageMeta, Unparseable, metadata_html, page_meta, parse
 from connectors._web_values import decode
 from connectors.base import Fetched
-from connectors.errors import BadPayload, FetchError, NotFound, RateLimited, Refused, Unavailable
+from connectors.errors import BadPayload, FetchError, Refused, Unavailable, from_status
 from connectors.registry import Details, KindRules, Link, Source
 from schemas import Article, ExportItem, Kind, SectionKey, SourceRef
 
@@ -373,19 +373,7 @@ def _classify(exc: BaseException, ref: SourceRef, connector: WebConnector) -> Fe
     if isinstance(exc, Unparseable):
         return BadPayload(ref, f"not parseable: {exc}")
     if isinstance(exc, _Status):
-        if exc.status in (404, 410):
-            return NotFound(ref, f"not found (HTTP {exc.status})")
-        if exc.status in (401, 403):
-            # often a bot wall or a passing block rather than a verdict on the page: tried again later
-            return Unavailable(ref, f"the site refused us (HTTP {exc.status}); it may let us in on a later run")
-        if exc.status == 451:
-            return NotFound(ref, "the site withholds the page for legal reasons (HTTP 451)")
-        if exc.status == 429:
-            wait = float(exc.retry_after) if (exc.retry_after or "").isdigit() else None
-            return RateLimited(ref, "the site asked us to slow down (HTTP 429)", retry_after=wait)
-        if exc.status >= 500:
-            return Unavailable(ref, f"the site answered HTTP {exc.status}; try again later")
-        return BadPayload(ref, f"the site answered HTTP {exc.status}")
+        return from_status(ref, exc.status, "the site", exc.retry_after)
     if isinstance(exc, httpx.ConnectError):
         return Unavailable(ref, f"could not connect to {_host(ref.url)} ({exc})")
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):

@@ -29,7 +29,16 @@ from connectors._youtube_records import (
     video_from_oembed,
 )
 from connectors.base import Alert, Fetched
-from connectors.errors import BadPayload, Deferred, FetchError, LinkRefused, NotFound, RateLimited, Unavailable
+from connectors.errors import (
+    BadPayload,
+    Deferred,
+    FetchError,
+    LinkRefused,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+)
 from connectors.registry import Credential, Details, HttpUrl, KindRules, Link, Source, Text, count, duration
 from schemas import ExportItem, Kind, SectionKey, SourceRef
 
@@ -385,7 +394,7 @@ class YouTubeConnector:
         response = client.get(f"{self.web_url}/feeds/videos.xml", params={"playlist_id": _id_of(ref)})
         response.raise_for_status()
         # bytes: a str would be taken for a URL or a path. Whitespace before `<?xml` is the one
-        # syntax slip seen on good feeds (LIBRARIES.md §4), so it goes first.
+        # syntax slip seen on good feeds (recorded feeds start with a newline), so it goes first.
         feed = feedparser.parse(response.content.lstrip())
         # `bozo` alone is no verdict (charset quirks set it on good feeds), but an XML syntax
         # error is: the document was cut off or garbled, and what the loose parser salvaged
@@ -574,8 +583,8 @@ class _Malformed(ValueError):
 def google_reasons(exc: Any) -> list[str]:
     """The `reason`s of a Google API error body (`quotaExceeded`, `playlistNotFound`, `API_KEY_INVALID`…).
 
-    Read from the body, not `error_details`, whose shape changes with the error
-    (LIBRARIES.md §3); a refused key says so only in `details` (`badRequest` in `errors`).
+    Read from the body, not googleapiclient's `error_details`, whose shape changes with the
+    error; a refused key says so only in `details` (`badRequest` in `errors`).
     """
     try:
         error = json.loads(exc.content)["error"]
@@ -583,6 +592,14 @@ def google_reasons(exc: Any) -> list[str]:
         return []
     found = [e.get("reason") for e in (error.get("errors") or []) + (error.get("details") or []) if isinstance(e, dict)]
     return [str(r) for r in found if r]
+
+
+def _statuses(exc: Any) -> list[str]:
+    """The `status` of a Google API error body (`PERMISSION_DENIED`: a call without an API key)."""
+    try:
+        return [str(json.loads(exc.content)["error"]["status"])]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return []
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -614,6 +631,13 @@ def _classify(exc: BaseException, ref: SourceRef) -> FetchError:
             return NotFound(ref, f"{what} not found on YouTube (removed, private or a wrong id)")
         if "playlistItemsNotAccessible" in reasons:
             return NotFound(ref, "the playlist is private: YouTube does not list its videos")
+        if _QUOTA_REASONS.intersection(reasons):
+            until = quota_reset(datetime.now(timezone.utc))
+            return Deferred(ref, f"YouTube quota used up; postponed to the next run after {until:%H:%M} UTC",
+                            until=until)
+        if _KEY_REASONS.intersection(reasons) or (status == 403 and "PERMISSION_DENIED" in _statuses(exc)):
+            return Unauthorized(ref, "YouTube refused YOUTUBE_API_KEY (or got none): check the key, "
+                                     "or unset it to go without the API")
         if status == 429 or {"rateLimitExceeded", "userRateLimitExceeded"}.intersection(reasons):
             return RateLimited(ref, "YouTube asked to slow down; try again later",
                                retry_after=_retry_after(exc.resp.get("retry-after")))

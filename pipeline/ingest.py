@@ -86,10 +86,17 @@ class Outcome:
     item_id: str | None = None
     title: str | None = None
     message: str = ""
-    label: str = ""
-    """Short kind of failure for the summary: `not found`, `unavailable`, …"""
+    error: FetchError | None = None
+    """What stopped a failed or deferred link, typed (`retryable` says whether trying again may help)."""
     retried: bool = False
     """A link an earlier run postponed (from the pending table), not one of this run's inputs."""
+
+    @property
+    def label(self) -> str:
+        """The word the run summary counts a failure under (`not found`, `unavailable`, `refused`)."""
+        if self.error is not None:
+            return self.error.label
+        return "refused" if self.status == Status.refused else ""
 
 
 @dataclass
@@ -151,7 +158,7 @@ class Ingest:
                 ref = links.parse(text, self.registry)
                 refs += [(text, r) for r in links.expand(ref, with_companions, self.registry)]
             except LinkRefused as exc:
-                outcome = Outcome(input=text, status=Status.refused, message=exc.reason, label="refused")
+                outcome = Outcome(input=text, status=Status.refused, message=exc.reason)
                 report.outcomes.append(outcome)
                 if progress:
                     progress(outcome)
@@ -295,7 +302,7 @@ class Ingest:
             else:
                 error = fetched.error or FetchError(fetched.ref, "no record and no error")
                 status = Status.deferred if isinstance(error, Deferred) else Status.failed
-                out.append(Outcome(input=text, status=status, ref=fetched.ref, message=error.reason, label=error.label))
+                out.append(Outcome(input=text, status=status, ref=fetched.ref, message=error.reason, error=error))
         for outcome in out:
             outcome.retried = outcome.ref is not None and outcome.ref.key in self._retried
         return out

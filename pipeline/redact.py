@@ -1,7 +1,7 @@
 """Keep credentials out of everything curate prints or logs.
 
 Client libraries echo request URLs in errors and debug logs (googleapiclient puts
-`key=` in the query string, LIBRARIES.md §3), so every line on its way out passes here.
+`key=` in the query string), so every line on its way out passes here.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from connectors._urls import split
-from connectors.errors import LinkRefused
+from connectors.errors import Deferred, LinkRefused
 from connectors import feeds
 from connectors.feeds import FeedEntry, FeedRead, read_feed
 from connectors.registry import Registry
@@ -36,10 +36,10 @@ from schemas import Item, ItemStatus, SourceRef
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-"""Runs that retry a feed's link after a failure that may pass (5xx, timeout) before giving up on it.
-A link given up on, like one the source says does not exist, is then skipped while its feed lists it."""
+"""Runs that retry a feed's link after a retryable failure (5xx, timeout, rate limit) before giving up
+on it. A link given up on, like one whose failure is final (not found, refused, a bad answer), is then
+skipped while its feed lists it."""
 _OPEN = (ItemStatus.candidate, ItemStatus.shortlisted)
-_GIVE_UP_LABELS = {"not found", "refused"}
 
 
 # ---- the sources file
@@ -425,8 +425,9 @@ class ScheduledRun:
                 done.add(key)
                 continue
             old = backlog.get(key)
-            attempts = (old.attempts if old else 0) + (0 if tried.status == Status.deferred else 1)
-            if tried.status == Status.refused or tried.label in _GIVE_UP_LABELS:
+            attempts = (old.attempts if old else 0) + (0 if isinstance(tried.error, Deferred) else 1)
+            final = tried.status == Status.refused or (tried.error is not None and not tried.error.retryable)
+            if final:
                 done.add(key)
                 gone.append(FeedDroppedRow(feed_url=feed.url, id=key, url=ref.url,
                                            reason=tried.message or tried.label, dropped_at=now))

@@ -90,7 +90,7 @@ class SourceRef(BaseModel):
 class _RecordBase(_Text):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(description="Canonical id (DESIGN.md ids table).")
+    id: str = Field(description="Canonical id, e.g. `arxiv:2512.07461` (README \"Ids\").")
     url: str = Field(description="Canonical URL.")
     title: str = Field(description="Title as the source gives it, whitespace folded.")
 

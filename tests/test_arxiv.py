@@ -83,9 +83,9 @@ def test_250_ids_cost_3_requests_of_at_most_100(arxiv, replay):
     [
         (Response(status=503, body="Service Unavailable", content_type="text/plain"), Unavailable, "arXiv answered HTTP 503"),
         (Response(status=500, body="", content_type="text/plain"), Unavailable, "HTTP 500"),
-        (Response(body="<html><body>Rate exceeded</body></html>", content_type="text/html"), BadPayload, "text/html, not Atom"),
+        (Response(body="<html><body>Rate exceeded</body></html>", content_type="text/html"), Unavailable, "text/html, not Atom"),
         (Response(body="<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><entry><id>http://arxiv.org/abs/2512",
-                  content_type="application/atom+xml"), BadPayload, "malformed Atom"),
+                  content_type="application/atom+xml"), Unavailable, "malformed Atom"),
         (Response(body=b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'>" + b"x" * 5000,
                   content_type="application/atom+xml", truncate=100), Unavailable, "arXiv"),
         (Response(delay=3, body="", content_type="application/atom+xml"), Unavailable, "no complete answer within 2 s"),

@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from connectors.base import Fetched
-from connectors.errors import BadPayload, Deferred, FetchError, NotFound, RateLimited, Unavailable
+from connectors.errors import BadPayload, Deferred, NotFound, RateLimited, Unauthorized, Unavailable
 from connectors.github import GitHubConnector, arxiv_ids_in, repo_from_graphql, repo_from_rest
 from pipeline.ingest import Ingest, Status
 from pipeline.links import parse
@@ -254,7 +254,7 @@ def test_spent_limit_answer_postpones_links_through_the_cli_without_failing(cura
 @pytest.mark.parametrize(("faults", "expected", "text"), [
     ([error(404, "not_found")], NotFound, "not found on GitHub"),
     ([error(451, "access_blocked_451")], NotFound, "blocked on GitHub for legal reasons"),
-    ([error(401, "bad_credentials")], FetchError, "GitHub refused GITHUB_TOKEN"),
+    ([error(401, "bad_credentials")], Unauthorized, "GitHub refused GITHUB_TOKEN"),
     ([error(502, "server_error")] * 2, Unavailable, "GitHub answered HTTP 502"),
     ([error(403, "rate_limit_exceeded_token", **{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "4102444800"})],
      Deferred, "postponed to the next run after 2100-01-01 00:00 UTC"),
@@ -273,7 +273,7 @@ def test_each_failure_becomes_one_typed_error_naming_the_link(settings, replay, 
 
 
 @pytest.mark.parametrize(("fault", "changes", "expected", "text"), [
-    (Response(status=403, body=b'{"message": "Resource not accessible by integration"}'), {}, FetchError,
+    (Response(status=403, body=b'{"message": "Resource not accessible by integration"}'), {}, Unauthorized,
      "GitHub refused the request (HTTP 403: Resource not accessible by integration)"),
     (Response(status=301, body=b"{}", headers={"Location": "https://api.github.com/repositories/1"}), {}, BadPayload,
      "redirected to another host or protocol"),

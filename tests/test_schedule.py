@@ -16,7 +16,8 @@ import pytest
 from pydantic import SecretStr
 
 from connectors import feeds
-from connectors.feeds import FeedError, entries_from_bytes, link_of_entry, read_feed
+from connectors.errors import BadPayload, NotFound, RateLimited, Refused, Unavailable
+from connectors.feeds import entries_from_bytes, link_of_entry, read_feed
 from pipeline.config import Settings
 from pipeline.ingest import Status
 from pipeline.schedule import AlreadyRunning, FeedSource, ScheduledRun, SourcesError, load_sources, run_lock
@@ -77,9 +78,9 @@ def test_blog_entries_keep_their_link_and_relative_links_resolve_against_the_fee
 
 
 def test_an_html_page_is_not_a_feed():
-    with pytest.raises(FeedError) as caught:
+    with pytest.raises(BadPayload) as caught:
         entries_from_bytes(fixture_bytes("feeds/not_a_feed.html"), "https://x.example/feed", "text/html; charset=utf-8")
-    assert caught.value.label == "not a feed"
+    assert not caught.value.retryable
     assert "an HTML page, not an RSS or Atom feed" in caught.value.reason
 
 
@@ -108,9 +109,9 @@ TODAY_LINKS = [f"https://arxiv.org/abs/{i}" for i in TODAY_IDS]
 )
 def test_a_feed_that_is_not_well_formed_xml_gives_no_entries(body, reason):
     # feedparser's forgiving parser would hand back the first entry and half of the second
-    with pytest.raises(FeedError) as caught:
+    with pytest.raises(Unavailable) as caught:
         entries_from_bytes(body, "https://rss.arxiv.org/rss/cs.LG")
-    assert caught.value.label == "malformed" and caught.value.retryable
+    assert caught.value.retryable
     assert reason in caught.value.reason
     assert caught.value.reason.endswith("; nothing was taken from it, and the next run reads it again in full")
 
@@ -133,9 +134,9 @@ def test_harmless_xml_slips_still_give_every_entry(body):
 
 
 def test_recorded_truncated_feed_is_malformed_and_recorded_leading_blank_lines_are_not():
-    with pytest.raises(FeedError) as caught:
+    with pytest.raises(Unavailable) as caught:
         entries_from_bytes(corpus_file("feeds/feedrs_rss2_truncated_invalid.xml").read_bytes(), "https://x.example/rss")
-    assert caught.value.label == "malformed" and "no element found" in caught.value.reason
+    assert "not well-formed XML" in caught.value.reason and "no element found" in caught.value.reason
     assert len(entries_from_bytes(corpus_file("feeds/capyreader_rss2_leading_blank_lines.xml").read_bytes(),
                                   "https://x.example/rss")) == 10
     assert len(entries_from_bytes(corpus_file("youtube/feedjira_youtube_channel_feed_2015.xml").read_bytes(),
@@ -285,28 +286,29 @@ def test_feed_with_only_last_modified_answers_304_to_if_modified_since(replay):
 
 
 @pytest.mark.parametrize(
-    ("response", "label", "reason"),
+    ("response", "error_type", "reason"),
     [
-        (Response(status=404, body=b"Not Found", content_type="text/plain"), "not found", "HTTP 404: the feed is gone"),
-        (Response(status=410, body=b"", content_type="text/plain"), "not found", "HTTP 410"),
-        (Response(status=503, body=b"busy", content_type="text/plain"), "unavailable", "HTTP 503: the server failed"),
-        (Response(status=429, body=b"", headers={"Retry-After": "120"}, content_type="text/plain"), "rate limited",
+        (Response(status=404, body=b"Not Found", content_type="text/plain"), NotFound, "not found (HTTP 404)"),
+        (Response(status=410, body=b"", content_type="text/plain"), NotFound, "HTTP 410"),
+        (Response(status=503, body=b"busy", content_type="text/plain"), Unavailable,
+         "the feed's server answered HTTP 503"),
+        (Response(status=429, body=b"", headers={"Retry-After": "120"}, content_type="text/plain"), RateLimited,
          "retry after 120 s"),
-        (Response(body=fixture_bytes(ARXIV_FEED), truncate=400, content_type="application/rss+xml"), "unavailable",
+        (Response(body=fixture_bytes(ARXIV_FEED), truncate=400, content_type="application/rss+xml"), Unavailable,
          "the answer was cut off"),
-        (Response(body=fixture_bytes(ARXIV_FEED), delay=0.8, content_type="application/rss+xml"), "unavailable",
+        (Response(body=fixture_bytes(ARXIV_FEED), delay=0.8, content_type="application/rss+xml"), Unavailable,
          "no answer within 0.3 s"),
-        (Response(body=b'{"error": "gone"}', content_type="application/json"), "not a feed",
+        (Response(body=b'{"error": "gone"}', content_type="application/json"), BadPayload,
          "the answer is application/json, not an RSS or Atom feed"),
     ],
     ids=["404", "410", "503", "429", "cut off", "timeout", "json"],
 )
-def test_feed_failures_become_one_typed_error(replay, response, label, reason):
+def test_feed_failures_become_one_typed_error(replay, response, error_type, reason):
     replay.fault("/rss/", response)
     with feeds.client(0.3, allow_private=True) as http:
         got = read_feed(http, f"{replay.url}/rss/cs.LG+cs.CL", timeout=0.3)
     assert got.error is not None and got.entries == []
-    assert got.error.label == label
+    assert type(got.error) is error_type and got.error.url == f"{replay.url}/rss/cs.LG+cs.CL"
     assert reason in got.error.reason
 
 
@@ -614,7 +616,7 @@ def test_a_link_the_source_does_not_know_is_not_retried(settings, replay):
     # arXiv drops an unknown id silently from an answer that holds the others
     replay.state["arxiv_synthesize"] = lambda arxiv_id: None if arxiv_id == "2512.01234" else _synthetic_entry(arxiv_id)
     first = run_once(settings, replay, ARXIV)
-    assert {o.label for o in first.failed_links()} == {"not found"}
+    assert {type(o.error) for o in first.failed_links()} == {NotFound}
     assert run_once(settings, replay, ARXIV).ok
     assert replay.count("/api/query") == 1
 
@@ -636,7 +638,7 @@ def test_a_feed_on_a_loopback_address_is_refused_unless_private_hosts_are_allowe
     report = run_once(settings, replay, ARXIV, allow_private_hosts=False)
     assert not report.ok
     error = report.feeds[0].read.error
-    assert (error.label, error.retryable) == ("refused", False)
+    assert type(error) is Refused and not error.retryable
     assert error.reason == "refused: 127.0.0.1 is a loopback address (CURATE_ALLOW_PRIVATE_HOSTS=true allows it)"
     assert replay.requests == []
 
@@ -656,7 +658,7 @@ def test_a_public_feed_that_redirects_to_a_private_address_is_refused_on_that_ho
     network = FakeNetwork(replay)
     with feeds.client(5, allow_private=False, resolver=fake_dns({"feeds.example": [PUBLIC_IP]}), network=network) as http:
         got = read_feed(http, f"http://feeds.example{path}", timeout=5)
-    assert got.error is not None and got.error.label == "refused" and got.error.reason.startswith(reason)
+    assert isinstance(got.error, Refused) and got.error.reason.startswith(reason)
     assert replay.count(re.escape(path)) == 1 and replay.count("/rss/") == 0  # the first hop went out, the second never
     assert network.dialled == [(PUBLIC_IP, 80)]
 

@@ -17,7 +17,7 @@ from connectors._youtube_records import (
     video_from_item,
     video_from_oembed,
 )
-from connectors.errors import BadPayload, Deferred, FetchError, LinkRefused, NotFound, RateLimited, Unavailable
+from connectors.errors import BadPayload, Deferred, FetchError, LinkRefused, NotFound, RateLimited, Unauthorized, Unavailable
 from connectors.youtube import YouTubeConnector, google_reasons, quota_reset
 from pipeline.links import parse
 from tests.conftest import corpus_file
@@ -295,7 +295,7 @@ def _classify_cases():
 
     return [
         ("api 404 playlistNotFound", lambda: _http_error(404, (YT / "errors/404_playlistNotFound.json").read_bytes()), NotFound),
-        ("api 403 missing key", lambda: _http_error(403, (YT / "errors/403_missing_key.json").read_bytes()), BadPayload),
+        ("api 403 missing key", lambda: _http_error(403, (YT / "errors/403_missing_key.json").read_bytes()), Unauthorized),
         ("api 403 private playlist", lambda: _http_error(403, _google_body(403, "playlistItemsNotAccessible")), NotFound),
         ("api 403 rateLimitExceeded", lambda: _http_error(403, _google_body(403, "rateLimitExceeded"), {"retry-after": "7"}), RateLimited),
         ("api 429", lambda: _http_error(429, b"{}"), RateLimited),

@@ -2,7 +2,7 @@
 
 Known ids come from fixtures/arxiv/entries/<id>.xml (old-style `/` written `_`); unknown
 well-formed ids are silently dropped, a malformed id fails the whole request with a 400
-Atom error entry, exactly as the live API behaves (LIBRARIES.md §1).
+Atom error entry, as the live API behaves (the recorded arxiv.py answers in ../shared/corpus/arxiv show both).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ Per-test knobs in `replay.state` (helpers below):
 - `github_synthesize`: callable(owner, name) -> REST body or None, for repos without a
   fixture (`synthetic_repo` builds one; used for request counts and `make bench`).
 
-Assumption (not checkable offline, LIBRARIES.md §7): GraphQL `repository(owner:, name:)`
+Assumption (not checkable offline): GraphQL `repository(owner:, name:)`
 follows a rename the way REST's 301 does.
 """
 

@@ -1,7 +1,7 @@
 """YouTube Data API v3 (`/youtube/v3/{videos,playlists,playlistItems}`), oEmbed and playlist feeds.
 
 Answers come from fixtures/youtube/, hand-written in the shapes the live services send
-(LIBRARIES.md §3-4 and the recorded corpus; ids and titles are made up):
+(the API's reference pages and the recorded corpus; ids and titles are made up):
   videos/<id>.json, playlists/<id>.json     one resource each; unknown ids are left out of `items`
   playlistItems/<playlist>/page<N>.json     whole recorded pages, chained by their page tokens
   oembed/<id>.json, oembed/<id>.<status>.txt, oembed/404.txt   oEmbed bodies (errors are plain text)
@@ -97,7 +97,7 @@ def videos(req: Request, replay: Replay) -> Response:
     if gate is not None:
         return gate
     ids = req.values("id")
-    if len(ids) > 50:  # the live answer to >50 ids is not verified (LIBRARIES.md §7): a loud guard
+    if len(ids) > 50:  # the live answer to >50 ids is not verified offline: a loud guard
         return Response.json({"error": {"code": 400, "message": "replay: more than 50 ids in one call",
                                         "errors": [{"reason": "badRequest", "domain": "global"}]}}, status=400)
     parts = req.values("part")
@@ -212,7 +212,7 @@ def feed(req: Request, replay: Replay) -> Response:
     playlist = _hook(replay, "youtube_playlist", playlist_id) if playlist_id else None
     items = _hook(replay, "youtube_playlist_items", playlist_id) if playlist_id else None
     if playlist is None or items is None:
-        # the live body of a feed 404 is not verified (LIBRARIES.md §7); a short HTML page here
+        # the live body of a feed 404 is not verified offline; a short HTML page here
         return Response(status=404, body=b"<html><body>Error 404 (Not Found)</body></html>",
                         content_type="text/html; charset=UTF-8")
     return Response(body=synthetic_feed(playlist, items, replay).encode(), content_type=ATOM)

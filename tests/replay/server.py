@@ -190,7 +190,7 @@ class Replay:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # else each keep-alive response stalls ~40 ms (LIBRARIES.md §6)
+            disable_nagle_algorithm = True  # else each keep-alive response stalls ~40 ms (Nagle's algorithm meets delayed ACKs)
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
