@@ -195,6 +195,8 @@ def paper_from_result(result: "arxiv.Result") -> Paper:
         doi=result.doi or None,
         pdf_url=result.pdf_url,
         code_links=code_links(result.comment, result.summary),
+        code_sources={**dict.fromkeys(code_links(result.summary), "abstract"),
+                      **dict.fromkeys(code_links(result.comment), "comment")},
         withdrawn=bool(_WITHDRAWN.search(comment or "")),
     )
 

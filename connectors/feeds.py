@@ -47,6 +47,8 @@ class FeedEntry:
     """arXiv categories, or a blog's tags."""
     announce_type: str | None = None
     """arXiv only: new, cross, replace or replace-cross."""
+    figures: Mapping[str, int | float] = field(default_factory=dict)
+    """What the feed says of the entry's standing (Hugging Face's `upvotes`), for a source's filters."""
 
 
 @dataclass
@@ -227,13 +229,16 @@ def _classify(exc: Exception, url: str, timeout: float) -> FetchError:
 
 
 def read_feed(http: "httpx.Client", url: str, etag: str | None = None, last_modified: str | None = None,
-              timeout: float = 20.0) -> FeedRead:
+              timeout: float = 20.0, registry: Registry | None = None) -> FeedRead:
     """One conditional GET of `url` with `http` (made by `client()`); never raises: a
     failure is `FeedRead.error`, with no entries and no validators.
 
     Sends If-None-Match / If-Modified-Since when a validator is known, so an unchanged
-    feed costs one 304 and no parsing. The validators returned are those to keep.
+    feed costs one 304 and no parsing. The validators returned are those to keep. A feed
+    that a source's `feed_format` reads (told apart by its URL) is read by it; any other
+    as RSS or Atom.
     """
+    feed_format = (registry or default()).feed_format(url)
     headers = {"Accept": ACCEPT}
     if etag:
         headers["If-None-Match"] = etag
@@ -261,7 +266,11 @@ def read_feed(http: "httpx.Client", url: str, etag: str | None = None, last_modi
                 chunks.append(chunk)
             result.etag = resp.headers.get("etag")
             result.last_modified = resp.headers.get("last-modified")
-            result.entries = entries_from_bytes(b"".join(chunks), str(resp.url), resp.headers.get("content-type", ""))
+            body = b"".join(chunks)
+            if feed_format is not None:
+                result.entries = feed_format.entries(body, str(resp.url))
+            else:
+                result.entries = entries_from_bytes(body, str(resp.url), resp.headers.get("content-type", ""))
     except Exception as exc:  # one feed's failure is a value, never an exception for the run
         result.error = _classify(exc, url, timeout)
         result.entries, result.etag, result.last_modified = [], None, None

@@ -12,7 +12,9 @@ feed entry becomes a link; it never branches on a source's or a kind's name.
     ├── links: owns(url) · hosts (taken from text without a scheme) · bare_id (ids without a URL)
     ├── kinds: {Kind: KindRules(section, score, details, refreshed)}
     ├── settings: a pydantic model of `CURATE_*` fields (endpoints, credentials, knobs)
-    ├── feed_link(entry, href): the link a feed entry of this source is about
+    ├── feeds: feed_link(entry, href) · feed_format (a feed that is not RSS/Atom, told apart
+    │          by its URL) · feed_options + feed_keep (its own `[[feeds]]` filter keys)
+    ├── enricher: adds figures and links to another source's records in the same run
     └── fallback: asked last (the web connector takes any http(s) URL)
 """
 
@@ -21,15 +23,18 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, SecretStr
 
-from schemas import ExportItem, Kind, SectionKey, SourceRef
+from schemas import ExportItem, Extra, Kind, SectionKey, SourceRef
+
+if TYPE_CHECKING:
+    from connectors.feeds import FeedEntry
 
 
 # ---- the details line, as parts: the Markdown draft and the editor's page each render them
@@ -128,6 +133,38 @@ class BareId:
     valid: Callable[[str], bool]
 
 
+class FeedFormat(Protocol):
+    """A feed that is not RSS or Atom (a JSON list), read through the same conditional GET."""
+
+    def reads(self, url: str) -> bool:
+        """True for the feed URLs this format reads (told apart by URL, as the other feed kinds are)."""
+        ...
+
+    def entries(self, body: bytes, url: str) -> list["FeedEntry"]:
+        """The entries of one answer; BadPayload when it is not this format."""
+        ...
+
+
+class Enricher(Protocol):
+    """A source that adds to another source's records in the run that fetches them.
+
+    One instance per run (`from_settings`). `enrich` is called in the fetching thread of the
+    source whose records it adds to, with up to a batch of records of `kinds` at a time; the
+    code links of what it returns are ingested in the same run, as a paper's own are.
+    """
+
+    kinds: ClassVar[tuple[Kind, ...]]
+    refreshes: ClassVar[bool]
+    """Its figures move (upvotes): records of `kinds` are fetched again when their figures are old."""
+
+    def enrich(self, records: Sequence[Any]) -> list[tuple[Extra | None, list[str]]]:
+        """For each record, in order: what this source adds (None when it knows nothing of it)
+        and warnings. Never raises for one record."""
+        ...
+
+    def notes(self) -> list[str]: ...
+
+
 @dataclass(frozen=True)
 class Source:
     """Everything the rest of curate needs to know about one source."""
@@ -148,6 +185,13 @@ class Source:
     feed_link: Callable[[Mapping[str, Any], str | None], str | None] | None = None
     """The link a feedparser entry is about when it is this source's (a YouTube entry: the
     watch page), else None; `href` is the entry's own link made absolute."""
+    feed_format: FeedFormat | None = None
+    feed_options: type[BaseModel] | None = None
+    """Keys a `[[feeds]]` table may carry for this source's feeds (`min_upvotes`), as pydantic fields."""
+    feed_keep: Callable[[Any, "FeedEntry"], bool] | None = None
+    """Whether an entry passes those keys, given the feed's table."""
+    enricher: Any = None
+    """A class built with `from_settings(settings)` that satisfies Enricher, or None."""
     fallback: bool = False
 
 
@@ -239,7 +283,26 @@ class Registry:
         return self.rules(kind).section
 
     def refreshed_kinds(self) -> tuple[Kind, ...]:
-        return tuple(k for k, r in self._rules.items() if r.refreshed)
+        """Kinds whose figures move: their source says so, or an enricher of theirs does."""
+        enriched = {k for e in self.enrichers().values() if e.refreshes for k in e.kinds}
+        return tuple(k for k, r in self._rules.items() if r.refreshed or k in enriched)
+
+    def enrichers(self) -> dict[str, Any]:
+        """Enricher classes by source name."""
+        return {s.name: s.enricher for s in self.sources if s.enricher is not None}
+
+    def feed_format(self, url: str) -> FeedFormat | None:
+        """The format that reads the feed at `url`; None for RSS and Atom."""
+        for source in self.sources:
+            if source.feed_format is not None and source.feed_format.reads(url):
+                return source.feed_format
+        return None
+
+    def feed_options(self) -> list[type[BaseModel]]:
+        return [s.feed_options for s in self.sources if s.feed_options is not None]
+
+    def feed_keeps(self) -> list[Callable[[Any, "FeedEntry"], bool]]:
+        return [s.feed_keep for s in self.sources if s.feed_keep is not None]
 
     def connectors(self) -> dict[str, Any]:
         """Connector classes by source name."""

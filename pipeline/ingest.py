@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import StrEnum
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 SAVE_BATCH = 200
 """Records written per transaction."""
+ENRICH_BATCH = 100
+"""Records handed to an enricher at once (arXiv answers 100 papers a request)."""
 
 
 def without_secrets(fetched: Fetched, secrets: Sequence[str]) -> Fetched:
@@ -125,12 +127,63 @@ class Ingest:
         self.registry = registry or default()
         self._connector_classes = self.registry.connectors()
         self._connectors: dict[str, Any] = {}
+        self._enrichers: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
     def connector(self, name: str) -> Any:
         """The run's single instance of a connector (so quotas and delays are shared)."""
         if name not in self._connectors:
             self._connectors[name] = self._connector_classes[name].from_settings(self.settings)
         return self._connectors[name]
+
+    def enrichers_of(self, name: str) -> dict[str, Any]:
+        """The run's single instance of each enricher that adds to the records of source `name`."""
+        kinds = set(self.registry.source(name).kinds)
+        out: dict[str, Any] = {}
+        with self._lock:  # two connectors' threads may ask at once
+            for source, cls in self.registry.enrichers().items():
+                if kinds.intersection(cls.kinds):
+                    if source not in self._enrichers:
+                        self._enrichers[source] = cls.from_settings(self.settings)
+                    out[source] = self._enrichers[source]
+        return out
+
+    def _enriched(self, name: str, results: Iterable[Fetched]) -> Iterator[Fetched]:
+        """`results` as they come, with what the enrichers of this source add to each record: a
+        batch of up to ENRICH_BATCH records at a time. Their code links are followed in the
+        same run; a failure is a warning of that record, never an error of its link."""
+        enrichers = self.enrichers_of(name)
+        if not enrichers:
+            yield from results
+            return
+        batch: list[Fetched] = []
+
+        def flush() -> list[Fetched]:
+            records = [f for f in batch if f.record is not None]
+            for source, enricher in enrichers.items():
+                wanted = [f for f in records if f.record.kind in enricher.kinds]  # type: ignore[union-attr]
+                if not wanted:
+                    continue
+                try:
+                    answers = enricher.enrich([f.record for f in wanted])
+                except Exception as exc:  # noqa: BLE001 - an enricher's bug must not lose the records
+                    log.exception("%s enricher failed", source)
+                    answers = [(None, [f"{source}: internal error ({exc})"])] * len(wanted)
+                for fetched, (extra, warnings) in zip(wanted, answers):
+                    if extra is not None:
+                        fetched.record.extras[source] = extra  # type: ignore[union-attr]
+                        fetched.follow += [url for url in extra.code if url not in fetched.follow]
+                    fetched.warnings += warnings
+            done = list(batch)
+            batch.clear()
+            return done
+
+        for fetched in results:
+            batch.append(fetched)
+            if len(batch) >= ENRICH_BATCH:
+                yield from flush()
+        if batch:
+            yield from flush()
 
     def run(
         self,
@@ -200,7 +253,7 @@ class Ingest:
             # marked as linked, not as the run's source: the draft shows such an item on the
             # record that links to it (a paper's code) unless something else asks for it too
             report.followed = self._fetch_all(follow_refs, refresh=refresh, source=LINKED_SOURCE, progress=None, now=now)
-        for name, connector in self._connectors.items():
+        for connector in [*self._connectors.values(), *self._enrichers.values()]:
             report.notes += connector.notes()
         return report
 
@@ -237,7 +290,7 @@ class Ingest:
 
         def worker(name: str, refs: list[SourceRef]) -> None:
             try:
-                for fetched in self.connector(name).fetch(refs):
+                for fetched in self._enriched(name, self.connector(name).fetch(refs)):
                     results.put(fetched)
             except BaseException as exc:  # a connector bug must not lose the other connectors' work
                 log.exception("%s connector failed", name)

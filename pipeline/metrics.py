@@ -48,6 +48,11 @@ def _github_ids(urls: Iterable[str], aliases: dict[str, str]) -> dict[str, str]:
     return out
 
 
+def _code(record: Any) -> list[str]:
+    """A record's code links: its own (a paper's abstract and comment) and those other sources added."""
+    return list(record.all_links().get("code", []))
+
+
 def enrich(store: Store, items: Sequence[Item], since: datetime | None, now: datetime) -> dict[str, tuple[dict[str, int | float], dict[str, Any]]]:
     """For each item id: (metrics, links) for its export entry.
 
@@ -62,7 +67,7 @@ def enrich(store: Store, items: Sequence[Item], since: datetime | None, now: dat
     aliases = store.aliases()
     # only the repos shown or linked from a shown paper: the snapshot table holds years of all repos
     wanted = [i.id for i in items if isinstance(i.record, Repo)]
-    wanted += [r for i in items if isinstance(i.record, Paper) for r in _github_ids(i.record.code_links, aliases)]
+    wanted += [r for i in items if isinstance(i.record, Paper) for r in _github_ids(_code(i.record), aliases)]
     stars = store.metric_changes("stars", start, now, ids=wanted)
 
     def star_figures(repo_id: str) -> dict[str, int | float]:
@@ -83,8 +88,8 @@ def enrich(store: Store, items: Sequence[Item], since: datetime | None, now: dat
     out: dict[str, tuple[dict[str, int | float], dict[str, Any]]] = {}
     for item in items:
         record = item.record
-        metrics: dict[str, int | float] = dict(record.metrics())
-        extra: dict[str, Any] = dict(record.links())
+        metrics: dict[str, int | float] = record.all_metrics()
+        extra: dict[str, Any] = record.all_links()
         if isinstance(record, Repo):
             if item.id in stars:
                 metrics.update({k: v for k, v in star_figures(item.id).items() if k == "stars_gained"})
@@ -92,10 +97,10 @@ def enrich(store: Store, items: Sequence[Item], since: datetime | None, now: dat
             if paper is not None:
                 extra["paper"] = f"https://arxiv.org/abs/{paper}"
         elif isinstance(record, Paper):
-            code = list(record.code_links)
+            code = _code(record)
             backers = [r for r in repos_naming.get(record.arxiv_id, []) if r.url not in code]
+            candidates = _github_ids(code, aliases) | {r.id: r.url for r in backers}
             code += [r.url for r in backers]
-            candidates = _github_ids(record.code_links, aliases) | {r.id: r.url for r in backers}
             repo_id = next((i for i in candidates if i in stars), None)
             if repo_id is not None:
                 metrics.update(star_figures(repo_id))

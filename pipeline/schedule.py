@@ -27,6 +27,7 @@ from connectors.errors import Deferred, LinkRefused
 from connectors import feeds
 from connectors.feeds import FeedEntry, FeedRead, read_feed
 from connectors.registry import Registry
+from connectors.registry import default as default_registry
 from pipeline import links
 from pipeline.config import Settings
 from pipeline.ingest import Ingest, Outcome, Report, Status
@@ -49,8 +50,8 @@ class SourcesError(Exception):
     """The sources file cannot be used; the message names the file, the line and the key."""
 
 
-class FeedSource(BaseModel):
-    """One `[[feeds]]` table of the sources file."""
+class FeedTable(BaseModel):
+    """The keys of a `[[feeds]]` table that every feed takes."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -108,10 +109,19 @@ class FeedSource(BaseModel):
                 continue
             if pattern is not None and not pattern.search(text):
                 continue
+            if not all(keep(self, entry) for keep in default_registry().feed_keeps()):
+                continue
             chosen.append(entry)
             if self.max_per_run is not None and len(chosen) >= self.max_per_run:
                 break
         return chosen
+
+
+class FeedSource(FeedTable, *default_registry().feed_options()):  # type: ignore[misc]
+    """One `[[feeds]]` table of the sources file: the common keys, and those a source adds for
+    its own feeds (declared in its module)."""
+
+    model_config = FeedTable.model_config
 
 
 class SourcesFile(BaseModel):
@@ -344,6 +354,7 @@ class ScheduledRun:
               on_link: LinkProgress | None, now: datetime) -> FeedOutcome:
         state = self.store.feed_state(feed.url)
         read = read_feed(http, feed.url, state.etag if state else None, state.last_modified if state else None,
+                         registry=self.ingest.registry,
                          timeout=self.settings.http_timeout)
         outcome = FeedOutcome(feed=feed, read=read)
         entries = [] if read.error or read.unchanged else read.entries

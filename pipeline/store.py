@@ -537,7 +537,7 @@ class Store:
                         sources = [*sources, source]
                     updates.append({"item_id": item_id, "sources": sources, **values})
                 snapshots += [{"item_id": item_id, "name": name, "value": float(value), "at": now}
-                              for name, value in record.metrics().items()]
+                              for name, value in record.all_metrics().items()]
             if inserts:
                 conn.execute(insert(items), inserts)
             if updates:

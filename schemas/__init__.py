@@ -14,6 +14,7 @@ from schemas.export import (
 )
 from schemas.records import (
     Article,
+    Extra,
     Kind,
     Paper,
     Playlist,
@@ -32,6 +33,7 @@ __all__ = [
     "Article",
     "ExportDocument",
     "ExportItem",
+    "Extra",
     "IssueInfo",
     "Item",
     "ItemStatus",

@@ -70,11 +70,14 @@ class ExportItem(BaseModel):
     summary: str = Field(description="A draft blurb made from the record (abstract or description, trimmed).")
     published: UTCDatetime | None
     metrics: dict[str, int | float] = Field(
-        description="Figures: `stars`, `stars_gained`, `forks`, `views`, `video_count`, `duration_seconds`."
+        description="Figures: `stars`, `stars_gained`, `forks`, `views`, `video_count`, `duration_seconds`, "
+        "and those other sources add (`upvotes`)."
     )
     links: dict[str, Any] = Field(
         description="Related links: `pdf`, `code` (list), `doi`, `homepage`, `release`, `paper` (a repo's arXiv paper), "
-        "`repo` (a paper's code link that is a stored GitHub repo: the `stars` are its)."
+        "`repo` (a paper's code link that is a stored GitHub repo: the `stars` are its), "
+        "`code_sources` (each code link → where it was found: `abstract`, `comment`, or the source that added it), "
+        "and those other sources add (`project`)."
     )
     details: dict[str, Any] = Field(description="The whole kind-specific record.")
     annotation: Annotation

@@ -87,12 +87,27 @@ class SourceRef(BaseModel):
         return self.url
 
 
+class Extra(_Text):
+    """What another source adds to a record in the same run (Hugging Face's upvotes and code
+    link on an arXiv paper). Stored inside the record, under that source's name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metrics: dict[str, int | float] = Field(default_factory=dict, description="Figures for the export (`upvotes`).")
+    links: dict[str, Any] = Field(default_factory=dict, description="Related links for the export (`project`).")
+    code: list[str] = Field(default_factory=list, description="Code links this source knows of; ingested in the same run.")
+    data: dict[str, Any] = Field(default_factory=dict, description="Whatever else it said (`ai_keywords`).")
+
+
 class _RecordBase(_Text):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(description="Canonical id, e.g. `arxiv:2512.07461` (README \"Ids\").")
     url: str = Field(description="Canonical URL.")
     title: str = Field(description="Title as the source gives it, whitespace folded.")
+    extras: dict[str, Extra] = Field(
+        default_factory=dict, description="What other sources added, by source name (`huggingface`)."
+    )
 
     @field_validator("id", "url")
     @classmethod
@@ -126,6 +141,32 @@ class _RecordBase(_Text):
         record never replaces a complete one stored earlier."""
         return False
 
+    def all_metrics(self) -> dict[str, int | float]:
+        """`metrics()` plus the figures other sources added (`extras`); the record's own win."""
+        out: dict[str, int | float] = {}
+        for extra in self.extras.values():
+            out.update(extra.metrics)
+        return {**out, **self.metrics()}
+
+    def all_links(self) -> dict[str, Any]:
+        """`links()` plus the links other sources added: their code links join `code` (each
+        once, its finder named in `code_sources`: `abstract`, `comment` or the source's name)."""
+        out = dict(self.links())
+        code = list(out.get("code", []))
+        found_in = dict(out.get("code_sources", {}))
+        for source, extra in self.extras.items():
+            for key, value in extra.links.items():
+                out.setdefault(key, value)
+            for url in extra.code:
+                if url not in code:
+                    code.append(url)
+                    found_in[url] = source
+        if code:
+            out["code"] = code
+        if found_in:
+            out["code_sources"] = found_in
+        return out
+
 
 class Paper(_RecordBase):
     """An arXiv paper, latest version."""
@@ -147,6 +188,9 @@ class Paper(_RecordBase):
         default_factory=list,
         description="Code links (github.com, gitlab.com, huggingface.co) found in the comment and abstract.",
     )
+    code_sources: dict[str, Literal["abstract", "comment"]] = Field(
+        default_factory=dict, description="Where each code link was found: the paper's `comment` or its `abstract`."
+    )
     withdrawn: bool = Field(default=False, description="The latest version withdraws the paper.")
 
     def byline(self) -> list[str]:
@@ -164,6 +208,9 @@ class Paper(_RecordBase):
             out["pdf"] = self.pdf_url
         if self.code_links:
             out["code"] = list(self.code_links)
+            sources = {url: self.code_sources[url] for url in self.code_links if url in self.code_sources}
+            if sources:
+                out["code_sources"] = sources
         if self.doi:
             out["doi"] = f"https://doi.org/{self.doi}"
         return out

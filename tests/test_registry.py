@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 
@@ -15,7 +16,7 @@ from pipeline import links
 from pipeline.config import Settings
 from pipeline.ingest import Ingest, Status
 from pipeline.store import Store
-from schemas import Article, Kind, SectionKey, SourceRef
+from schemas import Article, Extra, Kind, SectionKey, SourceRef
 from tests.replay.server import source_env
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
@@ -138,3 +139,71 @@ def test_the_replay_environment_points_every_endpoint_setting_at_the_server(repl
     assert endpoints and all(env[f"CURATE_{name.upper()}"].startswith(replay.url) for name in endpoints)
     assert env["CURATE_ARXIV_API_URL"] == f"{replay.url}/api/query"
     assert env["CURATE_ARXIV_DELAY"] == "0"
+
+
+class FakeEnricher:
+    """Adds a figure and a code link to every paper, and counts the batches it was given."""
+
+    kinds = (Kind.paper,)
+    refreshes = True
+    batches: list[int] = []
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "FakeEnricher":
+        return cls()
+
+    def enrich(self, records):
+        FakeEnricher.batches.append(len(records))
+        return [(Extra(metrics={"likes": 7}, links={"project": "https://example.org/p"},
+                       code=["https://github.com/curate-fixtures/moe-capacity"]), ["fake: a warning"])
+                if r.id == "arxiv:2511.13945" else (None, []) for r in records]
+
+    def notes(self) -> list[str]:
+        return ["fake enricher: done"]
+
+
+def test_an_enricher_adds_figures_links_and_code_to_another_sources_records(settings, replay):
+    from pipeline.metrics import enrich
+
+    FakeEnricher.batches = []
+    registry = default().with_source(Source(name="fakeenricher", enricher=FakeEnricher))
+    assert Kind.paper in registry.refreshed_kinds() and Kind.paper not in default().refreshed_kinds()
+    store = Store(settings.db)
+    report = Ingest(settings, store, registry).run(["2511.13945", "2512.08296"], now=NOW)
+    assert [o.status for o in report.outcomes] == [Status.stored, Status.stored]
+    assert FakeEnricher.batches == [2]  # one batch for the papers of one arXiv answer
+    assert report.outcomes[0].message == "fake: a warning"
+    assert [o.item_id for o in report.followed] == ["github:curate-fixtures/moe-capacity"]  # its code, same run
+    assert "fake enricher: done" in report.notes
+    paper = store.get("arxiv:2511.13945")
+    metrics, links_ = enrich(store, [paper], None, NOW)[paper.id]
+    assert metrics["likes"] == 7 and metrics["stars"] > 0  # the stars of the code it named
+    assert links_["code"] == ["https://github.com/curate-fixtures/moe-capacity"]
+    assert links_["code_sources"] == {"https://github.com/curate-fixtures/moe-capacity": "fakeenricher"}
+    assert links_["project"] == "https://example.org/p"
+    assert store.get("arxiv:2512.08296").record.extras == {}
+
+
+class FakeFormat:
+    def reads(self, url: str) -> bool:
+        return url.endswith("/fake/list.json")
+
+    def entries(self, body: bytes, url: str):
+        from connectors.feeds import FeedEntry
+
+        return [FeedEntry(link=f"https://arxiv.org/abs/{i}", figures={"score": 1}) for i in json.loads(body)]
+
+
+def test_a_feed_format_reads_the_feeds_its_source_tells_apart_by_url(replay):
+    from connectors import feeds
+    from tests.replay.server import Response
+
+    registry = default().with_source(Source(name="fakeformat", feed_format=FakeFormat()))
+    replay.fault("/fake/list.json", Response.json(["2512.07461"]))
+    with feeds.client(5, allow_private=True) as http:
+        got = feeds.read_feed(http, f"{replay.url}/fake/list.json", registry=registry)
+    assert got.error is None and [e.link for e in got.entries] == ["https://arxiv.org/abs/2512.07461"]
+    replay.fault("/fake/list.json", Response.json(["2512.07461"]))
+    with feeds.client(5, allow_private=True) as http:
+        plain = feeds.read_feed(http, f"{replay.url}/fake/list.json")  # the default registry: RSS or Atom only
+    assert plain.error is not None and "not an RSS or Atom feed" in plain.error.reason
