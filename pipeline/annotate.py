@@ -50,6 +50,8 @@ class Edits:
     title: str | None = None
     intro: str | None = None
     items: list[Edit] = field(default_factory=list)
+    sections: set[str] | None = None
+    """JSON only: the section keys the file holds (a whole draft holds every one it was exported with)."""
 
 
 @dataclass
@@ -65,12 +67,28 @@ class Summary:
 # ---- reading files
 
 
-def read(path: Path) -> tuple[Edits, bytes]:
-    """The edits in an edited draft (JSON, or Markdown with its anchors), and the file's bytes."""
+DRAFT_MAX_BYTES = 5_000_000
+"""Largest draft read (CURATE_DRAFT_MAX_BYTES): an issue's draft is tens of kB."""
+
+
+def read(path: Path, max_bytes: int = DRAFT_MAX_BYTES) -> tuple[Edits, bytes]:
+    """The edits in an edited draft (JSON, or Markdown with its anchors), and the file's bytes.
+
+    Only a regular file of at most `max_bytes` is read (`/dev/zero` or a FIFO never is), and
+    only a whole draft: see `edits_from_json` and `draft_markdown.parse`.
+    """
+    import stat
+
     try:
-        data = path.read_bytes()
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise AnnotateError(f"{path}: not a regular file; give the draft file curate export wrote")
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise AnnotateError(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > max_bytes:
+        raise AnnotateError(f"{path}: larger than {max_bytes:,} bytes (CURATE_DRAFT_MAX_BYTES), "
+                            "far beyond any draft; nothing was read")
     try:
         text = data.decode("utf-8-sig")  # some editors save a byte-order mark
     except UnicodeDecodeError:
@@ -96,7 +114,12 @@ def edits_from_json(text: str) -> Edits:
         where = ".".join(str(p) for p in first["loc"]) or "document"
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise AnnotateError(f"not a curate draft: {where}: {first['msg']}{more}") from None
-    edits = Edits(number=doc.issue.number, fmt="json", title=doc.issue.title)
+    if "schema_version" not in raw:
+        raise AnnotateError("not a whole curate draft: schema_version is missing")
+    if not raw.get("sections"):
+        raise AnnotateError("not a whole curate draft: it has no sections")
+    edits = Edits(number=doc.issue.number, fmt="json", title=doc.issue.title,
+                  sections={section.key.value for section in doc.sections})
     for section in doc.sections:
         # the `order` field decides; items with the same order keep their place in the array
         ranked = sorted(enumerate(section.items), key=lambda pair: (pair[1].annotation.order, pair[0]))
@@ -167,6 +190,11 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
     """
     summary = Summary(number=edits.number)
     fmt = fmt or Newsletter()
+    if edits.sections is not None:
+        missing = [k.value for k in (f.key for f in fmt.sections) if k.value not in edits.sections]
+        if missing:
+            raise AnnotateError(f"not a whole curate draft: section {missing[0]!r} is missing; "
+                                "move items between sections, but keep every section")
     with store.issue_work(edits.number) as work:  # an export running meanwhile waits, and keeps our digest
         issue = work.issue
         _check_number(work.last_published(), edits.number)
@@ -185,6 +213,9 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
                 blurb = edit.drafted
             if blurb is None:
                 blurb = prev.blurb if prev else ""
+            if len(blurb) > settings.blurb_max_chars:
+                raise AnnotateError(f"the blurb of {item_id} is {len(blurb):,} characters, over "
+                                    f"{settings.blurb_max_chars:,} (CURATE_BLURB_MAX_CHARS); nothing was changed")
             if edit.section == LEFT_OUT:
                 section, include, position = prev_section, False, prev.position if prev else 10_000 + edit.position
             else:

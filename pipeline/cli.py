@@ -677,7 +677,7 @@ def annotate(
 
     s = settings()
     try:
-        edits, data = notes.read(path)
+        edits, data = notes.read(path, s.draft_max_bytes)
     except notes.AnnotateError as exc:
         fail(str(exc), EXIT_SOME_FAILED)
     fmt = newsletter(s)

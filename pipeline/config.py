@@ -63,6 +63,10 @@ class CoreSettings(BaseSettings):
     """Largest API or feed answer read (decoded bytes, after gzip); a bigger one is a bad answer of its links."""
     http_max_depth: int = Field(default=64, ge=1)
     """Deepest JSON or XML nesting read in an answer; the answers curate reads nest fewer than 15 levels."""
+    draft_max_bytes: int = Field(default=5_000_000, gt=0)
+    """Largest draft `curate annotate` reads, in bytes; an issue's draft is tens of kB."""
+    blurb_max_chars: int = Field(default=5_000, gt=0)
+    """Longest blurb `curate annotate` takes for one item, in characters (a few paragraphs)."""
     drafts_dir: Path = Path("data/drafts")
     """Where `curate export` writes issue-<N>.json and issue-<N>.md."""
     newsletter: Path = Path("data/newsletter.toml")

@@ -278,12 +278,29 @@ def context(doc: ExportDocument, intro: str = "", fmt: Newsletter | None = None,
     }
 
 
+def end_marker(number: int, sections: Sequence[str]) -> str:
+    """The draft's last line: its issue and every section anchor it was written with.
+
+    Added after whatever layout wrote the rest (built-in or a template), so `curate annotate`
+    can tell a whole draft from one cut short: no end line, or a section it names missing.
+    """
+    return f"<!-- curate:end {number} · sections {' '.join(sections)} -->"
+
+
 def render(doc: ExportDocument, intro: str = "", fmt: Newsletter | None = None,
            tldr: Mapping[str, str] | None = None, titles: Sequence[str] = ()) -> str:
     """The draft as the newsletter reads: header, intro, TL;DR, the sections in the format's
-    order, then what was left out; through the format's Jinja2 template when it has one."""
+    order, then what was left out; through the format's Jinja2 template when it has one.
+    The end line (`end_marker`) follows either."""
     fmt = fmt or DEFAULT_FORMAT
     ctx = context(doc, intro, fmt, tldr, titles)
+    body = _layout(ctx, fmt)
+    anchors = [m["arg"] for m in map(_ANCHOR.match, (line.strip() for line in body.splitlines()))
+               if m is not None and m["what"] == "section" and m["arg"]]
+    return body + end_marker(doc.issue.number, list(dict.fromkeys(anchors))) + "\n"
+
+
+def _layout(ctx: dict[str, Any], fmt: Newsletter) -> str:
     if fmt.template_text is not None:
         return _jinja(fmt.template_text).render(**ctx).rstrip("\n") + "\n"
     lines = [f"# {ctx['title']}", ctx["issue_anchor"], "", ctx["intro"], "", f"## {ctx['tldr_heading']}", ""]
@@ -439,8 +456,14 @@ def parse(text: str) -> ParsedDraft:
             parsed.append(ParsedItem(id=current[0], section=current[1], blurb=normalize_blurb("\n".join(lines))))
         current, body = None, []
 
+    seen_sections: set[str] = set()
+    end: tuple[int, list[str]] | None = None
     for lineno, line in enumerate(text.splitlines(), start=1):
         m = _ANCHOR.match(line.strip())
+        if end is not None:
+            if m is not None:
+                raise MarkdownDraftError(f"line {lineno}: a curate anchor after the end line")
+            continue
         if m is None:
             if in_intro:
                 intro.append(line)  # type: ignore[union-attr]
@@ -454,6 +477,10 @@ def parse(text: str) -> ParsedDraft:
             if not arg or not arg.isdigit() or int(arg) < 1:
                 raise MarkdownDraftError(f"line {lineno}: the issue anchor needs a number (<!-- curate:issue 13 -->)")
             number = int(arg)
+        elif what == "end":
+            close()
+            listed = m["rest"].split("sections", 1)[1].split() if "sections" in m["rest"] else []
+            end = (int(arg) if arg and arg.isdigit() else 0, listed)
         elif what == "intro":
             in_intro, intro = True, []
         elif what == "/intro":
@@ -464,6 +491,7 @@ def parse(text: str) -> ParsedDraft:
             if arg not in valid:
                 raise MarkdownDraftError(f"line {lineno}: unknown section {arg!r} (one of {', '.join(valid)})")
             section = arg
+            seen_sections.add(arg)
         elif what == "item":
             close()
             if not arg:
@@ -478,5 +506,16 @@ def parse(text: str) -> ParsedDraft:
         raise MarkdownDraftError("not a curate draft: no <!-- curate:issue N --> line")
     if in_intro:
         raise MarkdownDraftError("the intro is not closed (<!-- curate:/intro --> is missing)")
+    # a draft proves it is whole before anything is read back: its end line, naming its own
+    # issue, and every section anchor that line says it was written with
+    if end is None:
+        raise MarkdownDraftError("not a whole draft: its last line <!-- curate:end … --> is missing (cut short?); "
+                                 "nothing was read. Export it again, or restore the whole file")
+    if end[0] != number:
+        raise MarkdownDraftError(f"not a whole draft: it opens as issue {number} but ends as issue {end[0]}")
+    missing = [key for key in end[1] if key not in seen_sections]
+    if missing:
+        raise MarkdownDraftError(f"not a whole draft: section anchor <!-- curate:section {missing[0]} --> is missing; "
+                                 "move items between sections, but keep every section line")
     intro_text = normalize_blurb("\n".join(intro)) if intro is not None else None
     return ParsedDraft(number=number, title=title, intro=intro_text, items=parsed)

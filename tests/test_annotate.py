@@ -179,7 +179,8 @@ def test_an_unknown_id_is_an_error_that_changes_nothing(curate, stocked, drafts)
     ("issue-1.json", '{"schema_version": 1, "sections": []}', "not a curate draft: issue: Field required"),
     ("issue-1.md", "# My notes\n\nNothing curate wrote.\n", "not a curate draft: no <!-- curate:issue N --> line"),
     ("issue-1.md", "<!-- curate:issue 1 -->\n<!-- curate:section gossip -->\n", "line 2: unknown section 'gossip' (one of papers, videos, reads, tools, pick, left-out)"),
-    ("issue-7.md", "<!-- curate:issue 7 -->\n", "there is no issue 7 yet: the draft now is issue 1"),
+    ("issue-7.md", "<!-- curate:issue 7 -->\n<!-- curate:end 7 · sections -->\n",
+     "there is no issue 7 yet: the draft now is issue 1"),
 ], ids=["cut-off json", "json without issue", "markdown without anchors", "unknown section", "future issue"])
 def test_a_broken_draft_is_one_line_and_exit_1(curate, stocked, tmp_path, name, content, message):
     path = tmp_path / name
