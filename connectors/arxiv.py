@@ -463,7 +463,7 @@ SOURCE = Source(
     name="arxiv",
     connector=ArxivConnector,
     owns=ArxivConnector.owns,
-    hosts=("arxiv.org", "alphaxiv.org", "huggingface.co"),
+    hosts=("arxiv.org", "export.arxiv.org", "ar5iv.labs.arxiv.org", "ar5iv.org", "alphaxiv.org", "huggingface.co"),
     bare_id=BareId(
         parse=parse_bare_id,
         # `arXiv:2512.07461`, or an id standing alone (not inside a path, a version or a number;

@@ -444,7 +444,7 @@ SOURCE = Source(
     name="github",
     connector=GitHubConnector,
     owns=_owns,
-    hosts=("github.com",),
+    hosts=("github.com", "raw.githubusercontent.com", "gist.github.com"),
     kinds={Kind.repo: KindRules(section=SectionKey.tools, details=_repo_details, score=_repo_score, refreshed=True)},
     settings=GitHubSettings,
     feed_link=_feed_link,

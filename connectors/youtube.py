@@ -733,7 +733,7 @@ SOURCE = Source(
     name="youtube",
     connector=YouTubeConnector,
     owns=_owns,
-    hosts=("youtube.com", "youtu.be"),
+    hosts=("youtube.com", "m.youtube.com", "music.youtube.com", "youtube-nocookie.com", "youtu.be"),
     kinds={
         Kind.video: KindRules(section=SectionKey.videos, details=_video_details, score=_video_score, refreshed=True),
         Kind.playlist: KindRules(section=SectionKey.videos, details=_playlist_details, score=_playlist_score,

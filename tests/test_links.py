@@ -319,6 +319,25 @@ def test_tracking_parameters_and_fragments_never_change_the_article_id(url):
     assert parse(url).key == parse(stripped).key == f"web:{stripped}"
 
 
+def test_scheme_less_links_of_every_host_a_source_reads_are_taken_from_text():
+    notes = ("- export.arxiv.org/abs/2512.07461 and ar5iv.labs.arxiv.org/html/2511.13945\n"
+             "- m.youtube.com/watch?v=dQw4w9WgXcQ, music.youtube.com/watch?v=aB3dE5fG7hJ\n"
+             "- www.youtube-nocookie.com/embed/Mw3kR7tYp2Q\n"
+             "- raw.githubusercontent.com/GokuMohandas/Made-With-ML/main/README.md; gist.github.com/karpathy/d4dee5668\n")
+    found = extract(notes)
+    assert found[:6] == [
+        "export.arxiv.org/abs/2512.07461", "ar5iv.labs.arxiv.org/html/2511.13945", "m.youtube.com/watch?v=dQw4w9WgXcQ",
+        "music.youtube.com/watch?v=aB3dE5fG7hJ", "www.youtube-nocookie.com/embed/Mw3kR7tYp2Q",
+        "raw.githubusercontent.com/GokuMohandas/Made-With-ML/main/README.md",
+    ]
+    assert [parse(link).key for link in found[:6]] == [
+        "arxiv:2512.07461", "arxiv:2511.13945", "youtube:video:dQw4w9WgXcQ", "youtube:video:aB3dE5fG7hJ",
+        "youtube:video:Mw3kR7tYp2Q", "github:gokumohandas/made-with-ml",
+    ]
+    with pytest.raises(LinkRefused, match="a GitHub gist, not a repository"):  # taken, so its refusal is seen
+        parse(found[6])
+
+
 def test_ids_printed_with_a_subject_class_or_an_archive_are_taken_from_text():
     refs = "[3] A. Author, arXiv:hep-th/1601.07616. [4] B. Author, math.AT/9811037; also physics.optics/0601001v2."
     assert [parse(link).key for link in extract(refs)] == ["arxiv:1601.07616", "arxiv:math/9811037", "arxiv:physics/0601001"]
