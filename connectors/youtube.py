@@ -118,24 +118,24 @@ def _owns(url: str, _depth: int = 0) -> SourceRef | None:
         # the hash-bang links of the 2010s: /#!/watch?v=…, /watch#!v=…
         query = link.fragment.lstrip("!/").removeprefix("watch").lstrip("?")
         return _inner(url, f"https://www.youtube.com/watch?{query}", _depth)
-    elif seg[:1] == ("watch",) and len(seg) == 1 and list_id is not None:  # plays the playlist from its start
-        return playlist_ref(list_id)
+    elif seg[:1] == ("watch",) and len(seg) == 1 and link.param("list"):  # plays the playlist from its start
+        return _list_ref(url, link.param("list"))
     elif seg[:1] == ("embed",) and (len(seg) == 1 or seg[1] == "videoseries"):
         # the embed forms of a list: /embed?listType=playlist&list=PL…, /embed/videoseries?list=PL…
         list_type = link.param("listType") or "playlist"
         if list_type == "user_uploads":
             raise LinkRefused(url, f"an embed of {_CHANNEL_HINT}")
-        if list_type != "playlist" or list_id is None:
-            raise LinkRefused(url, f"a YouTube embed of a {list_type} without a valid list= id, not a video or a playlist")
-        return playlist_ref(list_id)
+        if list_type != "playlist":
+            raise LinkRefused(url, f"a YouTube embed of a {list_type}, not a video or a playlist")
+        return _list_ref(url, link.param("list"))
     elif seg[:2] == ("embed", "live_stream"):
         raise LinkRefused(url, f"the live stream of {_CHANNEL_HINT}")
     elif len(seg) >= 2 and seg[0] in _VIDEO_PATHS:
         video_id = seg[1]
     elif seg[:1] == ("playlist",):
-        if list_id is None:
-            raise LinkRefused(url, "a YouTube playlist link without a valid list= id")
-        return playlist_ref(list_id)
+        return _list_ref(url, link.param("list"))
+    elif seg[:1] == ("browse",) and len(seg) >= 2 and seg[1].startswith("VL"):  # YouTube Music's playlist page
+        return _list_ref(url, seg[1][2:])
     elif seg and (seg[0].startswith("@") or seg[0] in _CHANNEL_PATHS):
         raise LinkRefused(url, _CHANNEL_HINT)
     elif seg[:1] == ("feeds",):
@@ -154,6 +154,21 @@ def _owns(url: str, _depth: int = 0) -> SourceRef | None:
         raise LinkRefused(url, f"{video_id!r} is not a YouTube video id (11 letters, digits, - or _)")
     companions = (playlist_ref(list_id).url,) if list_id and not list_id.startswith(_PRIVATE_LISTS) else ()
     return video_ref(video_id, companions)
+
+
+def _list_ref(url: str, list_id: str | None) -> SourceRef:
+    """The ref for a list= id; LinkRefused for one no one else can read (a mix, Watch later, Liked)."""
+    if list_id in ("WL", "LL", "LM"):
+        raise LinkRefused(url, "a YouTube list private to its owner's account (Watch later, Liked videos), not a "
+                               "playlist others can see")
+    if list_id and list_id.startswith("RD"):
+        seed = list_id[2:]
+        hint = f"link the video it starts from (https://www.youtube.com/watch?v={seed})" if VIDEO_ID.match(seed) \
+            else "link its videos one by one"
+        raise LinkRefused(url, f"a YouTube mix, made anew for each viewer, not a playlist: {hint}")
+    if not list_id or not PLAYLIST_ID.match(list_id):
+        raise LinkRefused(url, f"a YouTube playlist link without a valid list= id ({list_id or 'none'})")
+    return playlist_ref(list_id)
 
 
 def _inner(url: str, inner: str | None, depth: int) -> SourceRef:

@@ -120,6 +120,12 @@ def test_video_link_with_list_names_its_playlist_as_a_companion():
         ("https://www.youtube.com/embed?listType=user_uploads&list=fieldnotes", "add the channel's feed"),
         ("https://www.youtube.com/feeds/videos.xml?channel_id=UCx", "a YouTube feed, not a video: add it to data/sources.toml"),
         ("https://www.youtube.com/clip/UgkxZ3b0", "a YouTube clip"),
+        ("https://www.youtube.com/playlist?list=RDdQw4w9WgXcQ",
+         "a YouTube mix, made anew for each viewer, not a playlist: link the video it starts from "
+         "(https://www.youtube.com/watch?v=dQw4w9WgXcQ)"),
+        ("https://www.youtube.com/playlist?list=WL", "a YouTube list private to its owner's account"),
+        ("https://www.youtube.com/embed?listType=playlist&list=x", "without a valid list= id (x)"),
+        ("https://www.youtube.com/embed?listType=search&list=cats", "a YouTube embed of a search"),
         ("https://www.youtube.com/attribution_link?u=/channel/UCx", "leads to a YouTube channel"),
         ("https://gist.github.com/karpathy/d4dee566867f8291f086", "a GitHub gist, not a repository"),
         ("https://github.com/orgs/huggingface/repositories", "an organization on GitHub (huggingface), not a repository"),
@@ -238,6 +244,7 @@ PLAYLIST_FORMS = [
     "https://www.youtube.com/embed?listType=playlist&list={id}", "https://www.youtube.com/embed?list={id}",
     "https://www.youtube-nocookie.com/embed/videoseries?list={id}&rel=0",
     "https://www.youtube.com/attribution_link?a=x&u=%2Fplaylist%3Flist%3D{id}",
+    "https://music.youtube.com/browse/VL{id}",
 ]
 
 
