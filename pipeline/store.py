@@ -21,6 +21,7 @@ from connectors.base import Fetched
 from connectors.errors import Deferred
 from pipeline import preflight
 from schemas import Item, ItemStatus, Kind, record_adapter
+from schemas.item import LINKED_SOURCE
 
 log = logging.getLogger(__name__)
 
@@ -386,15 +387,17 @@ class Store:
         return set(self.titles(ids))
 
     def window(self, statuses: Iterable[ItemStatus], since: datetime | None = None, also: Iterable[str] = (),
-               words: Sequence[str] = ()) -> list[tuple[str, str, str, datetime]]:
-        """(id, kind, status, first_seen) of the items in `statuses` first seen at or after `since`
-        (plus the ids in `also`), newest first, without reading a record: a week of 5,000
-        candidates in one query. Each of `words` (lower case) must be in the title, the id or
-        the record's text.
+               words: Sequence[str] = ()) -> list[tuple[str, str, str, datetime, bool]]:
+        """(id, kind, status, first_seen, linked only) of the items in `statuses` first seen at or
+        after `since` (plus the ids in `also`), newest first, without reading a record: a week of
+        5,000 candidates in one query. Each of `words` (lower case) must be in the title, the id
+        or the record's text. "Linked only": stored only because another record links to it.
         """
         from sqlalchemy import Text, cast, or_
 
-        query = (select(ItemRow.id, ItemRow.kind, ItemRow.status, ItemRow.first_seen)
+        linked = json.dumps([LINKED_SOURCE]).replace(" ", "")
+        query = (select(ItemRow.id, ItemRow.kind, ItemRow.status, ItemRow.first_seen,
+                        cast(ItemRow.sources, Text))
                  .where(ItemRow.status.in_([s.value for s in statuses]))
                  .order_by(ItemRow.first_seen.desc(), ItemRow.id))
         also = list(also)
@@ -406,7 +409,8 @@ class Store:
                                     func.lower(ItemRow.id).contains(word, autoescape=True),
                                     func.lower(cast(ItemRow.record, Text)).contains(word, autoescape=True)))
         with self.session() as session:
-            return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
+            return [(i, k, st, seen, (raw or "").replace(" ", "") == linked)
+                    for i, k, st, seen, raw in session.exec(query).all()]
 
     def envelopes(self, ids: Iterable[str]) -> dict[str, tuple[str, str, datetime, int, list[str]]]:
         """(url, title, fetched_at, fetch_count, sources) of those stored `ids`, records left unread."""

@@ -50,8 +50,10 @@ def post(client: TestClient, path: str, **data: object) -> object:
     return client.post(path, data=data)
 
 
-def exported(conf: Settings, store: Store) -> dict:
-    d = draft.prepare(store, now=NOW)
+def exported(conf: Settings | None, store: Store) -> dict:
+    from pipeline.newsletter import load
+
+    d = draft.prepare(store, now=NOW, fmt=load(Settings().newsletter))
     return json.loads(d.to_json())
 
 
@@ -190,8 +192,8 @@ def test_a_stale_blurb_save_shows_both_texts_and_keeps_the_newer(client, store):
 
 def test_bad_input_is_a_message_and_changes_nothing(client, store):
     form = _edit_form(client, "arxiv:2511.00001")
-    long = client.post("/edit", data={**form, "blurb": "x" * 5000, "take": "", "action": "save"})
-    assert long.status_code == 400 and "limit is 4,000" in long.text
+    long = client.post("/edit", data={**form, "blurb": "x" * 5001, "take": "", "action": "save"})
+    assert long.status_code == 400 and "over 5,000 (CURATE_BLURB_MAX_CHARS)" in long.text
     unknown = post(client, "/triage", id="arxiv:9999.99999", action="shortlist")
     assert unknown.status_code == 400 and "not in the database" in unknown.text
     assert client.get("/edit", params={"id": "nope:1"}).status_code == 404
@@ -362,10 +364,24 @@ def test_the_page_draft_lists_placed_items_in_the_exports_order(client, conf, st
         post(client, "/triage", id=item_id, action="shortlist")
     post(client, "/move", id="arxiv:2511.00001", by="1")
     post(client, "/move", id="youtube:video:bbbbbbbbbbb", section="pick")
-    view = actions.draft_view(store, conf, NOW)
+    from pipeline.newsletter import load
+
+    view = actions.draft_view(store, load(conf.newsletter), NOW)
     doc = exported(None, store)
     for section in doc["sections"]:
         placed = [i.id for i in view.pinned[section["key"]]]
         assert [i["id"] for i in section["items"]][:len(placed)] == placed
         assert view.rest[section["key"]] == len(section["items"]) - len(placed)
     assert [i.id for i in view.pinned["tools"]] == ["github:acme/steady", "github:acme/fastlib", "github:acme/gainer"]
+
+
+def test_a_repo_stored_only_as_a_papers_code_is_not_a_candidate(client, store):
+    from connectors.base import Fetched
+    from schemas import SourceRef
+    from schemas.item import LINKED_SOURCE
+
+    code = repo("Paperscode", 10)
+    store.save([Fetched(ref=SourceRef(kind=code.kind, key=code.id, url=code.url, connector="test"), record=code)],
+               NOW - timedelta(hours=1), source=LINKED_SOURCE)
+    page = client.get("/").text
+    assert "acme/Paperscode" not in page and "acme/Fastlib" in page

@@ -16,16 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-from connectors.registry import default as default_registry
 from pipeline import draft
 from pipeline.config import Settings
 from pipeline.draft_markdown import details_line
 from pipeline.metrics import enrich
+from pipeline.newsletter import Newsletter
 from pipeline.store import AnnotationRow, Store
-from schemas import SECTION_TITLES, Annotation, ExportItem, Item, ItemStatus, Kind, SectionKey
+from schemas import Annotation, ExportItem, Item, ItemStatus, Kind, SectionKey
 
-BLURB_MAX = 4000
-"""Longest blurb (with its take) the page stores, in characters: a newsletter paragraph, not an essay."""
 TITLE_MAX = 200
 INTRO_MAX = 4000
 TAKE_PREFIX = "**Take:**"
@@ -131,11 +129,13 @@ class Week:
     lights: list[Light]
 
 
-def week(store: Store, query: str = "", statuses: Sequence[ItemStatus] = TRIAGE) -> Week:
+def week(store: Store, fmt: Newsletter, query: str = "", statuses: Sequence[ItemStatus] = TRIAGE) -> Week:
+    """The next issue's candidates in `statuses`, sectioned as `fmt` says; an item stored only
+    because a paper links to it is left out unless the editor placed it (as the draft does)."""
     number = draft.next_number(store)
     since = draft.default_since(store)
     notes = _notes(store, number)
-    return Week(number, since, notes, _window(store, since, notes, query.lower().split(), statuses))
+    return Week(number, since, notes, _window(store, fmt, since, notes, query.lower().split(), statuses))
 
 
 def _notes(store: Store, number: int) -> dict[str, AnnotationRow]:
@@ -146,13 +146,14 @@ _KINDS = {k.value: k for k in Kind}
 _STATUSES = {s.value: s for s in ItemStatus}
 
 
-def _window(store: Store, since: datetime | None, notes: dict[str, AnnotationRow], words: Sequence[str] = (),
-            statuses: Sequence[ItemStatus] = TRIAGE) -> list[Light]:
+def _window(store: Store, fmt: Newsletter, since: datetime | None, notes: dict[str, AnnotationRow],
+            words: Sequence[str] = (), statuses: Sequence[ItemStatus] = TRIAGE) -> list[Light]:
     """Envelopes of the items first seen since `since` (plus the annotated ones) in `statuses`, newest first."""
-    homes = {k.value: default_registry().section_of(k) for k in Kind}
+    homes = {k.value: fmt.section_of(k) for k in Kind}
     moved = {i: SectionKey(n.section) for i, n in notes.items() if n.section in SectionKey.__members__}
     return [Light(i, _KINDS[k], _STATUSES[st], seen, moved.get(i) or homes[k])
-            for i, k, st, seen in store.window(statuses, since, list(notes), words)]
+            for i, k, st, seen, linked in store.window(statuses, since, list(notes), words)
+            if not linked or i in notes]
 
 
 def _full(store: Store, lights: Sequence[Light]) -> list[Item]:
@@ -185,7 +186,7 @@ def _entries(store: Store, items: Sequence[Item], notes: dict[str, AnnotationRow
     return out
 
 
-def candidates(store: Store, now: datetime, *, section: str | None = None, status: str | None = None,
+def candidates(store: Store, fmt: Newsletter, now: datetime, *, section: str | None = None, status: str | None = None,
                query: str = "", order: str = "newest", limit: int = 30, all_week: Week | None = None) -> Listing:
     """The next issue's candidates (candidate, shortlisted and rejected items first seen since the
     last published issue, plus any annotated for it), filtered, grouped by section, at most
@@ -196,11 +197,11 @@ def candidates(store: Store, now: datetime, *, section: str | None = None, statu
     id or record contain every word (case-insensitive). `all_week` is `week(store)` when the
     caller has it already.
     """
-    everything = all_week or week(store)
+    everything = all_week or week(store, fmt)
     counts = {s.value: 0 for s in TRIAGE}
     for light in everything.lights:
         counts[light.status.value] += 1
-    lights = week(store, query).lights if query.strip() else list(everything.lights)
+    lights = week(store, fmt, query).lights if query.strip() else list(everything.lights)
     notes, since = everything.notes, everything.since
     if status:
         lights = [i for i in lights if i.status.value == status]
@@ -210,7 +211,7 @@ def candidates(store: Store, now: datetime, *, section: str | None = None, statu
         entries = _entries(store, _full(store, lights), notes, since)
         by_id = {light.id: light for light in lights}
         lights = [by_id[e.id] for e in sorted(entries.values(), key=lambda e: tuple(-x for x in draft.score(e)))]
-    keys = {k: n for n, k in enumerate(SectionKey)}
+    keys = {s.key: n for n, s in enumerate(fmt.sections)}
     lights.sort(key=lambda light: keys[light.section])  # stable: the order inside a section stays
     shown: list[Light] = []
     per: dict[str, int] = {}
@@ -226,7 +227,7 @@ def candidates(store: Store, now: datetime, *, section: str | None = None, statu
     entries = _entries(store, items, notes, since)
     by_light = {light.id: light for light in shown}
     rows = [Row(item=entries[i.id], status=i.status, section=by_light[i.id].section, first_seen=i.first_seen,
-                sources=list(i.sources), annotated=i.id in notes, details=details_line(entries[i.id]),
+                sources=list(i.sources), annotated=i.id in notes, details=details_line(entries[i.id], fmt),
                 left_out=i.id in notes and not notes[i.id].include)
             for i in items]
     return Listing(number=everything.number, rows=rows, total=len(lights), hidden=hidden, counts=counts)
@@ -246,14 +247,14 @@ class DraftView:
     left_out: int
 
 
-def draft_view(store: Store, settings: Settings, now: datetime, all_week: Week | None = None) -> DraftView:
+def draft_view(store: Store, fmt: Newsletter, now: datetime, all_week: Week | None = None) -> DraftView:
     """The draft's placed items, in the order `draft.prepare` gives them, without building the
     whole draft: only the annotated and shortlisted items' records are read.
 
     Inside a section the editor's order comes first (annotation position, then id), then the
     shortlisted items by `draft.score`, newest first on a tie, as the export orders them.
     """
-    w = all_week or week(store)
+    w = all_week or week(store, fmt)
     notes = w.notes
     lights = [i for i in w.lights if i.status in draft.OPEN]
     placed = [i for i in lights if (i.id in notes and notes[i.id].include)
@@ -277,15 +278,15 @@ def draft_view(store: Store, settings: Settings, now: datetime, all_week: Week |
         elif light.id not in placed_ids:
             rest[light.section.value] += 1
     row = store.issue(w.number)
-    return DraftView(number=w.number, title=(row.title if row and row.title else None) or f"Issue #{w.number}",
+    return DraftView(number=w.number, title=(row.title if row and row.title else None) or fmt.default_title(w.number),
                      intro=row.intro if row else "",
                      pinned={k: [e for _, e in sorted(v, key=lambda pair: pair[0])] for k, v in pinned.items()},
                      rest=rest, left_out=left_out)
 
 
-def item(store: Store, settings: Settings, now: datetime, item_id: str) -> tuple[ExportItem, SectionKey]:
+def item(store: Store, fmt: Newsletter, item_id: str) -> tuple[ExportItem, SectionKey]:
     """One item of the next issue's draft as the export shows it, and its section."""
-    w = week(store, statuses=draft.OPEN)
+    w = week(store, fmt, statuses=draft.OPEN)
     lights = [i for i in w.lights if i.id == item_id]
     if not lights:
         raise DeskError(f"{item_id} is not in issue {w.number}'s draft (unknown, rejected or published)")
@@ -325,8 +326,8 @@ def _place(work: Any, number: int, order: dict[str, list[str]], notes: dict[str,
                                         include=True, blurb=prev.blurb if prev else ""))
 
 
-def _pinned_order(store: Store, settings: Settings, now: datetime) -> tuple[int, dict[str, list[str]]]:
-    view = draft_view(store, settings, now)
+def _pinned_order(store: Store, fmt: Newsletter, now: datetime) -> tuple[int, dict[str, list[str]]]:
+    view = draft_view(store, fmt, now)
     return view.number, {key: [i.id for i in items] for key, items in view.pinned.items()}
 
 
@@ -337,15 +338,15 @@ def _check_section(key: str) -> SectionKey:
         raise DeskError(f"unknown section {key!r} (one of {', '.join(k.value for k in SectionKey)})") from None
 
 
-def move(store: Store, settings: Settings, now: datetime, item_id: str, *, section: str | None = None,
+def move(store: Store, fmt: Newsletter, now: datetime, item_id: str, *, section: str | None = None,
          by: int = 0, to: int | None = None) -> None:
     """Move an item of the draft: to another section (at its end), `by` places up (-) or down (+),
     or `to` a 1-based position. The item is shortlisted; its section's placed items keep their order.
     """
-    number, order = _pinned_order(store, settings, now)
+    number, order = _pinned_order(store, fmt, now)
     current = next((key for key, ids in order.items() if item_id in ids), None)
     if current is None:
-        entry, key = item(store, settings, now, item_id)  # raises for an id not in the draft
+        entry, key = item(store, fmt, item_id)  # raises for an id not in the draft
         current = key.value
         order[current].append(item_id)
         set_status(store, item_id, ItemStatus.shortlisted)
@@ -361,27 +362,27 @@ def move(store: Store, settings: Settings, now: datetime, item_id: str, *, secti
     _write_order(store, number, {k: order[k] for k in {current, target}})
 
 
-def reorder(store: Store, settings: Settings, now: datetime, section: str, ids: Sequence[str]) -> None:
+def reorder(store: Store, fmt: Newsletter, now: datetime, section: str, ids: Sequence[str]) -> None:
     """Set the order of a section's placed items (a drag and drop): `ids` as the page shows them."""
     key = _check_section(section).value
-    number, order = _pinned_order(store, settings, now)
+    number, order = _pinned_order(store, fmt, now)
     if sorted(ids) != sorted(order[key]):
         raise DeskError("the draft changed since the page was loaded: reload it and drag again")
     _write_order(store, number, {key: list(ids)})
 
 
-def pick(store: Store, settings: Settings, now: datetime, item_id: str) -> str | None:
+def pick(store: Store, fmt: Newsletter, now: datetime, item_id: str) -> str | None:
     """Make an item the pick of the week; the previous pick goes back to its own section. Returns its id."""
-    number, order = _pinned_order(store, settings, now)
-    entry, key = item(store, settings, now, item_id)
+    number, order = _pinned_order(store, fmt, now)
+    entry, key = item(store, fmt, item_id)
     previous = [i for i in order[SectionKey.pick.value] if i != item_id]
     for ids in order.values():
         if item_id in ids:
             ids.remove(item_id)
     order[SectionKey.pick.value] = [item_id]
     for old in previous:
-        old_entry, _ = item(store, settings, now, old)
-        order[default_registry().section_of(old_entry.kind).value].append(old)
+        old_entry, _ = item(store, fmt, old)
+        order[fmt.section_of(old_entry.kind).value].append(old)
     set_status(store, item_id, ItemStatus.shortlisted)
     _write_order(store, number, order)
     return previous[0] if previous else None
@@ -395,16 +396,17 @@ def _write_order(store: Store, number: int, order: dict[str, list[str]]) -> None
 # ---- text
 
 
-def save_blurb(store: Store, settings: Settings, now: datetime, item_id: str, text: str, base: str) -> None:
+def save_blurb(store: Store, settings: Settings, fmt: Newsletter, item_id: str, text: str, base: str) -> None:
     """Store an item's blurb if it is still the text the editor started from (`base` is its `version`).
 
     Raises StaleBlurb (with both texts) when another tab, `curate annotate` or anyone else
-    changed it meanwhile; DeskError when it is over BLURB_MAX or the item is not in the draft.
+    changed it meanwhile; DeskError when it is over CURATE_BLURB_MAX_CHARS or the item is not in the draft.
     """
     text = text.replace("\r\n", "\n").strip()
-    if len(text) > BLURB_MAX:
-        raise DeskError(f"the blurb is {len(text):,} characters; the limit is {BLURB_MAX:,} (nothing was saved)")
-    entry, key = item(store, settings, now, item_id)
+    if len(text) > settings.blurb_max_chars:  # the same limit as `curate annotate`
+        raise DeskError(f"the blurb is {len(text):,} characters, over {settings.blurb_max_chars:,} "
+                        "(CURATE_BLURB_MAX_CHARS); nothing was saved")
+    entry, key = item(store, fmt, item_id)
     number = draft.next_number(store)
     with store.issue_work(number) as work:
         note = work.annotations().get(item_id)
@@ -426,7 +428,7 @@ def blurb_of(store: Store, item_id: str) -> str:
     return note.blurb if note else ""
 
 
-def save_issue(store: Store, title: str, intro: str) -> None:
+def save_issue(store: Store, fmt: Newsletter, title: str, intro: str) -> None:
     """The next issue's title (empty: `Issue #N`) and intro (Markdown)."""
     title, intro = " ".join(title.split()), intro.replace("\r\n", "\n").strip()
     if len(title) > TITLE_MAX:
@@ -435,16 +437,22 @@ def save_issue(store: Store, title: str, intro: str) -> None:
         raise DeskError(f"the intro is {len(intro):,} characters; the limit is {INTRO_MAX:,}")
     number = draft.next_number(store)
     with store.issue_work(number) as work:
-        work.issue.title = None if title in ("", f"Issue #{number}") else title
+        work.issue.title = None if title in ("", fmt.default_title(number)) else title
         work.issue.intro = intro
 
 
 # ---- export, publish, add links
 
 
-def export(store: Store, settings: Settings, now: datetime, force: bool = False) -> tuple[draft.Draft, list[str]]:
+def prepare(store: Store, settings: Settings, fmt: Newsletter, now: datetime) -> draft.Draft:
+    """The draft exactly as `curate export` builds it (caps and format included)."""
+    return draft.prepare(store, now=now, caps=draft.caps_of(settings), fmt=fmt)
+
+
+def export(store: Store, settings: Settings, fmt: Newsletter, now: datetime,
+           force: bool = False) -> tuple[draft.Draft, list[str]]:
     """`curate export`: write issue-<N>.json and .md; refuses (DeskError) to overwrite unread edits."""
-    d = draft.prepare(store, now=now, caps=draft.caps_of(settings))
+    d = prepare(store, settings, fmt, now)
     try:
         paths = draft.write(store, settings, d, force=force)
     except draft.DraftError as exc:
@@ -475,5 +483,3 @@ def add_links(store: Store, settings: Settings, text: str) -> Any:
     return Ingest(settings, store).run(found)
 
 
-def section_titles() -> dict[str, str]:
-    return {k.value: v for k, v in SECTION_TITLES.items()}

@@ -37,7 +37,8 @@ from pipeline.config import Settings
 from pipeline.desk import actions
 from pipeline.desk.actions import DeskError, StaleBlurb
 from pipeline.store import Store
-from schemas import SECTION_TITLES, ItemStatus, SectionKey
+from pipeline.newsletter import Newsletter, NewsletterError
+from schemas import ItemStatus, SectionKey
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "curate_token"
@@ -149,6 +150,7 @@ class Desk:
         self.secret = secrets.token_bytes(32)
         self.csrf = hmac.new(self.secret, b"csrf", hashlib.sha256).hexdigest()
         self.flash = Flash()
+        self._fmt: tuple[int | None, Newsletter] | None = None
 
     def host_allowed(self, host: str) -> bool:
         host = host.strip("[]").lower()
@@ -168,6 +170,20 @@ class Desk:
 
     def now(self) -> datetime:
         return self.clock().astimezone(timezone.utc)
+
+    def fmt(self) -> Newsletter:
+        """The newsletter's format (CURATE_NEWSLETTER), read again when its file changes, as each
+        `curate export` reads it; NewsletterError names what is wrong with it."""
+        from pipeline.newsletter import load
+
+        path = Path(self.settings.newsletter)
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        if self._fmt is None or self._fmt[0] != stamp:
+            self._fmt = (stamp, load(path))
+        return self._fmt[1]
 
 
 # ---- request helpers
@@ -221,11 +237,16 @@ def row_anchor(item_id: str) -> str:
 
 def _ctx(request: Request, **extra: Any) -> dict[str, Any]:
     desk: Desk = request.app.state.desk
+    try:
+        fmt = desk.fmt()
+    except NewsletterError:
+        fmt = Newsletter()  # the page saying what is wrong with the file still needs section names
     return {"csrf": desk.csrf, "flash": desk.flash.get(request.query_params.get("flash")),
             "here": _local(request.url.path + (f"?{request.url.query}" if request.url.query else "")),
             "back": _local(request.url.path + (f"?{urlencode([(k, v) for k, v in request.query_params.multi_items() if k != 'flash'])}"
                                               if request.url.query else "")),
-            "sections": SECTION_TITLES, "section_keys": [k.value for k in SectionKey], **extra}
+            "sections": {s.key.value: s.name for s in fmt.sections}, "section_keys": [s.key.value for s in fmt.sections],
+            **extra}
 
 
 def _templates() -> Jinja2Templates:
@@ -258,7 +279,7 @@ def _handles(handler: Callable[..., Any]) -> Callable[..., Any]:
             return await handler(request)
         except _Refused as exc:
             return _refused(request, str(exc), 403)
-        except DeskError as exc:
+        except (DeskError, NewsletterError) as exc:
             return _refused(request, str(exc), 400)
 
     return run
@@ -283,10 +304,11 @@ async def desk_page(request: Request) -> Response:
 
     def build() -> tuple[Any, Any]:
         now = desk.now()
-        week = actions.week(desk.store)
-        listing = actions.candidates(desk.store, now, section=section, status=status, query=q.get("q", ""),
+        fmt = desk.fmt()
+        week = actions.week(desk.store, fmt)
+        listing = actions.candidates(desk.store, fmt, now, section=section, status=status, query=q.get("q", ""),
                                      order=order, limit=limit, all_week=week)
-        return listing, actions.draft_view(desk.store, desk.settings, now, all_week=week)
+        return listing, actions.draft_view(desk.store, fmt, now, all_week=week)
 
     listing, view = await run_in_threadpool(build)
     return _page(request, "desk.html", listing=listing, view=view, filters={
@@ -307,7 +329,7 @@ async def triage(request: Request) -> Response:
         raise DeskError(f"{item_id or 'no id'}: not in the database (nothing was changed)")
     undo: dict[str, str] = {"id": before.id, "status": before.status.value}
     if action == "pick":
-        previous = actions.pick(desk.store, desk.settings, now, before.id)
+        previous = actions.pick(desk.store, desk.fmt(), now, before.id)
         message = f"Pick of the week: {before.title}" + (f" (instead of {previous})" if previous else "")
         undo["section"] = "home"
         if previous:
@@ -333,12 +355,11 @@ async def undo(request: Request) -> Response:
         raise DeskError("unknown status to go back to") from None
     now = desk.now()
     if _text(form, "section") == "home":
-        entry, _ = actions.item(desk.store, desk.settings, now, item_id)
-        from connectors.registry import default as default_registry
-
-        actions.move(desk.store, desk.settings, now, item_id, section=default_registry().section_of(entry.kind).value)
+        fmt = desk.fmt()
+        entry, _ = actions.item(desk.store, fmt, item_id)
+        actions.move(desk.store, fmt, now, item_id, section=fmt.section_of(entry.kind).value)
         if _text(form, "previous"):
-            actions.pick(desk.store, desk.settings, now, _text(form, "previous"))
+            actions.pick(desk.store, fmt, now, _text(form, "previous"))
     actions.set_status(desk.store, item_id, status)
     key = desk.flash.put(message=f"Undone: {item_id} is {status.value} again", current=item_id)
     return _back(request, form, key, row_anchor(item_id))
@@ -354,8 +375,9 @@ async def move(request: Request) -> Response:
         by = int(_text(form, "by") or 0)
     except ValueError:
         raise DeskError("`by` must be a whole number of places") from None
-    actions.move(desk.store, desk.settings, desk.now(), item_id, section=section, by=by)
-    where = f" to {SECTION_TITLES[SectionKey(section)]}" if section else (" up" if by < 0 else " down")
+    fmt = desk.fmt()
+    actions.move(desk.store, fmt, desk.now(), item_id, section=section, by=by)
+    where = f" to {fmt.section(section).name}" if section else (" up" if by < 0 else " down")
     key = desk.flash.put(message=f"Moved {item_id}{where}", current=item_id)
     return _back(request, form, key, "d-" + row_anchor(item_id))
 
@@ -365,7 +387,7 @@ async def reorder(request: Request) -> Response:
     desk: Desk = request.app.state.desk
     form = await _form(request)
     ids = [v for v in form.getlist("ids") if isinstance(v, str)]
-    actions.reorder(desk.store, desk.settings, desk.now(), _text(form, "section"), ids)
+    actions.reorder(desk.store, desk.fmt(), desk.now(), _text(form, "section"), ids)
     key = desk.flash.put(message=f"New order in {_text(form, 'section')}")
     return _back(request, form, key)
 
@@ -374,19 +396,19 @@ async def edit_page(request: Request) -> Response:
     desk: Desk = request.app.state.desk
     item_id = request.query_params.get("id", "")
     try:
-        entry, section = actions.item(desk.store, desk.settings, desk.now(), item_id)
+        entry, section = actions.item(desk.store, desk.fmt(), item_id)
     except DeskError as exc:
         return _refused(request, str(exc), 404)
     blurb, take = actions.split_take(entry.annotation.blurb)
     return _page(request, "edit.html", entry=entry, section=section, blurb=blurb, take=take,
-                 base=actions.version(entry.annotation.blurb), preview=_item_preview(entry), next=_local(
+                 base=actions.version(entry.annotation.blurb), preview=_item_preview(request, entry), next=_local(
                      request.query_params.get("next")))
 
 
-def _item_preview(entry: Any) -> Markup:
+def _item_preview(request: Request, entry: Any) -> Markup:
     from pipeline.draft_markdown import item_markdown
 
-    return render_markdown(item_markdown(entry))
+    return render_markdown(item_markdown(entry, request.app.state.desk.fmt()))
 
 
 @_handles
@@ -395,23 +417,22 @@ async def edit_save(request: Request) -> Response:
     form = await _form(request)
     item_id = _text(form, "id")
     text = actions.join_take(_text(form, "blurb"), _text(form, "take"))
-    now = desk.now()
-    entry, section = actions.item(desk.store, desk.settings, now, item_id)
+    entry, section = actions.item(desk.store, desk.fmt(), item_id)
     if _text(form, "action") == "preview":
         shown = entry.model_copy(update={"annotation": entry.annotation.model_copy(update={"blurb": text})})
         return _page(request, "edit.html", entry=entry, section=section, blurb=_text(form, "blurb"),
-                     take=_text(form, "take"), base=_text(form, "base"), preview=_item_preview(shown),
+                     take=_text(form, "take"), base=_text(form, "base"), preview=_item_preview(request, shown),
                      next=_local(_text(form, "next")))
     try:
-        actions.save_blurb(desk.store, desk.settings, now, item_id, text, _text(form, "base"))
+        actions.save_blurb(desk.store, desk.settings, desk.fmt(), item_id, text, _text(form, "base"))
     except StaleBlurb as exc:
         blurb, take = actions.split_take(exc.current)
         return _page(request, "edit.html", status=409, entry=entry, section=section, blurb=_text(form, "blurb"),
-                     take=_text(form, "take"), base=actions.version(exc.current), preview=_item_preview(entry),
+                     take=_text(form, "take"), base=actions.version(exc.current), preview=_item_preview(request, entry),
                      stale=exc, next=_local(_text(form, "next")))
     except DeskError as exc:
         return _page(request, "edit.html", status=400, entry=entry, section=section, blurb=_text(form, "blurb"),
-                     take=_text(form, "take"), base=_text(form, "base"), preview=_item_preview(entry),
+                     take=_text(form, "take"), base=_text(form, "base"), preview=_item_preview(request, entry),
                      error=str(exc), next=_local(_text(form, "next")))
     key = desk.flash.put(message=f"Blurb saved: {entry.title}", current=item_id)
     return _back(request, form, key, "d-" + row_anchor(item_id))
@@ -422,15 +443,15 @@ async def preview(request: Request) -> Response:
     """The item's block as the export will show it with the text being typed (for the live preview)."""
     desk: Desk = request.app.state.desk
     form = await _form(request)
-    entry, _ = actions.item(desk.store, desk.settings, desk.now(), _text(form, "id"))
+    entry, _ = actions.item(desk.store, desk.fmt(), _text(form, "id"))
     text = actions.join_take(_text(form, "blurb"), _text(form, "take"))
     shown = entry.model_copy(update={"annotation": entry.annotation.model_copy(update={"blurb": text})})
-    return HTMLResponse(str(_item_preview(shown)))
+    return HTMLResponse(str(_item_preview(request, shown)))
 
 
 async def issue_page(request: Request) -> Response:
     desk: Desk = request.app.state.desk
-    view = actions.draft_view(desk.store, desk.settings, desk.now())
+    view = actions.draft_view(desk.store, desk.fmt(), desk.now())
     return _page(request, "issue.html", number=view.number, title=view.title, intro=view.intro)
 
 
@@ -438,16 +459,14 @@ async def issue_page(request: Request) -> Response:
 async def issue_save(request: Request) -> Response:
     desk: Desk = request.app.state.desk
     form = await _form(request)
-    actions.save_issue(desk.store, _text(form, "title"), _text(form, "intro"))
+    actions.save_issue(desk.store, desk.fmt(), _text(form, "title"), _text(form, "intro"))
     key = desk.flash.put(message="Title and intro saved")
     return _back(request, form, key)
 
 
 async def markdown_page(request: Request) -> Response:
     desk: Desk = request.app.state.desk
-    from pipeline import draft
-
-    d = draft.prepare(desk.store, now=desk.now(), caps=draft.caps_of(desk.settings))
+    d = actions.prepare(desk.store, desk.settings, desk.fmt(), desk.now())
     text = d.to_markdown()
     return _page(request, "markdown.html", number=d.number, source=text, html=render_markdown(text))
 
@@ -471,7 +490,7 @@ async def add_links(request: Request) -> Response:
 async def export(request: Request) -> Response:
     desk: Desk = request.app.state.desk
     form = await _form(request)
-    d, paths = actions.export(desk.store, desk.settings, desk.now(), force=_text(form, "force") == "yes")
+    d, paths = actions.export(desk.store, desk.settings, desk.fmt(), desk.now(), force=_text(form, "force") == "yes")
     key = desk.flash.put(message=f"Issue {d.number} exported: {', '.join(paths)}")
     return _back(request, form, key)
 
@@ -526,6 +545,10 @@ def create_app(settings: Settings, host: str = "127.0.0.1", token: str | None = 
         raise DeskError(f"serving on {host} needs CURATE_SERVE_TOKEN: anyone who can reach the address could edit "
                         "the issue (set a long random token, or serve on 127.0.0.1)")
     desk = Desk(settings, host, token, clock or (lambda: datetime.now(timezone.utc)))
+    try:
+        desk.fmt()
+    except NewsletterError as exc:
+        raise DeskError(str(exc)) from None
     routes = [
         Route("/", desk_page),
         Route("/triage", triage, methods=["POST"]),
