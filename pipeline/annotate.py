@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from pipeline.blurbs import suggested
 from pipeline.config import Settings
 from pipeline.newsletter import Newsletter
 from pipeline.draft import OPEN, draft_path, remember, summary_of
@@ -200,6 +201,8 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
         _check_number(work.last_published(), edits.number)
         resolved, rows = _resolve(store, work, [e.id for e in edits.items])
         previous = work.annotations()
+        drafts = {k: [suggested(r) for r in found]  # what a model drafted for them
+                  for k, found in store.suggestions_of(resolved.values()).items()}
         placed: set[str] = set()
         for edit in edits.items:
             item_id = resolved[edit.id]
@@ -209,7 +212,7 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
             prev_section = prev.section if prev else home
             prev_include = prev.include if prev else True
             blurb = edit.blurb
-            if edit.drafted is not None and edit.drafted not in _drafted_texts(row, prev, fmt):
+            if edit.drafted is not None and edit.drafted not in _drafted_texts(row, prev, fmt, drafts.get(item_id, ())):
                 blurb = edit.drafted
             if blurb is None:
                 blurb = prev.blurb if prev else ""

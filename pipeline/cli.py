@@ -498,6 +498,11 @@ def run(
         _say(f"✗ draft not written: {report.draft_error}", logging.ERROR)
     if report.draft_held:
         _say(f"! draft left as it is: {report.draft_held}", logging.INFO)
+    if report.drafted is not None:
+        line, warning = drafted_lines(report.drafted)
+        _say(line, logging.INFO)
+        if warning:
+            _say(warning, logging.WARNING)
     from connectors.base import Alert
 
     for note in dict.fromkeys(n for r in report.reports() for n in r.notes):
@@ -643,6 +648,7 @@ def export(
     fmt = newsletter(s)
     store = open_store(s, must_exist=True)
     d = draft.prepare(store, now=now, since=since_v, caps=draft.caps_of(s), fmt=fmt)
+    drafted = draft_with_model(store, s, d)
     if output == "-":
         for ext in formats:
             sys.stdout.write(d.to_json() if ext == "json" else d.to_markdown())
@@ -661,6 +667,80 @@ def export(
     err.print(f"issue {d.number}: {counts}" + (f" · {left_out} left out" if left_out else ""), markup=False)
     for key, n in d.capped.items():
         err.print(f"! {n} {key} over CURATE_CAP_{key.upper()} not in the draft", markup=False)
+    if drafted is not None:
+        say_drafted(drafted, err)
+
+
+def draft_with_model(store: "Store", s: "Settings", d: "Any", ids: "list[str] | None" = None,
+                     redo: bool = False) -> "Any":
+    """With CURATE_LLM_MODEL set: draft what `d` lacks as suggestions and show them in `d`; else None."""
+    if not s.llm_model:
+        return None
+    from pipeline.blurbs import Drafter, attach
+
+    drafted = Drafter(store, s.llm_model, d.fmt, secrets=s.secrets()).run(d, ids, redo)
+    attach(store, d)
+    return drafted
+
+
+def drafted_lines(drafted: "Any") -> tuple[str, str | None]:
+    """The drafting summary (calls, answers reused, tokens when the model reports them) and the warning, if any."""
+    line = (f"{drafted.model}: {plural(drafted.calls, 'suggestion')} drafted, {len(drafted.cached)} from earlier answers"
+            + (f", {len(drafted.kept)} editor's blurbs kept" if drafted.kept else ""))
+    if drafted.tokens_reported:
+        line += f" · {drafted.input_tokens:,} tokens in, {drafted.output_tokens:,} out"
+    warning = f"! {_redact(drafted.warning)}; the draft keeps its plain blurbs" if drafted.warning else None
+    return line, warning
+
+
+def say_drafted(drafted: "Any", err: "Console") -> None:
+    for line in drafted_lines(drafted):
+        if line:
+            err.print(line, markup=False)
+
+
+@app.command()
+def blurb(
+    ids: Annotated[Optional[list[str]], typer.Argument(metavar="[ID]...", help="Items of the next issue (ids or links); default: every item without a blurb, plus the TL;DR and title ideas.", show_default=False)] = None,
+    redo: Annotated[bool, typer.Option("--redo", help="Ask the model again even where it answered before (never touches the editor's blurbs).")] = False,
+) -> None:
+    """Draft blurbs with the model CURATE_LLM_MODEL names, as suggestions for the editor.
+
+    Prints one row per item on stdout (`drafted` or `earlier`, id, text) and a summary with
+    the tokens used on stderr. The next export shows the suggestions; the editor's own
+    blurbs are never replaced. Exit status: 0 done, 1 the model failed or an id is not in
+    the next issue, 2 CURATE_LLM_MODEL is not set.
+    """
+    from datetime import datetime, timezone
+
+    from pipeline import draft
+    from pipeline.annotate import key_of
+
+    s = settings()
+    if not s.llm_model:
+        fail("CURATE_LLM_MODEL is not set: name an llm model (`llm models` lists them), e.g. CURATE_LLM_MODEL=gpt-4o-mini")
+    fmt = newsletter(s)
+    store = open_store(s, must_exist=True)
+    d = draft.prepare(store, now=datetime.now(timezone.utc), caps=draft.caps_of(s), fmt=fmt)
+    wanted = None
+    if ids:
+        resolved = store.resolve([key_of(i) for i in ids])
+        shown = set(d.ids())
+        missing = [given for given, (_, stored) in zip(ids, resolved.items()) if stored not in shown]
+        if missing:
+            fail(f"not in issue {d.number}'s draft: {', '.join(missing)} (curate list shows what is stored)",
+                 EXIT_SOME_FAILED)
+        wanted = list(resolved.values())
+    drafted = draft_with_model(store, s, d, wanted, redo)
+    done = set(drafted.drafted)
+    for item in (i for sec in d.doc.sections for i in sec.items):
+        if item.annotation.suggested_blurb and (item.id in done or item.id in drafted.cached):
+            _write_row({"state": "drafted" if item.id in done else "earlier", "id": item.id,
+                        "text": item.annotation.suggested_blurb.text}, RowFormat.table)
+    err = _err()
+    say_drafted(drafted, err)
+    if drafted.warning:
+        raise typer.Exit(EXIT_SOME_FAILED)
 
 
 @app.command()

@@ -69,6 +69,8 @@ class CoreSettings(BaseSettings):
     """Longest blurb `curate annotate` takes for one item, in characters (a few paragraphs)."""
     drafts_dir: Path = Path("data/drafts")
     """Where `curate export` writes issue-<N>.json and issue-<N>.md."""
+    llm_model: str | None = None
+    """An `llm` model id (`llm models` lists them); when set, blurbs, TL;DR and titles are drafted as suggestions."""
     newsletter: Path = Path("data/newsletter.toml")
     """The newsletter's own format: name, sections, headings, line formats, prompts (the built-in default when
     this default path is missing)."""

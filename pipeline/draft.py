@@ -285,7 +285,11 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
         issue=IssueInfo(number=number, title=title, generated_at=now, since=since, until=until),
         sections=sections,
     )
-    return Draft(doc=doc, intro=row.intro if row else "", capped=capped, fmt=fmt)
+    prepared = Draft(doc=doc, intro=row.intro if row else "", capped=capped, fmt=fmt)
+    from pipeline.blurbs import attach  # it builds on this module
+
+    attach(store, prepared)
+    return prepared
 
 
 def to_json(doc: ExportDocument) -> str:

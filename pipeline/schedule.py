@@ -290,6 +290,8 @@ class RunReport:
     draft_error: str | None = None
     draft_held: str | None = None
     """Why the draft was left as it is: it holds the editor's edits, not yet read back. Not a failure."""
+    drafted: Any = None
+    """What the model drafted for the draft (pipeline.blurbs.Drafted), when CURATE_LLM_MODEL is set."""
 
     def reports(self) -> list[Report]:
         found = [self.pending] + [f.report for f in self.feeds] + [self.refreshed]
@@ -463,6 +465,12 @@ class ScheduledRun:
         try:
             fmt = load(self.settings.newsletter)
             prepared = draft.prepare(self.store, now, caps=draft.caps_of(self.settings), fmt=fmt)
+            if self.settings.llm_model:
+                from pipeline.blurbs import Drafter, attach
+
+                report.drafted = Drafter(self.store, self.settings.llm_model, fmt,
+                                         secrets=self.settings.secrets()).run(prepared)
+                attach(self.store, prepared)
             report.draft = draft.write(self.store, self.settings, prepared)
         except draft.DraftEdited as exc:
             report.draft_held = str(exc)

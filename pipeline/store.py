@@ -154,6 +154,26 @@ class AnnotationRow(SQLModel, table=True):
     blurb: str = ""
 
 
+class SuggestionRow(SQLModel, table=True):
+    """A text a model drafted (`curate blurb`): an item's blurb, a section's TL;DR sentence, title ideas.
+
+    Keyed by what was asked (model, system prompt and prompt, hashed), so asking the same
+    again is answered from here and costs no model call; the editor's own text lives in
+    `annotation` and is never replaced by one of these.
+    """
+
+    __tablename__ = "suggestion"
+    key: str = Field(primary_key=True)
+    """sha256 of the model id, the system prompt and the prompt."""
+    subject: str = Field(index=True)
+    """An item id, or `issue:<N>:tldr:<section>` / `issue:<N>:titles`."""
+    model: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    drafted_at: datetime = Field(index=True)
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
 def _shown(db: str) -> str:
     """The database setting as it may be printed: a URL's password masked."""
     if "://" not in db:
@@ -606,6 +626,37 @@ class Store:
         """The time of the latest stored fetch (None while nothing is stored): what a draft describes."""
         with self.session() as session:
             return session.exec(select(func.max(ItemRow.fetched_at))).one()
+
+    def suggestion(self, key: str) -> SuggestionRow | None:
+        """The model's answer stored under `key` (what was asked, hashed), if it was asked before."""
+        with self.session() as session:
+            return session.get(SuggestionRow, key)
+
+    def latest_suggestions(self, subjects: Iterable[str]) -> dict[str, SuggestionRow]:
+        """For each subject that has any, the suggestion drafted last."""
+        out: dict[str, SuggestionRow] = {}
+        with self.session() as session:
+            for chunk in _chunks(list(set(subjects))):
+                rows = session.exec(select(SuggestionRow).where(SuggestionRow.subject.in_(chunk))
+                                    .order_by(SuggestionRow.drafted_at)).all()
+                out.update((r.subject, r) for r in rows)  # later rows win
+        return out
+
+    def suggestions_of(self, subjects: Iterable[str]) -> dict[str, list[SuggestionRow]]:
+        """Every suggestion drafted for each of `subjects` that has any, oldest first."""
+        out: dict[str, list[SuggestionRow]] = {}
+        with self.session() as session:
+            for chunk in _chunks(list(set(subjects))):
+                for row in session.exec(select(SuggestionRow).where(SuggestionRow.subject.in_(chunk))
+                                        .order_by(SuggestionRow.drafted_at)).all():
+                    out.setdefault(row.subject, []).append(row)
+        return out
+
+    def save_suggestion(self, row: SuggestionRow) -> None:
+        """Store a model's answer (replacing one under the same key: `curate blurb --redo`)."""
+        with self.session() as session:
+            session.merge(row)
+            session.commit()
 
     @contextmanager
     def issue_work(self, number: int) -> Iterator[IssueWork]:
