@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 from typer.testing import CliRunner
 
 from connectors.errors import LinkRefused
@@ -139,6 +139,29 @@ def test_refused_inputs_name_the_input_and_say_why(text, reason):
     assert reason in str(info.value)
     assert str(info.value).startswith(text.strip() or "")
     assert "\n" not in str(info.value)
+
+
+# the start of every form a source reads, followed by anything a paste may bring along
+PASTE_STARTS = [
+    "", "https://", "http://www.", "arXiv:", "https://arxiv.org/abs/", "https://arxiv.org/", "https://export.arxiv.org/pdf/",
+    "https://www.youtube.com/", "https://youtu.be/", "youtube.com/embed?listType=playlist&list=",
+    "https://consent.youtube.com/m?continue=", "https://www.youtube.com/attribution_link?u=", "https://www.youtube.com/#!",
+    "https://github.com/", "https://github.com/orgs/", "https://raw.githubusercontent.com/", "https://doi.org/10.48550/",
+]
+one_line = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zl", "Zp", "Cc")), max_size=40)
+
+
+@settings(max_examples=500)
+@given(start=st.sampled_from(PASTE_STARTS), rest=one_line)
+def test_any_paste_gives_a_ref_or_one_line_naming_the_input(start, rest):
+    text = start + rest
+    try:
+        ref = parse(text)
+    except LinkRefused as exc:
+        shown = text.strip().strip("<>").strip()
+        assert str(exc).startswith((shown, f"https://{shown}")) and "\n" not in str(exc)
+    else:
+        assert ref.key.split(":", 1)[0] in ("arxiv", "youtube", "github", "web") and ref.url.startswith(("http://", "https://"))
 
 
 @pytest.mark.parametrize("text", ["2513.00001", "0703.0001", "1412.12345", "1501.1234", "https://arxiv.org/abs/2500.12345"])
