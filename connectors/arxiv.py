@@ -260,6 +260,18 @@ def _entries_by_id(bodies: Sequence[bytes]) -> dict[str, str]:
     return out
 
 
+def _missing_fields(entry_xml: str) -> str:
+    """The first element an Atom entry must have for arxiv.py to read it that this one lacks, or ''."""
+    from lxml import etree
+
+    ns = "{http://www.w3.org/2005/Atom}"
+    entry = etree.fromstring(entry_xml.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
+    for name in ("id", "title", "updated", "published", "summary"):
+        if not (entry.findtext(f"{ns}{name}") or "").strip():
+            return name
+    return ""
+
+
 class ArxivConnector:
     name: ClassVar[str] = "arxiv"
     kinds: ClassVar[tuple[Kind, ...]] = (Kind.paper,)
@@ -367,7 +379,13 @@ class ArxivConnector:
             by_id[paper.arxiv_id] = paper
         for ref, arxiv_id in zip(refs, ids):
             paper = by_id.get(arxiv_id)
-            if paper is None:
+            if paper is None and arxiv_id in raw:
+                # arXiv has the paper but sent an entry arxiv.py skips or we cannot read: not "not
+                # found" (which a scheduled run takes as final), a bad answer worth asking again for
+                lacking = _missing_fields(raw[arxiv_id])
+                yield Fetched(ref, error=Unavailable(ref, "arXiv sent an incomplete entry for this paper"
+                                                          f"{f' (no <{lacking}>)' if lacking else ''}; try again later"))
+            elif paper is None:
                 yield Fetched(ref, error=NotFound(ref, "not found on arXiv"))
             else:
                 yield Fetched(ref, record=paper, payload=raw.get(arxiv_id), follow=list(paper.code_links))

@@ -328,10 +328,7 @@ def _retry(total: int, max_wait: float) -> "github.GithubRetry":
                       _pool: Any = None, _stacktrace: Any = None) -> Any:
             value = response.headers.get("Retry-After") if response is not None else None
             if value:
-                try:
-                    wait = self.parse_retry_after(value)
-                except Exception:  # noqa: BLE001 - an unreadable Retry-After is left to urllib3
-                    wait = None
+                wait = _retry_after_wait(value)
                 if wait is not None and self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
                     raise RateLimitExceededExceedsMaxWait(response.status, None, dict(response.headers), wait=wait)
                 if wait:
@@ -339,6 +336,26 @@ def _retry(total: int, max_wait: float) -> "github.GithubRetry":
             return super().increment(method, url, response, error, _pool, _stacktrace)
 
     return CappedRetry(total=total, backoff_factor=0.5, raise_on_status=False, max_rate_limit_wait=max_wait)
+
+
+def _retry_after_wait(value: str) -> float | None:
+    """Seconds a `Retry-After` asks for (delta-seconds or an HTTP date, RFC 9110 §10.2.3), as the
+    server said it: urllib3's own parser cuts it to 6 h (`retry_after_max`), and a user told
+    "21600 s" for 99999 would be told wrong. None when unreadable."""
+    from email.utils import parsedate_to_datetime
+
+    from connectors.errors import retry_after_seconds
+
+    seconds = retry_after_seconds(value)
+    if seconds is not None:
+        return seconds
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def _reset_of(headers: Mapping[str, Any] | None) -> datetime | None:

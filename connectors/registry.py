@@ -222,9 +222,16 @@ def _http_url(value: object) -> object:
 
 
 def _credential(value: object) -> object:
-    """Credentials pasted from an env file often carry a newline; an empty one means unset."""
+    """Credentials pasted from an env file often carry a newline; an empty one means unset.
+
+    What is left must be visible ASCII: a credential travels in an HTTP header (RFC 9110
+    §5.5), where a space, a control or a non-ASCII character cannot go. The error never
+    quotes the value."""
     if isinstance(value, str):
         value = value.strip()
+        if any(not "\x21" <= c <= "\x7e" for c in value):
+            raise ValueError("holds a character a credential cannot have (a space, a control or a non-ASCII "
+                             "character); copy it again from where it was issued")
         return value or None
     return value
 

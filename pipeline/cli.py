@@ -60,13 +60,17 @@ class _Commands(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            line = None if state.debug else _storage_error(exc)
-            if line is None:
+            if state.debug:
                 raise
             from rich.markup import escape
 
-            _err().print(f"[red]error:[/red] {escape(line)}")
-            raise typer.Exit(EXIT_SOME_FAILED) from None
+            line, code = _storage_error(exc), EXIT_SOME_FAILED
+            if line is None:
+                line, code = _file_error(exc), EXIT_USAGE
+            if line is None:
+                raise
+            _err().print(f"[red]error:[/red] {escape(_redact(line))}")
+            raise typer.Exit(code) from None
 
 
 app = typer.Typer(
@@ -90,6 +94,7 @@ class _State:
     db: str | None = None
     shown_db = "the database"
     """CURATE_DB as it may be printed, once a command has opened it."""
+    drafts_dir: Path | None = None
 
 
 state = _State()
@@ -135,6 +140,11 @@ def _redact(text: str) -> str:
     return redact(text, _SECRETS)
 
 
+def _variable(name: str) -> str:
+    """The environment variable of a setting: its alias as given (`YOUTUBE_API_KEY`), else `CURATE_<NAME>`."""
+    return name if name.isupper() else f"CURATE_{name.upper()}"
+
+
 def settings() -> "Settings":
     """Settings from the environment, or a one-line error naming the bad variable."""
     from pydantic import ValidationError
@@ -145,11 +155,12 @@ def settings() -> "Settings":
         s = Settings() if state.db is None else Settings(db=state.db)
     except ValidationError as exc:
         problems = "; ".join(
-            f"CURATE_{str(e['loc'][0]).upper()}: {e['msg'].removeprefix('Value error, ')}" if e["loc"] else e["msg"]
+            f"{_variable(str(e['loc'][0]))}: {e['msg'].removeprefix('Value error, ')}" if e["loc"] else e["msg"]
             for e in exc.errors()
         )
         fail(f"bad setting: {problems}")
     _SECRETS[:] = s.secrets()
+    state.drafts_dir = s.drafts_dir
     _setup_logging(s)
     return s
 
@@ -849,6 +860,20 @@ def schema() -> None:
     from pipeline import draft
 
     sys.stdout.write(json.dumps(draft.json_schema(), indent=2) + "\n")
+
+
+def _file_error(exc: BaseException) -> str | None:
+    """One line for a folder or file curate cannot write (read-only drafts or lock folder), naming
+    the setting behind it; a set-up problem, so exit status 2. None for anything else."""
+    if not isinstance(exc, OSError) or not exc.filename:
+        return None
+    name = str(exc.filename)
+    setting = ""
+    if state.drafts_dir is not None and Path(name).resolve().is_relative_to(Path(state.drafts_dir).resolve()):
+        setting = " (CURATE_DRAFTS_DIR)"
+    elif name.endswith(".run.lock") or Path(name).name.startswith("curate-run-"):
+        setting = " (the run lock, beside CURATE_DB)"
+    return f"cannot write {name}{setting}: {exc.strerror or exc}"
 
 
 def _storage_error(exc: BaseException) -> str | None:

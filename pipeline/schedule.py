@@ -235,12 +235,14 @@ def run_lock(settings: Settings) -> Iterator[Path]:
     from filelock import FileLock, Timeout
 
     path = lock_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(path), timeout=0)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout:
         raise AlreadyRunning(f"another curate run holds {path}; this one did nothing") from None
+    except OSError as exc:  # a read-only folder: named by the lock file, so the user knows what it is for
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         yield path
     finally:
