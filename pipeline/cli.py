@@ -181,8 +181,12 @@ def _sqlite_file(db: str) -> Path | None:
     return None if db in ("", ":memory:") else Path(db).expanduser()
 
 
-def open_store(s: "Settings", must_exist: bool = False) -> "Store":
-    """The database of CURATE_DB; a command that only reads or edits what is stored (`must_exist`) never creates one."""
+def open_store(s: "Settings", must_exist: bool = False, read_only: bool = False) -> "Store":
+    """The database of CURATE_DB; a command that only reads or edits what is stored (`must_exist`) never creates one.
+
+    A command that writes brings the schema up to date first (`curate db upgrade`); one that
+    only reads (`read_only`) never changes it.
+    """
     from pipeline.store import Store, StoreError
 
     path = _sqlite_file(s.db)
@@ -192,7 +196,7 @@ def open_store(s: "Settings", must_exist: bool = False) -> "Store":
 
     state.shown_db = _shown(s.db)
     try:
-        return Store(s.db)
+        return Store(s.db, upgrade=not read_only)
     except StoreError as exc:
         fail(str(exc))
 
@@ -497,8 +501,9 @@ def run(
             for item in report.stale:
                 _write_row({"url": item.url, "kind": item.kind.value, "feed": "refresh"}, fmt)
         else:
-            with run_lock(s):
-                report = ScheduledRun(s, open_store(s), feeds).run(on_feed=on_feed, on_link=on_link)
+            store = open_store(s)
+            with run_lock(s, store):
+                report = ScheduledRun(s, store, feeds).run(on_feed=on_feed, on_link=on_link)
     except AlreadyRunning as exc:
         _say(f"! {exc}", logging.WARNING)
         raise typer.Exit(EXIT_BUSY)
@@ -558,8 +563,12 @@ def list_items(
 
     kind_v = _choice(kind, "--kind", Kind)
     status_v = _choice(status, "--status", ItemStatus)
-    store = open_store(settings(), must_exist=True)
-    items = store.items(kind=kind_v, status=status_v)
+    store = open_store(settings(), must_exist=True, read_only=True)
+    _print_items(store.items(kind=kind_v, status=status_v), fmt)
+
+
+def _print_items(items: "list[Any]", fmt: "RowFormat") -> None:
+    """Items as `curate list` shows them: a table, or JSON lines; the count on stderr."""
     if fmt == RowFormat.json:
         for item in items:
             _write_row({"id": item.id, "kind": item.kind.value, "status": item.status.value, "title": item.title,
@@ -606,7 +615,7 @@ def show(
     fmt: Annotated[ShowFormat, typer.Option("--format", help="Indented JSON, or the same on one line (a JSON line).")] = ShowFormat.pretty,
 ) -> None:
     """Print one stored item as JSON: id, kind, url, title, status, times, sources and its record."""
-    store = open_store(settings(), must_exist=True)
+    store = open_store(settings(), must_exist=True, read_only=True)
     key = item_id
     if ":" not in item_id or "://" in item_id or item_id.lower().startswith("arxiv:"):
         from connectors.errors import LinkRefused
@@ -852,6 +861,79 @@ def serve(
         run_server(s, host, port, open_browser, say=lambda text: _err().print(_redact(text), markup=False))
     except ServeError as exc:
         fail(str(exc))
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="Words to find, all of them: `mixture of experts`.")],
+    kind: Annotated[Optional[str], typer.Option("--kind", metavar="KIND", autocompletion=_complete_kind,
+                                                help="Only this kind: paper, video, playlist, repo, article.")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", metavar="STATUS", autocompletion=_complete_status,
+                                                  help="Only this status: candidate, shortlisted, rejected, published.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", metavar="WHEN",
+                                                 help="Only items first seen since: a date (2026-11-17) or a duration back (30d).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, best first.")] = 50,
+    fmt: Annotated[RowFormat, typer.Option("--format", help="A table, or JSON lines (id, kind, status, title, fetched, url).")] = RowFormat.table,
+) -> None:
+    """Find stored items by title, authors, abstract or description, best match first."""
+    from datetime import datetime, timezone
+
+    from pipeline.draft import parse_since
+    from schemas import ItemStatus, Kind
+
+    kind_v = _choice(kind, "--kind", Kind)
+    status_v = _choice(status, "--status", ItemStatus)
+    since_v = None
+    if since is not None:
+        try:
+            since_v = parse_since(since, datetime.now(timezone.utc))
+        except ValueError as exc:
+            fail(f"--since: {exc}")
+    store = open_store(settings(), must_exist=True, read_only=True)
+    from pipeline.store import StoreError
+
+    try:
+        items = store.search(query, kind=kind_v, status=status_v, since=since_v, limit=limit)
+    except StoreError as exc:
+        fail(str(exc))
+    _print_items(items, fmt)
+
+
+db_app = typer.Typer(help="The database itself: its schema version, upgrades, and copying it to a server.",
+                     no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database's schema up to this curate's (commands that write do it by themselves)."""
+    from pipeline.store import StoreError
+
+    store = open_store(settings(), read_only=True)
+    try:
+        applied = store.upgrade()
+    except StoreError as exc:
+        fail(str(exc))
+    if applied:
+        _err().print(f"upgraded the database to revision {applied[-1]}: {', '.join(applied)}", markup=False)
+    else:
+        _err().print(f"the database is already at revision {store.head()} (head)", markup=False)
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's schema revision, and whether it is this curate's (changes nothing)."""
+    from pipeline.store import BASELINE
+
+    store = open_store(settings(), must_exist=True, read_only=True)
+    revision, head = store.current(), store.head()
+    if revision == head:
+        label = "head"
+    elif revision == BASELINE and not store.stamped():
+        label = "curate 0.1"
+    else:
+        label = f"behind {head}: curate db upgrade, or any command that writes, brings it up"
+    sys.stdout.write(f"{revision or 'none'} ({label})\n")
 
 
 @app.command()

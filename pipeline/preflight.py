@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from collections.abc import Collection
 from typing import Any
 
 
@@ -25,12 +26,14 @@ def sqlite_path(url: str) -> Path | None:
     return None if path in ("", ":memory:") else Path(path)
 
 
-def check(url: str, newest: int, shown: str, *, meta_table: str = "meta", version_key: str = "schema_version") -> None:
+def check(url: str, newest: int, shown: str, *, meta_table: str = "meta", version_key: str = "schema_version",
+          revisions: Collection[str] | None = None) -> None:
     """Refuse a database curate must not write to, reading only.
 
     For an existing SQLite file: `PRAGMA quick_check` must answer `ok` (SQLite's check of
     pages, records and indexes: https://sqlite.org/pragma.html#pragma_quick_check), and the
-    schema version in `meta_table` must be at most `newest`. The file is opened read-only
+    schema version in `meta_table` must be at most `newest`, and its Alembic revision (when it
+    has one) one of `revisions`, those this curate has migrations for. The file is opened read-only
     (`mode=ro`), so the check creates nothing and leaves the journal mode alone. A missing
     file, or another database (PostgreSQL through SQLAlchemy), passes here; the migration
     path checks its own version. Raises PreflightError with one line naming CURATE_DB.
@@ -57,6 +60,13 @@ def check(url: str, newest: int, shown: str, *, meta_table: str = "meta", versio
                 raise PreflightError(
                     f"the database {shown} has schema version {row[0]}, newer than this curate understands "
                     f"({newest}): upgrade curate, or point CURATE_DB at another database")
+        has_revision = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").fetchone()
+        if revisions is not None and has_revision:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            if row is not None and row[0] not in revisions:
+                raise PreflightError(
+                    f"the database {shown} has schema revision {row[0]}, newer than this curate understands: "
+                    "upgrade curate, or point CURATE_DB at another database")
     except sqlite3.Error as exc:
         raise PreflightError(describe(exc, shown) or f"cannot read the database {shown} (CURATE_DB): {exc}") from None
     finally:

@@ -226,12 +226,21 @@ def lock_path(settings: Settings) -> Path:
 
 
 @contextmanager
-def run_lock(settings: Settings) -> Iterator[Path]:
+def run_lock(settings: Settings, store: Store | None = None) -> Iterator[Path | None]:
     """Hold the run lock, or raise AlreadyRunning at once (no waiting: cron starts the next one).
 
-    filelock takes an flock(2) lock on Unix, which the kernel drops when the process dies,
-    even by SIGKILL, so a killed run never leaves a stale lock behind.
+    On a database server (`store` on PostgreSQL) the lock is the database's own advisory lock,
+    so runs on two machines exclude each other; it yields None. Otherwise it is a file beside
+    the SQLite database (its path is yielded): filelock takes an flock(2) lock on Unix. Both
+    are dropped when the process dies, even by SIGKILL, so a killed run never leaves a stale
+    lock behind.
     """
+    if store is not None and store.shared:
+        with store.advisory_lock("run") as held:
+            if not held:
+                raise AlreadyRunning("another curate run holds this database's run lock; this one did nothing")
+            yield None
+        return
     from filelock import FileLock, Timeout
 
     path = lock_path(settings)

@@ -1,20 +1,24 @@
-"""SQLite (or any SQLAlchemy URL) storage of items, raw payloads and metric snapshots.
+"""SQLite or PostgreSQL storage of items, raw payloads, metric snapshots, issues and feed state.
 
-Idempotent upserts by canonical id; a batch is written in one transaction, so a failure
-or a killed process never leaves half a batch. The store never makes an HTTP request.
+Idempotent upserts by canonical id (the database's own `INSERT … ON CONFLICT`); a batch is
+written in one transaction, so a failure or a killed process never leaves half a batch. The
+schema changes only through the Alembic migrations in pipeline/migrations/. The store never
+makes an HTTP request.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Column, Connection, Engine, Text, event, func
+from sqlalchemy import JSON, BigInteger, Column, Connection, DateTime, Engine, Text, TypeDecorator, event, func, text
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 from connectors.base import Fetched
@@ -25,12 +29,48 @@ from schemas.item import LINKED_SOURCE
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
-"""Bump when a table changes shape; a database with a higher number is refused."""
+SCHEMA_VERSION = 2
+"""meta.schema_version, which curate 0.1 checks (it refuses a higher one). Alembic's revision
+is what this curate checks; each migration that changes the tables' shape bumps this too."""
 
 
 class StoreError(Exception):
     """The database cannot be used (newer schema, unreadable file); the message says what to do."""
+
+
+ISO_UTC = "%(year)04d-%(month)02d-%(day)02dT%(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06dZ"
+"""How SQLite holds a time: ISO 8601 in UTC with a `Z`, always six fraction digits, so text order
+is time order. curate 0.1 wrote a space for the `T` and no `Z`; both read back."""
+
+
+class UTCTime(TypeDecorator):
+    """An aware UTC datetime: `timestamptz` on PostgreSQL, ISO 8601 text ending in `Z` on SQLite.
+
+    A naive datetime given to it is taken as UTC; what it reads back is always aware, in UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            from sqlalchemy.dialects.sqlite import DATETIME
+
+            return dialect.type_descriptor(DATETIME(
+                storage_format=ISO_UTC,
+                regexp=r"(\d+)-(\d+)-(\d+)[T ](\d+):(\d+):(\d+)(?:\.(\d+))?Z?$"))
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 class MetaRow(SQLModel, table=True):
@@ -46,8 +86,8 @@ class ItemRow(SQLModel, table=True):
     url: str
     title: str
     status: str = Field(default=ItemStatus.candidate.value, index=True)
-    first_seen: datetime = Field(index=True)
-    fetched_at: datetime
+    first_seen: datetime = Field(sa_type=UTCTime, index=True)
+    fetched_at: datetime = Field(sa_type=UTCTime)
     fetch_count: int = 1
     record: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -60,16 +100,17 @@ class AliasRow(SQLModel, table=True):
 
     __tablename__ = "alias"
     old_id: str = Field(primary_key=True)
-    item_id: str = Field(index=True)
+    item_id: str = Field(index=True, foreign_key="item.id")
 
 
 class MetricRow(SQLModel, table=True):
     __tablename__ = "metric"
     id: int | None = Field(default=None, primary_key=True)
-    item_id: str = Field(index=True)
+    item_id: str = Field(index=True, foreign_key="item.id")
     name: str
-    value: float
-    at: datetime = Field(index=True)
+    value: int = Field(sa_type=BigInteger)
+    """A count (stars, views, seconds): YouTube view counts pass 2**31."""
+    at: datetime = Field(sa_type=UTCTime, index=True)
 
 
 class PendingRow(SQLModel, table=True):
@@ -79,8 +120,8 @@ class PendingRow(SQLModel, table=True):
     id: str = Field(primary_key=True)
     url: str
     reason: str
-    until: datetime | None = None
-    added: datetime
+    until: datetime | None = Field(default=None, sa_type=UTCTime)
+    added: datetime = Field(sa_type=UTCTime)
 
 
 class FeedStateRow(SQLModel, table=True):
@@ -90,8 +131,8 @@ class FeedStateRow(SQLModel, table=True):
     url: str = Field(primary_key=True)
     etag: str | None = None
     last_modified: str | None = None
-    checked_at: datetime
-    changed_at: datetime | None = None
+    checked_at: datetime = Field(sa_type=UTCTime)
+    changed_at: datetime | None = Field(default=None, sa_type=UTCTime)
     """When the feed last answered with content rather than a 304."""
 
 
@@ -100,15 +141,15 @@ class FeedBacklogRow(SQLModel, table=True):
     even when the feed itself answers 304."""
 
     __tablename__ = "feed_backlog"
-    feed_url: str = Field(primary_key=True)
+    feed_url: str = Field(primary_key=True, foreign_key="feed_state.url")
     id: str = Field(primary_key=True)
     url: str
     feed: str
     """The feed's name, kept as the item's source once it is stored."""
     reason: str
     attempts: int = 1
-    until: datetime | None = None
-    added: datetime
+    until: datetime | None = Field(default=None, sa_type=UTCTime)
+    added: datetime = Field(sa_type=UTCTime)
 
 
 class FeedDroppedRow(SQLModel, table=True):
@@ -117,11 +158,11 @@ class FeedDroppedRow(SQLModel, table=True):
     does not report it again every run."""
 
     __tablename__ = "feed_dropped"
-    feed_url: str = Field(primary_key=True)
+    feed_url: str = Field(primary_key=True, foreign_key="feed_state.url")
     id: str = Field(primary_key=True)
     url: str
     reason: str
-    dropped_at: datetime
+    dropped_at: datetime = Field(sa_type=UTCTime)
 
 
 class IssueRow(SQLModel, table=True):
@@ -131,23 +172,23 @@ class IssueRow(SQLModel, table=True):
     number: int = Field(primary_key=True)
     title: str | None = None
     intro: str = ""
-    since: datetime | None = None
-    until: datetime | None = Field(default=None)
+    since: datetime | None = Field(default=None, sa_type=UTCTime)
+    until: datetime | None = Field(default=None, sa_type=UTCTime)
     """The database's as-of time at the last export; the next issue starts there."""
     item_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     """The draft's ids at the last export; once published, the ids it published."""
     digests: dict[str, list[str] | str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     """sha256 of the draft files curate wrote or read back lately, by extension (`md`, `json`): a
     list of the last few (a lone string in databases from before that)."""
-    published_at: datetime | None = Field(default=None, index=True)
+    published_at: datetime | None = Field(default=None, sa_type=UTCTime, index=True)
 
 
 class AnnotationRow(SQLModel, table=True):
     """The editor's decision on one item of one issue (`curate annotate`)."""
 
     __tablename__ = "annotation"
-    issue: int = Field(primary_key=True)
-    item_id: str = Field(primary_key=True)
+    issue: int = Field(primary_key=True, foreign_key="issue.number")
+    item_id: str = Field(primary_key=True, foreign_key="item.id")
     section: str
     position: int
     include: bool = True
@@ -210,14 +251,67 @@ def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
         yield values[start : start + size]
 
 
+def _scripts() -> Any:
+    """Alembic's view of pipeline/migrations/ (read once per process)."""
+    global _SCRIPTS
+    if _SCRIPTS is None:
+        from alembic.script import ScriptDirectory
+
+        _SCRIPTS = ScriptDirectory(str(MIGRATIONS))
+    return _SCRIPTS
+
+
+_SCRIPTS: Any = None
+
+
+def _known_revisions() -> set[str]:
+    """Every schema revision this curate has a migration for."""
+    return {script.revision for script in _scripts().walk_revisions()}
+
+
+def _alembic_config(conn: Connection) -> Any:
+    """Alembic's configuration, built here rather than read from an alembic.ini: the migrations ship
+    inside the package and always run over the connection the store opened and locked."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config
+
+
+def _has_version_table(conn: Connection) -> bool:
+    from sqlalchemy import inspect
+
+    return "alembic_version" in inspect(conn).get_table_names()
+
+
+def _lock_key(name: str) -> int:
+    """A PostgreSQL advisory lock key (a signed 64-bit integer) for a lock's name."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+
 def _json_text(payload: Any) -> str | None:
     if payload is None or isinstance(payload, str):
         return payload
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
 
 
+MIGRATIONS = Path(__file__).with_name("migrations")
+BASELINE = "0001"
+"""The Alembic revision that is curate 0.1's schema: a database without `alembic_version` but
+with an `item` table was made by 0.1 and is stamped with it before upgrading."""
+
+
 class Store:
-    def __init__(self, db: str) -> None:
+    """The database behind every command.
+
+    `Store(db)` brings the schema up to date first (what a write command needs);
+    `Store(db, upgrade=False)` opens it as it is, for reading, and refuses only one that a
+    newer curate has changed. Raises StoreError with a one-line message naming CURATE_DB.
+    """
+
+    def __init__(self, db: str, *, upgrade: bool = True) -> None:
         from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
         shown = _shown(db)
@@ -228,33 +322,115 @@ class Store:
             if url.startswith("sqlite"):
                 kwargs["connect_args"] = {"timeout": 10}
             # read-only checks first: a database curate must refuse is left as it was found
-            preflight.check(url, SCHEMA_VERSION, shown)
+            preflight.check(url, SCHEMA_VERSION, shown, revisions=_known_revisions())
             self.engine: Engine = create_engine(url, **kwargs)
             if url.startswith("sqlite"):
                 event.listen(self.engine, "connect", _sqlite_pragmas)
-            self._migrate()
+            if upgrade:
+                self.upgrade()
+            else:
+                self.current()
         except preflight.PreflightError as exc:
             raise StoreError(str(exc)) from None
         except DBAPIError as exc:  # not a database, unreadable, locked for good
+            reason = " ".join(str(exc.orig).split())  # one line: libpq's messages span several
             raise StoreError(preflight.describe(exc, shown)
-                             or f"cannot open the database {shown} (CURATE_DB): {exc.orig}") from None
+                             or f"cannot open the database {shown} (CURATE_DB): {reason}") from None
         except (ArgumentError, NoSuchModuleError, ModuleNotFoundError) as exc:  # a URL SQLAlchemy cannot use
             raise StoreError(f"cannot use the database URL {shown} (CURATE_DB): {exc}") from None
         except OSError as exc:  # its folder cannot be made
             raise StoreError(f"cannot create the database {shown} (CURATE_DB): {exc.strerror or exc}") from None
 
-    def _migrate(self) -> None:
-        SQLModel.metadata.create_all(self.engine)
-        with Session(self.engine) as session:
-            row = session.get(MetaRow, "schema_version")
-            if row is None:
-                session.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
-                session.commit()
-            elif int(row.value) > SCHEMA_VERSION:
-                raise StoreError(
-                    f"the database {_shown(self.url)} has schema version {row.value}, newer than this curate "
-                    f"understands ({SCHEMA_VERSION}): upgrade curate, or point CURATE_DB at another database"
-                )
+    # ---- the schema
+
+    @staticmethod
+    def head() -> str:
+        """The newest schema revision this curate knows."""
+        return _scripts().get_current_head()  # type: ignore[return-value]
+
+    def current(self, conn: Connection | None = None) -> str | None:
+        """The database's schema revision: None when it is empty, BASELINE when 0.1 made it.
+
+        Raises StoreError when a newer curate has migrated it (a revision this one does not know,
+        or a 0.1-style schema_version above ours), before anything is written.
+        """
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.current(own)
+        from alembic.migration import MigrationContext
+        from sqlalchemy import inspect
+
+        revision = MigrationContext.configure(conn).get_current_revision()
+        tables = set(inspect(conn).get_table_names())
+        version = None
+        if "meta" in tables:
+            version = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar()
+        known = _known_revisions()
+        if (revision is not None and revision not in known) or (version is not None and int(version) > SCHEMA_VERSION):
+            found = f"schema revision {revision}" if revision not in known else f"schema version {version}"
+            raise StoreError(
+                f"the database {_shown(self.url)} has {found}, newer than this curate understands "
+                f"(revision {self.head()}): upgrade curate, or point CURATE_DB at another database"
+            )
+        if revision is None and "item" in tables:
+            return BASELINE
+        return revision
+
+    @property
+    def shared(self) -> bool:
+        """True for a database server (PostgreSQL) that processes on several machines may share."""
+        return self.engine.dialect.name != "sqlite"
+
+    @contextmanager
+    def advisory_lock(self, name: str) -> Iterator[bool]:
+        """Hold PostgreSQL's session advisory lock `name` for the block, when no other session holds it.
+
+        Yields False, holding nothing, when another session (on any machine) has it. The server
+        drops the lock when the holder's connection ends, however its process ended. The key
+        includes the schema, so databases that share a server by schema lock apart.
+        """
+        with self.engine.connect() as conn:
+            schema = conn.execute(text("SELECT current_schema()")).scalar()
+            key = _lock_key(f"curate:{name}:{schema}")
+            held = bool(conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
+            conn.commit()
+            try:
+                yield held
+            finally:
+                if held:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    conn.commit()
+
+    def stamped(self) -> bool:
+        """True once the database carries an Alembic revision (curate 0.1's do not)."""
+        with self.engine.connect() as conn:
+            return _has_version_table(conn)
+
+    def upgrade(self) -> list[str]:
+        """Migrate the database to this curate's schema (`curate db upgrade`); the revisions applied.
+
+        One transaction under the database's write lock, so two commands starting at once
+        migrate once, and a failed migration leaves the database as it was (SQLite and
+        PostgreSQL both roll back schema changes).
+        """
+        from alembic import command
+
+        with self._write() as conn:
+            if self.engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # tables are rebuilt under their rows
+            else:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key("curate:migrate")})
+            start = self.current(conn)
+            head = self.head()
+            if start == head:
+                return []
+            config = _alembic_config(conn)
+            if start == BASELINE and not _has_version_table(conn):
+                command.stamp(config, BASELINE)
+            command.upgrade(config, "head")
+            applied = [s.revision for s in _scripts().iterate_revisions(head, start or "base")]
+        log.info("store: schema upgraded %s → %s", start or "empty", head)
+        return list(reversed(applied))
 
     def session(self) -> Session:
         return Session(self.engine)
@@ -459,6 +635,64 @@ class Store:
         with self.session() as session:
             return set(session.exec(select(FeedDroppedRow.id).where(FeedDroppedRow.feed_url == feed_url)).all())
 
+    def search(self, query: str, *, kind: Kind | None = None, status: ItemStatus | None = None,
+               since: datetime | None = None, limit: int | None = 50) -> list[Item]:
+        """Stored items whose title, authors, abstract or description hold every word of `query`.
+
+        Best match first (a word in the title weighs most, then in the authors, then in the
+        text), newer first among equals; at most `limit` (None: all). Words are stemmed (SQLite
+        FTS5's porter tokenizer, PostgreSQL's `english` configuration), so `transformers`
+        finds `transformer`; punctuation and operators in `query` are ignored. `since` keeps
+        the items first seen at or after it. The raw payload is never read.
+        """
+        from sqlalchemy import bindparam
+        from sqlalchemy.orm import defer
+
+        words = search_words(query)
+        if not words:
+            return []
+        where, params = "", {}
+        if kind is not None:
+            where += " AND item.kind = :kind"
+            params["kind"] = kind.value
+        if status is not None:
+            where += " AND item.status = :status"
+            params["status"] = status.value
+        if since is not None:
+            where += " AND item.first_seen >= :since"
+            params["since"] = since
+        tail = " LIMIT :limit" if limit is not None else ""
+        if limit is not None:
+            params["limit"] = limit
+        if self.engine.dialect.name == "sqlite":
+            params["q"] = " ".join(f'"{w}"' for w in words)  # each word a quoted string: no FTS5 syntax
+            sql = ("SELECT item.id FROM item_search JOIN item ON item.id = item_search.id "
+                   f"WHERE item_search MATCH :q{where} "
+                   f"ORDER BY bm25(item_search, 0.0, 10.0, 5.0, 1.0), item.first_seen DESC, item.id{tail}")
+        else:
+            params["q"] = " ".join(words)
+            sql = ("SELECT item.id FROM item_search JOIN item ON item.id = item_search.id, "
+                   f"plainto_tsquery('english', :q) AS query WHERE item_search.document @@ query{where} "
+                   f"ORDER BY ts_rank_cd(item_search.document, query) DESC, item.first_seen DESC, item.id{tail}")
+        statement = text(sql)
+        if since is not None:
+            statement = statement.bindparams(bindparam("since", type_=UTCTime))
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        with self.session() as session:
+            try:
+                ids = [row[0] for row in session.connection().execute(statement, params)]
+            except (OperationalError, ProgrammingError):
+                if self.current() != self.head():
+                    raise StoreError(f"the database {_shown(self.url)} has no search index yet: "
+                                     "curate db upgrade (or any command that writes) builds it") from None
+                raise
+            rows = {}
+            for chunk in _chunks(ids):
+                rows.update((r.id, r) for r in session.exec(
+                    select(ItemRow).options(defer(ItemRow.payload)).where(ItemRow.id.in_(chunk))).all())
+            return [_item(rows[i]) for i in ids]
+
     # ---- writing
 
     def add_source(self, ids: Iterable[str], source: str) -> None:
@@ -482,6 +716,14 @@ class Store:
         feed again next time instead of trusting a 304 for links it never stored.
         """
         with self.session() as session:
+            state = session.get(FeedStateRow, url) or FeedStateRow(url=url, checked_at=now)
+            state.checked_at = now
+            if read:
+                state.etag, state.last_modified = etag, last_modified
+                if changed:
+                    state.changed_at = now
+            session.add(state)
+            session.flush()  # first: the feed's backlog and dropped rows point at it
             done = set(done)
             if done:
                 for row in session.exec(select(FeedBacklogRow).where(
@@ -496,12 +738,6 @@ class Store:
                     session.delete(row)
             for row in dropped:
                 session.merge(row)
-            state = session.get(FeedStateRow, url) or FeedStateRow(url=url, checked_at=now)
-            state.checked_at = now
-            if read:
-                state.etag, state.last_modified = etag, last_modified
-                if changed:
-                    state.changed_at = now
             session.add(state)
             session.commit()
 
@@ -541,32 +777,36 @@ class Store:
         with self._write() as conn:
             existing: dict[str, list[str]] = {}
             for chunk in _chunks(list(latest)):
-                for item_id, sources in conn.execute(select(items.c.id, items.c.sources).where(items.c.id.in_(chunk))):
+                query = select(items.c.id, items.c.sources).where(items.c.id.in_(chunk))
+                if conn.dialect.name != "sqlite":  # SQLite's BEGIN IMMEDIATE already keeps other writers out
+                    query = query.with_for_update()
+                for item_id, sources in conn.execute(query):
                     existing[item_id] = list(sources or [])
-            inserts: list[dict[str, Any]] = []
-            updates: list[dict[str, Any]] = []
+            rows: list[dict[str, Any]] = []
+            more_sources: list[dict[str, Any]] = []
             snapshots: list[dict[str, Any]] = []
             for item_id, result in latest.items():
                 record = result.record
                 assert record is not None
-                values = {"url": record.url, "title": record.title, "record": record.model_dump(mode="json"),
-                          "payload": _json_text(result.payload), "fetched_at": now}
-                if item_id not in existing:
-                    inserts.append({"id": item_id, "kind": record.kind, "status": ItemStatus.candidate.value,
-                                    "first_seen": now, "fetch_count": 1, "sources": [source] if source else [],
-                                    **values})
-                else:
-                    sources = existing[item_id]
-                    if source and source not in sources:
-                        sources = [*sources, source]
-                    updates.append({"item_id": item_id, "sources": sources, **values})
-                snapshots += [{"item_id": item_id, "name": name, "value": float(value), "at": now}
+                rows.append({"id": item_id, "kind": record.kind, "status": ItemStatus.candidate.value,
+                             "first_seen": now, "fetch_count": 1, "sources": [source] if source else [],
+                             "url": record.url, "title": record.title, "record": record.model_dump(mode="json"),
+                             "payload": _json_text(result.payload), "fetched_at": now})
+                if source and item_id in existing and source not in existing[item_id]:
+                    more_sources.append({"item_id": item_id, "sources": [*existing[item_id], source]})
+                snapshots += [{"item_id": item_id, "name": name, "value": int(value), "at": now}
                               for name, value in record.all_metrics().items()]
-            if inserts:
-                conn.execute(insert(items), inserts)
-            if updates:
+            if rows:
+                # a new id is inserted; a stored one keeps its first_seen, status and sources
+                upsert = _insert_for(conn)(items)
+                conn.execute(upsert.on_conflict_do_update(index_elements=[items.c.id], set_={
+                    **{c: upsert.excluded[c] for c in ("url", "title", "record", "payload", "fetched_at")},
+                    "fetch_count": items.c.fetch_count + 1,
+                }), rows)
+                index_for_search(conn, [(r["id"], r["title"], latest[r["id"]].record) for r in rows])
+            if more_sources:
                 conn.execute(update(items).where(items.c.id == bindparam("item_id"))
-                             .values(fetch_count=items.c.fetch_count + 1), updates)
+                             .values(sources=bindparam("sources")), more_sources)
             if snapshots:
                 conn.execute(insert(metric), snapshots)
             aliases = {r.ref.key: r.record.id for r in ok if r.ref.key != r.record.id}  # type: ignore[union-attr]
@@ -671,6 +911,7 @@ class Store:
             if self.engine.dialect.name == "sqlite":
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             row = session.get(IssueRow, number, with_for_update=True) or IssueRow(number=number)
+            session.add(row)  # before any annotation of it is flushed: they point at it
             work = IssueWork(session, row)
             yield work
             session.add(row)
@@ -748,6 +989,68 @@ def _changes(name: str, since: datetime, until: datetime, ids: Sequence[str] | N
         .join(span, MetricRow.item_id == span.c.item_id)
         .where(MetricRow.name == name, or_(MetricRow.at == span.c.last_at, MetricRow.at == span.c.start_at))
     )
+
+
+def _insert_for(conn: Connection) -> Any:
+    """`insert` with the database's own ON CONFLICT (SQLite ≥ 3.24 and PostgreSQL both have it)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _search_rowid(item_id: str) -> int:
+    """The FTS5 rowid of an item: a 63-bit hash of its id, so the index is updated by key.
+
+    Not the item table's own rowid, which VACUUM may renumber (its key is text).
+    """
+    return int.from_bytes(hashlib.blake2b(item_id.encode(), digest_size=8).digest(), "big") >> 1
+
+
+def _search_fields(title: str, record: Any) -> tuple[str, str, str]:
+    """(title, authors, abstract or description) of a stored record, as the search index holds them."""
+    if isinstance(record, str):
+        record = json.loads(record)
+    if isinstance(record, dict):
+        from pydantic import ValidationError
+
+        try:
+            record = record_adapter.validate_python(record)
+        except ValidationError:  # a record a newer curate wrote: its title is still found
+            return title, "", ""
+    return title, " ".join(record.byline()), record.blurb_source()
+
+
+def index_for_search(conn: Connection, rows: Sequence[tuple[str, str, Any]]) -> None:
+    """Put (id, title, record) rows in the full-text index, replacing what it held for those ids.
+
+    The record may be a schema object, its JSON dict or its JSON text.
+    """
+    docs = []
+    for item_id, title, record in rows:
+        title, authors, body = _search_fields(title, record)
+        docs.append({"rowid": _search_rowid(item_id), "id": item_id, "title": title, "authors": authors, "body": body})
+    if not docs:
+        return
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("DELETE FROM item_search WHERE rowid = :rowid"), [{"rowid": d["rowid"]} for d in docs])
+        conn.execute(text("INSERT INTO item_search (rowid, id, title, authors, body) "
+                          "VALUES (:rowid, :id, :title, :authors, :body)"), docs)
+    else:
+        conn.execute(text(
+            "INSERT INTO item_search (id, document) VALUES (:id, "
+            f"{_PG_DOCUMENT}) ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document"), docs)
+
+
+_PG_DOCUMENT = ("setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :authors), 'B')"
+                " || setweight(to_tsvector('english', :body), 'C')")
+"""An item's search document on PostgreSQL: title weighs most, then authors, then the text."""
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search query, as both backends match them (every word, in any order)."""
+    return re.findall(r"\w+", query)
 
 
 def _item(row: ItemRow) -> Item:

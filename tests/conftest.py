@@ -48,9 +48,75 @@ def replay(replay_server: Replay) -> Iterator[Replay]:
     replay_server.reset()
 
 
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+"""A PostgreSQL server the tests may use (.ci/run starts one and sets it); else they start their own."""
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a PostgreSQL server for this session: TEST_POSTGRES_URL, else one started from
+    Debian's binaries in a temporary folder. Without binaries the test skips, except in CI (CI=true),
+    where it fails: CI runs both backends or says why not."""
+    if POSTGRES_URL:
+        yield POSTGRES_URL
+        return
+    from tests import pg_server
+
+    if pg_server.binaries() is None:
+        reason = ("no PostgreSQL server binaries (/usr/lib/postgresql/*/bin) and no TEST_POSTGRES_URL: "
+                  "apt-get install postgresql to run the PostgreSQL half of the tests")
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="curate-pg-"))  # not under pytest's tmp: the server's user must reach it
+    url = pg_server.start(folder)
+    try:
+        yield url
+    finally:
+        pg_server.stop(folder)
+
+
+BACKENDS = ("sqlite", "postgresql")
+"""The databases a module's tests run on when it asks for both:
+
+    @pytest.fixture(params=BACKENDS)
+    def backend(request): return request.param
+"""
+
+
 @pytest.fixture
-def env(replay: Replay, tmp_path: Path) -> dict[str, str]:
-    return replay_env(replay, tmp_path)
+def backend() -> str:
+    """The database this test runs on: SQLite, unless its module asks for both."""
+    return "sqlite"
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """CURATE_DB for this test: a SQLite file in tmp_path, or a schema of its own on the PostgreSQL server."""
+    if backend == "sqlite":
+        yield str(tmp_path / "curate.db")
+        return
+    import gc
+    import uuid
+
+    import psycopg
+
+    server = request.getfixturevalue("postgres_server")
+    plain = server.replace("+psycopg", "")
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield f"{server}?options=-csearch_path%3D{schema}"
+    gc.collect()  # the test's engines close their pooled connections
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def env(replay: Replay, tmp_path: Path, db_url: str) -> dict[str, str]:
+    return {**replay_env(replay, tmp_path), "CURATE_DB": db_url}
 
 
 @pytest.fixture

@@ -11,6 +11,13 @@ import pytest
 
 from pipeline.store import Store
 from tests.draft_records import article, newsletter, paper, repo, save, video
+from tests.conftest import BACKENDS
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return request.param
 
 PAPERS = ["1706.03762", "2511.13945", "2512.01234", "2512.08296", "hep-th/9901001"]
 

@@ -179,7 +179,10 @@ def test_a_database_that_cannot_be_opened_is_a_one_line_error_naming_curate_db(c
     not_a_db = tmp_path / "notes.db"
     not_a_db.write_text("these are notes, not a database")
     for db, reason in [(str(not_a_db), "file is not a database"),
-                       ("postgresql://editor:hunter2@localhost/curate", "cannot use the database URL postgresql://editor:***@")]:
+                       ("postgresql+psycopg://editor:hunter2@127.0.0.1:1/curate",
+                        "cannot open the database postgresql+psycopg://editor:***@127.0.0.1:1/curate (CURATE_DB): "
+                        "connection failed"),
+                       ("mysql://editor:hunter2@127.0.0.1:1/curate", "cannot use the database URL mysql://editor:***@")]:
         result = curate("list", extra_env={"CURATE_DB": db})
         assert result.returncode == 2
         (line,) = result.stderr.strip().splitlines()

@@ -17,6 +17,13 @@ from pipeline.newsletter import ItemFormat, Newsletter
 from pipeline.store import Store
 from schemas import ItemStatus, SectionKey
 from tests.draft_records import T0, article, newsletter, paper, playlist, repo, save, video
+from tests.conftest import BACKENDS
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return request.param
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
 PAPERS = ["1706.03762", "2511.13945", "2512.01234", "2512.08296", "hep-th/9901001"]

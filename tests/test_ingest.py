@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
 from pydantic import SecretStr
 
 from pipeline.ingest import Ingest, Status
 from pipeline.store import Store
+from tests.conftest import BACKENDS
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return request.param
+
 
 PLAYLIST = "https://www.youtube.com/playlist?list=PLx7bQz4Ck3mLp9VrT2wYn8Hd5Fa1Gs6Je"
 VIDEO = "https://youtu.be/Mw3kR7tYp2Q"

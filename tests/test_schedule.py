@@ -24,6 +24,13 @@ from pipeline.schedule import AlreadyRunning, FeedSource, ScheduledRun, SourcesE
 from pipeline.store import Store
 from tests.conftest import CURATE, ROOT, corpus_file
 from tests.replay.server import Response, fixture_bytes
+from tests.conftest import BACKENDS
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return request.param
 
 ARXIV_FEED = "feeds/arxiv_rss_cs.LG+cs.CL.xml"
 TODAY_IDS = ["2512.07461", "2512.01234", "2511.13945", "1706.03762", "2512.08296"]
@@ -315,13 +322,14 @@ def test_feed_failures_become_one_typed_error(replay, response, error_type, reas
 # ---- the lock
 
 
-def test_second_lock_holder_is_refused_at_once(settings):
-    with run_lock(settings) as path:
+def test_second_lock_holder_is_refused_at_once(settings, backend):
+    with run_lock(settings, Store(settings.db)) as path:
         with pytest.raises(AlreadyRunning, match="another curate run holds"):
-            with run_lock(settings):
+            with run_lock(settings, Store(settings.db)):  # a connection of its own, as another host has
                 pass  # pragma: no cover - never reached
-        assert path.name == "curate.db.run.lock"
-    with run_lock(settings):  # released: the next run goes ahead
+        # PostgreSQL: the database's advisory lock, which holds across machines; SQLite: a file beside it
+        assert path is None if backend == "postgresql" else path.name == "curate.db.run.lock"
+    with run_lock(settings, Store(settings.db)):  # released: the next run goes ahead
         pass
 
 
@@ -510,6 +518,7 @@ def test_global_json_log_format_writes_one_json_record_per_line(curate, replay, 
     assert records[1]["message"].startswith("run: 2 feeds (1 read, 1 failed) · 5 stored")
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # reads the database file's bytes
 def test_feed_requests_carry_no_credentials(curate, replay, env):
     token, key = "ghp_feedTokenThatMustNotLeak0123456789", "AIzaFeedKeyThatMustNotLeak_0123456789"
     use_sources(env, replay, ARXIV, NOTES)
@@ -720,7 +729,7 @@ def test_videos_are_refreshed_in_one_batch(settings, replay):
 # ---- cron safety: one run at a time, and a kill at any point
 
 
-def test_two_runs_started_together_only_one_works(curate, replay, env):
+def test_two_runs_started_together_only_one_works(curate, replay, env, backend):
     use_sources(env, replay, ARXIV)
     gate, arrived = threading.Event(), threading.Event()
     replay.state["feeds:gates"], replay.state["feeds:arrived"] = {ARXIV[1]: gate}, {ARXIV[1]: arrived}
@@ -734,7 +743,7 @@ def test_two_runs_started_together_only_one_works(curate, replay, env):
         gate.set()
         out, err = first.communicate(timeout=60)
     assert second.returncode == 75
-    lock = Path(env["CURATE_DB"]).with_name("curate.db.run.lock")
+    lock = "this database's run lock" if backend == "postgresql" else Path(env["CURATE_DB"]).with_name("curate.db.run.lock")
     assert second.stderr.splitlines() == [f"! another curate run holds {lock}; this one did nothing"]
     assert first.returncode == 0, err
     assert replay.count(re.escape(ARXIV[1])) == 1  # the second run read no feed

@@ -1,4 +1,5 @@
-"""The SQLite store: idempotent upserts, freshness, snapshots, aliases, versions, concurrency."""
+"""The store on SQLite and PostgreSQL: idempotent upserts, freshness, snapshots, aliases, versions,
+concurrency, search."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from connectors.base import Fetched
 from connectors.errors import Deferred, NotFound
 from pipeline.links import parse
 from pipeline.store import SCHEMA_VERSION, Store, StoreError
-from schemas import ItemStatus, Paper, Repo
+from schemas import Article, ItemStatus, Kind, Paper, Repo
+from tests.conftest import BACKENDS
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 
@@ -32,9 +34,14 @@ def repo(text: str, stars: int, full_name: str | None = None) -> Fetched:
     return Fetched(ref, record=record, payload={"stargazers_count": stars})
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
 @pytest.fixture
-def store(tmp_path):
-    return Store(str(tmp_path / "curate.db"))
+def store(db_url):
+    return Store(db_url)
 
 
 def test_ingesting_the_same_link_twice_keeps_one_row_and_its_first_seen(store):
@@ -99,6 +106,7 @@ def test_status_changes_name_unknown_ids(store):
     assert store.get("arxiv:2512.07461").status == ItemStatus.shortlisted
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])
 def test_database_runs_in_wal_mode_with_a_busy_timeout(store, tmp_path):
     store.save([paper()], now=T0)
     with store.engine.connect() as conn:
@@ -115,9 +123,9 @@ def test_a_database_from_a_newer_curate_is_refused_with_a_clear_message(tmp_path
         Store(str(path))
 
 
-def test_two_processes_writing_at_once_both_succeed(tmp_path):
-    db = tmp_path / "curate.db"
-    Store(str(db))
+def test_two_processes_writing_at_once_both_succeed(db_url):
+    db = db_url
+    Store(db)
     script = (
         "import sys\nfrom datetime import datetime, timezone\nfrom tests.test_store import paper\n"
         "from pipeline.store import Store\ns = Store(sys.argv[1])\n"
@@ -126,7 +134,7 @@ def test_two_processes_writing_at_once_both_succeed(tmp_path):
     )
     procs = [subprocess.Popen([sys.executable, "-c", script, str(db), str(start)]) for start in (0, 1000)]
     assert [p.wait(timeout=60) for p in procs] == [0, 0]
-    assert Store(str(db)).count() == 120
+    assert Store(db).count() == 120
 
 
 def test_items_can_be_narrowed_to_a_draft_window_in_the_query(store):
@@ -165,9 +173,9 @@ def test_freshness_is_answered_for_every_id_of_a_very_long_list(store):
         "arxiv:2512.00001", "arxiv:2512.00002", "arxiv:2512.00003"}
 
 
-def test_two_processes_storing_the_same_new_links_at_once_both_succeed(tmp_path):
-    db = tmp_path / "curate.db"
-    Store(str(db))
+def test_two_processes_storing_the_same_new_links_at_once_both_succeed(db_url):
+    db = db_url
+    Store(db)
     script = (
         "import sys\nfrom datetime import datetime, timezone\nfrom tests.test_store import paper\n"
         "from pipeline.store import Store\ns = Store(sys.argv[1])\n"
@@ -176,7 +184,7 @@ def test_two_processes_storing_the_same_new_links_at_once_both_succeed(tmp_path)
     )
     procs = [subprocess.Popen([sys.executable, "-c", script, str(db)], stderr=subprocess.PIPE) for _ in range(2)]
     assert [p.wait(timeout=60) for p in procs] == [0, 0], [p.stderr.read() for p in procs]
-    store = Store(str(db))
+    store = Store(db)
     assert store.count() == 80
     assert {item.fetch_count for item in store.items()} == {2}
 
@@ -186,3 +194,51 @@ def test_a_postponed_link_that_then_fails_for_good_leaves_the_queue(store):
     store.save([Fetched(ref, error=Deferred(ref, "rate limit spent"))], now=T0)
     store.save([Fetched(ref, error=NotFound(ref, "not found on GitHub"))], now=T0 + timedelta(hours=2))
     assert store.pending() == []
+
+
+# ---- search
+
+
+def article(slug: str, title: str, summary: str = "", author: str | None = None) -> Fetched:
+    ref = parse(f"https://example.com/{slug}")
+    record = Article(id=ref.key, url=ref.url, title=title, description=summary,
+                     authors=[author] if author else [], site_name="Example")
+    return Fetched(ref, record=record, payload="<html/>")
+
+
+def test_search_finds_words_in_title_authors_and_text_title_first(store):
+    store.save([article("a", "Sharding a vector index", "How we split the embeddings."),
+                article("b", "Notes from the week", "Mostly about a vector index we sharded.", author="Ada Lovelace"),
+                article("c", "Unrelated", "Nothing here."),
+                paper("2512.00001", title="Attention is what you need")], now=T0)
+    assert [i.id for i in store.search("vector index sharding")] == [
+        "web:https://example.com/a", "web:https://example.com/b"]  # stemmed: sharded ~ sharding
+    assert [i.id for i in store.search("lovelace")] == ["web:https://example.com/b"]
+    assert [i.id for i in store.search("attention")] == ["arxiv:2512.00001"]
+    assert store.search("vector index nowhere") == []  # every word must be there
+    assert store.search('"vector" (index* -- ;') != []  # FTS5 and tsquery syntax is only words
+    assert store.search("  ...  ") == []
+
+
+def test_search_narrows_by_kind_status_and_first_seen(store):
+    store.save([article("a", "Mixture of experts, explained")], now=T0)
+    store.save([paper("2512.00001", title="Sparse mixture of experts")], now=T0 + timedelta(days=3))
+    assert [i.id for i in store.search("experts", kind=Kind.paper)] == ["arxiv:2512.00001"]
+    assert [i.id for i in store.search("experts", since=T0 + timedelta(days=1))] == ["arxiv:2512.00001"]
+    store.set_status(["arxiv:2512.00001"], ItemStatus.rejected)
+    assert [i.id for i in store.search("experts", status=ItemStatus.candidate)] == ["web:https://example.com/a"]
+    assert len(store.search("experts", limit=1)) == 1
+
+
+def test_search_sees_a_record_as_last_stored(store):
+    store.save([paper("2512.00001", title="Old words")], now=T0)
+    store.save([paper("2512.00001", title="New title")], now=T0 + timedelta(hours=1))
+    assert store.search("old") == []
+    assert [i.title for i in store.search("new title")] == ["New title"]
+
+
+def test_counts_and_times_are_stored_as_integers_and_utc(store):
+    store.save([repo("github.com/o/a", 812)], now=datetime(2026, 11, 20, 10, 0, tzinfo=timezone(timedelta(hours=1))))
+    [(at, stars)] = store.metrics("github:o/a", "stars")
+    assert (at, stars, type(stars)) == (T0, 812, int)
+    assert store.get("github:o/a").first_seen == T0

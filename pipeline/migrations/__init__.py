@@ -1,0 +1,1 @@
+"""Alembic migrations of curate's database; `Store.upgrade` runs them (`curate db upgrade`)."""
