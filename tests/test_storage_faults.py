@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from pipeline import preflight
 from pipeline.cli import app
+from pipeline.store import SCHEMA_VERSION
 
 
 @pytest.fixture
@@ -31,13 +32,14 @@ def test_a_newer_schema_is_refused_before_any_table_or_journal_mode_changes(run,
     db = tmp_path / "newer.db"
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-    conn.execute("INSERT INTO meta VALUES ('schema_version', '2')")
+    conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION + 1),))
     conn.commit()
     conn.close()
     before = db.read_bytes()
     result = run("ingest", "2512.07461", CURATE_DB=str(db))
     assert result.exit_code == 2
-    assert "schema version 2, newer than this curate understands (1)" in _one_line(result.stderr)
+    assert (f"schema version {SCHEMA_VERSION + 1}, newer than this curate understands ({SCHEMA_VERSION})"
+            in _one_line(result.stderr))
     assert db.read_bytes() == before
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
