@@ -432,11 +432,16 @@ class ArxivSettings(BaseModel):
 
 
 def _feed_link(entry: Mapping[str, Any], href: str | None) -> str | None:
-    """The abs page (no version) of an arXiv RSS entry, from its link, else its oai guid;
-    None when the entry is not an arXiv one or neither holds a valid arXiv id."""
+    """The abs page (no version) of an arXiv RSS entry, from its link, else its oai guid; of any
+    other entry whose link is a paper (an author's feed, arxiv.org/a/<id>.atom2, links each abs page
+    with its version); None when the entry names no valid arXiv id."""
     guid = _OAI_GUID.match(entry.get("id") or "")
     if not entry.get("arxiv_announce_type") and guid is None:
-        return None
+        try:
+            ref = ArxivConnector.owns(href or "")
+        except LinkRefused:  # a listing or an impossible id: the entry is left to the other sources
+            return None
+        return ref.url if ref is not None else None
     try:
         ref = ArxivConnector.owns(entry.get("link") or "")
     except LinkRefused:  # shaped like an id, but not one (a month 13): try the guid

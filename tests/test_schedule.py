@@ -150,6 +150,13 @@ def test_recorded_truncated_feed_is_malformed_and_recorded_leading_blank_lines_a
                                   "https://www.youtube.com/feeds/videos.xml?channel_id=x")) == 15
 
 
+def test_an_arxiv_author_feed_gives_each_paper_s_abs_page():
+    # what curate ingest https://arxiv.org/a/<id> says to add instead: https://arxiv.org/a/<id>.atom2
+    got = entries("feeds/arxiv_author_atom2.xml", "https://arxiv.org/a/fixtures_c_1.atom2")
+    assert [e.link for e in got] == ["https://arxiv.org/abs/2512.07461", "https://arxiv.org/abs/math/9811037"]
+    assert link_of_entry({"link": "https://arxiv.org/list/cs.LG/new"}) == "https://arxiv.org/list/cs.LG/new"
+
+
 def test_a_feedburner_entry_is_its_original_post_not_the_proxy_link():
     (entry,) = entries("feeds/feedburner_rss2_origlink.xml")
     assert entry.link == "https://northwind.example/blog/sharding-a-vector-index"
