@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -115,8 +116,8 @@ class Drafter:
     """Asks the model for what a draft lacks and stores the answers; one per command."""
 
     def __init__(self, store: Store, model_id: str, fmt: Newsletter, secrets: Sequence[str] = (),
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
-        self.store, self.model_id, self.fmt = store, model_id, fmt
+                 timeout: float = 120.0, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self.store, self.model_id, self.fmt, self.timeout = store, model_id, fmt, timeout
         self.secrets = list(secrets)
         self.now = now
         self._model: Any = None
@@ -131,12 +132,7 @@ class Drafter:
             return
         if self._model is None:
             self._model = get_model(self.model_id)
-        try:
-            response = self._model.prompt(prompt, system=system)
-            text = response.text().strip()
-            usage = response.usage()
-        except Exception as exc:  # a plugin's error types are its own: any failure stops the drafting
-            raise ModelUnavailable(f"{self.model_id} failed: {redact(str(exc) or type(exc).__name__, self.secrets)}") from None
+        text, usage = self._call(prompt, system)
         if not text:
             raise ModelUnavailable(f"{self.model_id} answered with no text")
         if usage.input is not None or usage.output is not None:
@@ -148,6 +144,31 @@ class Drafter:
                                                  output_tokens=usage.output))
         out.drafted.append(subject)
         log.info("blurb: %s drafted by %s", subject, self.model_id)
+
+    def _call(self, prompt: str, system: str) -> tuple[str, Any]:
+        """The model's answer and usage, within `timeout` seconds.
+
+        llm has no timeout of its own for every plugin, so the call runs in a daemon thread:
+        one that never answers is given up on (and cannot keep curate from exiting).
+        """
+        result: dict[str, Any] = {}
+
+        def call() -> None:
+            try:
+                response = self._model.prompt(prompt, system=system)
+                result["answer"] = (response.text().strip(), response.usage())
+            except Exception as exc:  # a plugin's error types are its own: any failure stops the drafting
+                result["error"] = exc
+
+        worker = threading.Thread(target=call, name="llm-prompt", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            raise ModelUnavailable(f"{self.model_id} gave no answer within {self.timeout:g} s (CURATE_LLM_TIMEOUT)")
+        if "error" in result:
+            exc = result["error"]
+            raise ModelUnavailable(f"{self.model_id} failed: {redact(str(exc) or type(exc).__name__, self.secrets)}")
+        return result["answer"]
 
     def run(self, draft: Draft, ids: Iterable[str] | None = None, redo: bool = False) -> Drafted:
         """Draft what `draft` lacks: a blurb for each included item the editor has not written

@@ -698,7 +698,7 @@ def draft_with_model(store: "Store", s: "Settings", d: "Any", ids: "list[str] | 
         return None
     from pipeline.blurbs import Drafter, attach
 
-    drafted = Drafter(store, s.llm_model, d.fmt, secrets=s.secrets()).run(d, ids, redo)
+    drafted = Drafter(store, s.llm_model, d.fmt, secrets=s.secrets(), timeout=s.llm_timeout).run(d, ids, redo)
     attach(store, d)
     return drafted
 

@@ -71,6 +71,8 @@ class CoreSettings(BaseSettings):
     """Where `curate export` writes issue-<N>.json and issue-<N>.md."""
     llm_model: str | None = None
     """An `llm` model id (`llm models` lists them); when set, blurbs, TL;DR and titles are drafted as suggestions."""
+    llm_timeout: float = Field(default=120.0, gt=0)
+    """Seconds to wait for one answer of the model (a local model on a laptop may take a minute)."""
     newsletter: Path = Path("data/newsletter.toml")
     """The newsletter's own format: name, sections, headings, line formats, prompts (the built-in default when
     this default path is missing)."""

@@ -480,7 +480,7 @@ class ScheduledRun:
                 from pipeline.blurbs import Drafter, attach
 
                 report.drafted = Drafter(self.store, self.settings.llm_model, fmt,
-                                         secrets=self.settings.secrets()).run(prepared)
+                                         secrets=self.settings.secrets(), timeout=self.settings.llm_timeout).run(prepared)
                 attach(self.store, prepared)
             report.draft = draft.write(self.store, self.settings, prepared)
         except draft.DraftEdited as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 
 import llm
@@ -26,9 +27,13 @@ class FakeModel(llm.Model):
     def __init__(self) -> None:
         self.prompts: list[tuple[str, str | None]] = []
         self.error: Exception | None = None
+        self.hold: threading.Event | None = None
+        """When set, each answer waits for it: a model that does not answer."""
 
     def execute(self, prompt, stream, response, conversation):
         self.prompts.append((prompt.prompt, prompt.system))
+        if self.hold is not None:
+            self.hold.wait()
         if self.error is not None:
             raise self.error
         if "three titles" in prompt.prompt:
@@ -195,3 +200,31 @@ def test_a_model_that_is_not_installed_is_one_warning(cli, stocked, tmp_path, mo
 def test_blurb_without_a_model_setting_says_what_to_set(cli, stocked):
     result = cli("blurb", CURATE_LLM_MODEL="")
     assert result.exit_code == 2 and "CURATE_LLM_MODEL is not set" in result.output
+
+
+def test_the_scheduled_run_drafts_too_and_asks_nothing_twice(cli, env, replay, model):
+    from tests.test_schedule import ARXIV, use_sources
+
+    use_sources(env, replay, ARXIV)
+    result = cli("run")
+    assert result.exit_code == 0, result.output
+    assert f"{MODEL}: " in result.output and "suggestions drafted, 0 from earlier answers" in result.output
+    doc = json.loads((Path(env["CURATE_DRAFTS_DIR"]) / "issue-1.json").read_text())
+    assert all(i["annotation"]["suggested_blurb"]["model"] == MODEL for i in items(doc).values())
+    calls = len(model.prompts)
+    assert cli("run").exit_code == 0
+    assert len(model.prompts) == calls
+
+
+def test_a_model_that_does_not_answer_is_given_up_on_with_one_warning(cli, stocked, model, tmp_path):
+    model.hold = threading.Event()
+    try:
+        out = tmp_path / "issue.json"
+        result = cli("export", "--format", "json", "--output", str(out), CURATE_LLM_TIMEOUT="0.2")
+        assert result.exit_code == 0
+        assert f"! {MODEL} gave no answer within 0.2 s (CURATE_LLM_TIMEOUT); the draft keeps its plain blurbs" \
+            in result.output
+        assert len(model.prompts) == 1
+        assert all(i["annotation"]["suggested_blurb"] is None for i in items(json.loads(out.read_text())).values())
+    finally:
+        model.hold.set()
