@@ -210,7 +210,7 @@ class SuggestionRow(SQLModel, table=True):
     """An item id, or `issue:<N>:tldr:<section>` / `issue:<N>:titles`."""
     model: str
     text: str = Field(sa_column=Column(Text, nullable=False))
-    drafted_at: datetime = Field(index=True)
+    drafted_at: datetime = Field(sa_type=UTCTime, index=True)
     input_tokens: int | None = None
     output_tokens: int | None = None
 
@@ -475,6 +475,15 @@ class Store:
             for chunk in _chunks(list(set(resolved.values()))):
                 found.update(session.exec(select(ItemRow.id, ItemRow.title).where(ItemRow.id.in_(chunk))).all())
         return {given: (stored, found[stored]) for given, stored in resolved.items() if stored in found}
+
+    def labels(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """(kind, title) of those `ids` stored under exactly that id; no record is loaded."""
+        out: dict[str, tuple[str, str]] = {}
+        with self.session() as session:
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                out.update((i, (k, t)) for i, k, t in session.exec(
+                    select(ItemRow.id, ItemRow.kind, ItemRow.title).where(ItemRow.id.in_(chunk))))
+        return out
 
     def records(self, ids: Iterable[str]) -> dict[str, Any]:
         """The stored records of those `ids` that are stored (by their stored id)."""
@@ -861,6 +870,37 @@ class Store:
         """The editor's annotations of issue `number`, by item id."""
         with self.session() as session:
             return _annotations(session, number)
+
+    def featured(self) -> dict[str, list[int]]:
+        """Every id a published issue carried → the numbers of those issues, oldest first."""
+        with self.session() as session:
+            rows = session.exec(select(IssueRow.number, IssueRow.item_ids)
+                                .where(IssueRow.published_at.is_not(None)).order_by(IssueRow.number)).all()
+        out: dict[str, list[int]] = {}
+        for number, ids in rows:
+            for item_id in ids:
+                out.setdefault(item_id, []).append(number)
+        return out
+
+    def published_issues(self) -> list[IssueRow]:
+        """The published issues, oldest first."""
+        with self.session() as session:
+            return list(session.exec(select(IssueRow).where(IssueRow.published_at.is_not(None))
+                                     .order_by(IssueRow.number)).all())
+
+    def code_links(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        """The code links (`code_links`) the stored records of `ids` carry, for those with any.
+
+        Read out of the JSON in SQL, so a year of published papers costs no record validation.
+        """
+        out: dict[str, list[str]] = {}
+        with self.session() as session:
+            for chunk in _chunks(list(set(ids))):
+                for item_id, links in session.exec(
+                        select(ItemRow.id, ItemRow.record["code_links"]).where(ItemRow.id.in_(chunk))):  # type: ignore[index]
+                    if links:
+                        out[item_id] = list(links)
+        return out
 
     def as_of(self) -> datetime | None:
         """The time of the latest stored fetch (None while nothing is stored): what a draft describes."""
