@@ -192,6 +192,8 @@ class Source:
     """Whether an entry passes those keys, given the feed's table."""
     enricher: Any = None
     """A class built with `from_settings(settings)` that satisfies Enricher, or None."""
+    extra_facts: Callable[[ExportItem], list[Part]] | None = None
+    """What the details line of an item this source added to shows of it (`▲ 42 upvotes`)."""
     fallback: bool = False
 
 
@@ -285,6 +287,14 @@ class Registry:
 
     def rules(self, kind: Kind | str) -> KindRules:
         return self._rules[Kind(kind)]
+
+    def details(self, item: ExportItem) -> Details:
+        """An item's details line: its kind's lead and facts, then the facts of each source
+        that added to it (`extras`)."""
+        details = self.rules(item.kind).details(item)
+        added = item.details.get("extras") or {}
+        facts = [f for s in self.sources if s.extra_facts is not None and s.name in added for f in s.extra_facts(item)]
+        return Details(lead=details.lead, facts=[*details.facts, *facts]) if facts else details
 
     def section_of(self, kind: Kind | str) -> SectionKey:
         return self.rules(kind).section

@@ -140,14 +140,14 @@ def _segment(segment: Part | tuple[Part, ...], own: Any, url: str) -> str:
 def _details(item: ExportItem, own: Any, registry: Registry | None = None) -> tuple[list[str], list[str]]:
     """(lead, facts) of an item, as its kind's source declares them: where it lives with its
     headline figure, then its other figures. `own(label)` writes the item's own link."""
-    details = (registry or default_registry()).rules(item.kind).details(item)
+    details = (registry or default_registry()).details(item)
     return ([_segment(s, own, item.url) for s in details.lead], [_segment(s, own, item.url) for s in details.facts])
 
 
 SEPARATOR = " · "
 
 
-def item_lines(item: ExportItem, fmt: Newsletter | None = None) -> list[str]:
+def item_lines(item: ExportItem, fmt: Newsletter | None = None, registry: Registry | None = None) -> list[str]:
     """The lines under an item's title, as the format lays them out (empty parts and lines dropped).
 
     `{lead}` is where the item lives and its headline figure (`https://arxiv.org/abs/… | GitHub ★ 812`),
@@ -160,7 +160,7 @@ def item_lines(item: ExportItem, fmt: Newsletter | None = None) -> list[str]:
             return address(item.url) or md_text(label)
         return link(label, item.url)
 
-    lead, facts = _details(item, own)
+    lead, facts = _details(item, own, registry)
     values = {"lead": SEPARATOR.join(lead), "byline": _byline(item, fmt.item.authors_shown) or "",
               "facts": SEPARATOR.join(facts), "date": _date(item.published) or ""}
     lines = []
@@ -172,9 +172,9 @@ def item_lines(item: ExportItem, fmt: Newsletter | None = None) -> list[str]:
     return lines
 
 
-def details_line(item: ExportItem, fmt: Newsletter | None = None) -> str:
+def details_line(item: ExportItem, fmt: Newsletter | None = None, registry: Registry | None = None) -> str:
     """The lines under an item's title joined as one (for a page that shows a single line)."""
-    return SEPARATOR.join(item_lines(item, fmt))
+    return SEPARATOR.join(item_lines(item, fmt, registry))
 
 
 # ---- rendering

@@ -207,3 +207,20 @@ def test_a_feed_format_reads_the_feeds_its_source_tells_apart_by_url(replay):
     with feeds.client(5, allow_private=True) as http:
         plain = feeds.read_feed(http, f"{replay.url}/fake/list.json")  # the default registry: RSS or Atom only
     assert plain.error is not None and "not an RSS or Atom feed" in plain.error.reason
+
+
+def test_a_source_that_added_to_an_item_adds_its_facts_to_the_details_line():
+    from connectors.registry import Text
+    from pipeline.draft_markdown import details_line
+    from schemas import Annotation, ExportItem
+
+    def facts(item):
+        return [Text(f"{item.metrics['likes']} likes")]
+
+    registry = default().with_source(Source(name="fakeenricher", extra_facts=facts))
+    item = ExportItem(id="arxiv:2511.13945", kind=Kind.paper, url="https://arxiv.org/abs/2511.13945", title="T",
+                      authors=["A. Author"], summary="", published=NOW, metrics={"likes": 7}, links={},
+                      details={"extras": {"fakeenricher": {}}}, annotation=Annotation())
+    assert details_line(item, registry=registry).endswith("A. Author · 7 likes · 2026-11-24")
+    bare = item.model_copy(update={"details": {}})
+    assert "likes" not in details_line(bare, registry=registry)  # only on the items it added to
