@@ -174,7 +174,9 @@ def _problem(error: Any, feeds: list[Any]) -> str:
         loc = loc[2:]
     key = ".".join(str(part) for part in loc)
     if error["type"] == "extra_forbidden":
-        allowed = ", ".join(FeedSource.model_fields) if where else "feeds"
+        # the keys every feed takes first, then those sources add for their own feeds
+        keys = [*FeedTable.model_fields, *(k for k in FeedSource.model_fields if k not in FeedTable.model_fields)]
+        allowed = ", ".join(keys) if where else "feeds"
         message = f"unknown key {key!r} (known: {allowed})"
     elif error["type"] == "missing":
         message = f"{key!r} is missing"
