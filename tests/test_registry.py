@@ -119,7 +119,7 @@ def test_every_kind_has_a_section_and_rules():
         Kind.paper: SectionKey.papers, Kind.video: SectionKey.videos, Kind.playlist: SectionKey.videos,
         Kind.article: SectionKey.reads, Kind.repo: SectionKey.tools,
     }
-    assert set(registry.refreshed_kinds()) == {Kind.repo, Kind.video, Kind.playlist}
+    assert set(registry.refreshed_kinds()) == {Kind.repo, Kind.video, Kind.playlist, Kind.paper}  # papers: upvotes
 
 
 def test_settings_are_made_of_every_sources_settings_under_their_usual_names(monkeypatch):
@@ -166,8 +166,9 @@ def test_an_enricher_adds_figures_links_and_code_to_another_sources_records(sett
     from pipeline.metrics import enrich
 
     FakeEnricher.batches = []
-    registry = default().with_source(Source(name="fakeenricher", enricher=FakeEnricher))
-    assert Kind.paper in registry.refreshed_kinds() and Kind.paper not in default().refreshed_kinds()
+    without_hf = Registry([s for s in default().sources if s.enricher is None])
+    registry = without_hf.with_source(Source(name="fakeenricher", enricher=FakeEnricher))
+    assert Kind.paper in registry.refreshed_kinds() and Kind.paper not in without_hf.refreshed_kinds()
     store = Store(settings.db)
     report = Ingest(settings, store, registry).run(["2511.13945", "2512.08296"], now=NOW)
     assert [o.status for o in report.outcomes] == [Status.stored, Status.stored]

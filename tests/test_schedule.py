@@ -709,15 +709,15 @@ def test_items_with_old_figures_are_refreshed(settings, replay):
     assert Store(settings.db).get("github:curate-fixtures/moe-capacity").record.stars == 9999
 
 
-def test_the_refresh_reads_only_stale_repos_videos_and_playlists(settings, replay):
+def test_the_refresh_reads_only_stale_items_of_kinds_whose_figures_move(settings, replay):
     from pipeline.store import ItemRow
 
     assert run_once(settings, replay, RELEASES).ok
     store = Store(settings.db)
-    with store.session() as session:  # a paper whose stored record this curate cannot read: never loaded here
+    with store.session() as session:  # an article whose stored record this curate cannot read: never loaded here
         old = datetime(2020, 1, 1, tzinfo=timezone.utc)
-        session.add(ItemRow(id="arxiv:2001.00001", kind="paper", url="https://arxiv.org/abs/2001.00001", title="?",
-                            first_seen=old, fetched_at=old, record={"kind": "paper"}, sources=[]))
+        session.add(ItemRow(id="web:https://example.org/a", kind="article", url="https://example.org/a", title="?",
+                            first_seen=old, fetched_at=old, record={"kind": "article"}, sources=[]))
         session.commit()
     s = settings.model_copy(update={"refresh_age": timedelta(0)})
     report = ScheduledRun(s, store, load_sources(s.sources)).run(dry_run=True)
