@@ -484,7 +484,7 @@ def run(
             for link, reason in f.skipped:
                 _say(f"- {link}  skipped: {reason}")
         if dry_run:
-            for link, ref in f.new:
+            for _, ref in f.new:
                 _write_row({"url": ref.url, "kind": ref.kind.value, "feed": name}, fmt)
 
     def on_link(o: "Outcome") -> None:
