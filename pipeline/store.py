@@ -591,12 +591,11 @@ class Store:
         """The ids (as given, aliases followed) that are stored, however old their record."""
         return set(self.titles(ids))
 
-    def window(self, statuses: Iterable[ItemStatus], since: datetime | None = None, also: Iterable[str] = (),
-               words: Sequence[str] = ()) -> list[tuple[str, str, str, datetime, bool]]:
+    def window(self, statuses: Iterable[ItemStatus], since: datetime | None = None,
+               also: Iterable[str] = ()) -> list[tuple[str, str, str, datetime, bool]]:
         """(id, kind, status, first_seen, linked only) of the items in `statuses` first seen at or
         after `since` (plus the ids in `also`), newest first, without reading a record: a week of
-        5,000 candidates in one query. Each of `words` (lower case) must be in the title, the id
-        or the record's text. "Linked only": stored only because another record links to it.
+        5,000 candidates in one query. "Linked only": stored only because another record links to it.
         """
         from sqlalchemy import Text, cast, or_
 
@@ -609,10 +608,6 @@ class Store:
         if since is not None:
             query = query.where(or_(ItemRow.first_seen >= since, ItemRow.id.in_(also)) if also
                                 else ItemRow.first_seen >= since)
-        for word in words:
-            query = query.where(or_(func.lower(ItemRow.title).contains(word, autoescape=True),
-                                    func.lower(ItemRow.id).contains(word, autoescape=True),
-                                    func.lower(cast(ItemRow.record, Text)).contains(word, autoescape=True)))
         with self.session() as session:
             return [(i, k, st, seen, (raw or "").replace(" ", "") == linked)
                     for i, k, st, seen, raw in session.exec(query).all()]
@@ -654,8 +649,20 @@ class Store:
         finds `transformer`; punctuation and operators in `query` are ignored. `since` keeps
         the items first seen at or after it. The raw payload is never read.
         """
-        from sqlalchemy import bindparam
         from sqlalchemy.orm import defer
+
+        ids = self.search_ids(query, kind=kind, status=status, since=since, limit=limit)
+        with self.session() as session:
+            rows = {}
+            for chunk in _chunks(ids):
+                rows.update((r.id, r) for r in session.exec(
+                    select(ItemRow).options(defer(ItemRow.payload)).where(ItemRow.id.in_(chunk))).all())
+            return [_item(rows[i]) for i in ids]
+
+    def search_ids(self, query: str, *, kind: Kind | None = None, status: ItemStatus | None = None,
+                   since: datetime | None = None, limit: int | None = 50) -> list[str]:
+        """The ids `search` finds, best match first, without reading a record."""
+        from sqlalchemy import bindparam
 
         words = search_words(query)
         if not words:
@@ -690,17 +697,12 @@ class Store:
 
         with self.session() as session:
             try:
-                ids = [row[0] for row in session.connection().execute(statement, params)]
+                return [row[0] for row in session.connection().execute(statement, params)]
             except (OperationalError, ProgrammingError):
                 if self.current() != self.head():
                     raise StoreError(f"the database {_shown(self.url)} has no search index yet: "
                                      "curate db upgrade (or any command that writes) builds it") from None
                 raise
-            rows = {}
-            for chunk in _chunks(ids):
-                rows.update((r.id, r) for r in session.exec(
-                    select(ItemRow).options(defer(ItemRow.payload)).where(ItemRow.id.in_(chunk))).all())
-            return [_item(rows[i]) for i in ids]
 
     # ---- writing
 

@@ -48,26 +48,3 @@ def test_serve_case_renders_the_candidates_page(capsys, tmp_path):
     serve = rows["serve"]
     assert serve["links"] == 80
     assert serve["summary"] == "80 rows rendered of 80"  # 20 a section: under the page's 30 a section
-
-
-def test_one_link_of_each_source_costs_one_request_and_has_a_limit_beside_it(capsys, tmp_path):
-    rows = _rows(capsys, "--links", "20", "--latency", "0.01", "--cases", "one,cold", "--folder", str(tmp_path))
-    for source in ("arxiv", "youtube", "github", "web"):
-        one = rows[f"one-{source}"]
-        assert one["summary"] == "1 stored", source
-        assert one["by_source"][source] == one["requests"] == 1, source
-        assert one["limit"] > 0.01  # one request's latency and the interpreter's start-up
-    # the cold run's longest chain of requests that must follow one another: YouTube's page, then videos.list
-    assert rows["cold"]["limit"] == pytest.approx(rows["one-arxiv"]["limit"] + 0.01, abs=1e-3)
-
-
-def test_imports_are_summed_by_module_group_per_command(capsys, tmp_path):
-    assert main(["--links", "20", "--cases", "imports", "--json", "--help-runs", "1", "--folder", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert "| imports, ms" in out
-    ms = next(json.loads(line) for line in out.splitlines() if line.startswith('{"key": "imports"'))["ms"]
-    assert set(ms) == {"--help", "ingest arxiv", "ingest youtube", "ingest github", "ingest web"}
-    assert "database" not in ms["--help"]  # the store is not imported for help
-    for command in ("ingest arxiv", "ingest web"):
-        assert ms[command]["database"] > 0 and ms[command]["curate"] > 0
-    assert ms["ingest web"]["html"] > ms["ingest arxiv"].get("html", 0)

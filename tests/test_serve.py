@@ -385,3 +385,18 @@ def test_a_repo_stored_only_as_a_papers_code_is_not_a_candidate(client, store):
                NOW - timedelta(hours=1), source=LINKED_SOURCE)
     page = client.get("/").text
     assert "acme/Paperscode" not in page and "acme/Fastlib" in page
+
+
+def test_a_models_suggestion_shows_and_can_be_taken_but_is_never_saved_by_itself(client, store):
+    from pipeline.store import SuggestionRow
+
+    store.save_suggestion(SuggestionRow(key="k1", subject="arxiv:2511.00001", model="test-model",
+                                        text="A <b>crisp</b> suggestion.", drafted_at=NOW))
+    assert "A &lt;b&gt;crisp&lt;/b&gt; suggestion." in client.get("/").text  # the row's preview line
+    page = client.get("/edit", params={"id": "arxiv:2511.00001"}).text
+    assert "Suggested by test-model" in page
+    form = _edit_form(client, "arxiv:2511.00001")
+    taken = client.post("/edit", data={**form, "blurb": "", "take": "", "action": "suggestion"})
+    assert '<textarea id="blurb" name="blurb" rows="8" aria-describedby="blurb-help">A &lt;b&gt;crisp&lt;/b&gt; suggestion.' in taken.text
+    item = next(i for s in exported(None, store)["sections"] for i in s["items"] if i["id"] == "arxiv:2511.00001")
+    assert item["annotation"]["blurb"] == "" and item["annotation"]["suggested_blurb"]["model"] == "test-model"

@@ -91,8 +91,10 @@ class Row:
 
     @property
     def preview(self) -> str:
-        """One line of the blurb as it stands: the editor's, else the drafted summary."""
-        text = " ".join((self.item.annotation.blurb or self.item.summary).split())
+        """One line of the blurb as it stands: the editor's, else a model's suggestion, else the drafted summary."""
+        note = self.item.annotation
+        text = " ".join((note.blurb or (note.suggested_blurb.text if note.suggested_blurb else "")
+                         or self.item.summary).split())
         return text if len(text) <= 160 else text[:159].rsplit(" ", 1)[0] + "…"
 
 
@@ -129,13 +131,13 @@ class Week:
     lights: list[Light]
 
 
-def week(store: Store, fmt: Newsletter, query: str = "", statuses: Sequence[ItemStatus] = TRIAGE) -> Week:
+def week(store: Store, fmt: Newsletter, statuses: Sequence[ItemStatus] = TRIAGE) -> Week:
     """The next issue's candidates in `statuses`, sectioned as `fmt` says; an item stored only
     because a paper links to it is left out unless the editor placed it (as the draft does)."""
     number = draft.next_number(store)
     since = draft.default_since(store)
     notes = _notes(store, number)
-    return Week(number, since, notes, _window(store, fmt, since, notes, query.lower().split(), statuses))
+    return Week(number, since, notes, _window(store, fmt, since, notes, statuses))
 
 
 def _notes(store: Store, number: int) -> dict[str, AnnotationRow]:
@@ -147,12 +149,12 @@ _STATUSES = {s.value: s for s in ItemStatus}
 
 
 def _window(store: Store, fmt: Newsletter, since: datetime | None, notes: dict[str, AnnotationRow],
-            words: Sequence[str] = (), statuses: Sequence[ItemStatus] = TRIAGE) -> list[Light]:
+            statuses: Sequence[ItemStatus] = TRIAGE) -> list[Light]:
     """Envelopes of the items first seen since `since` (plus the annotated ones) in `statuses`, newest first."""
     homes = {k.value: fmt.section_of(k) for k in Kind}
     moved = {i: SectionKey(n.section) for i, n in notes.items() if n.section in SectionKey.__members__}
     return [Light(i, _KINDS[k], _STATUSES[st], seen, moved.get(i) or homes[k])
-            for i, k, st, seen, linked in store.window(statuses, since, list(notes), words)
+            for i, k, st, seen, linked in store.window(statuses, since, list(notes))
             if not linked or i in notes]
 
 
@@ -174,15 +176,19 @@ def _full(store: Store, lights: Sequence[Light]) -> list[Item]:
 
 def _entries(store: Store, items: Sequence[Item], notes: dict[str, AnnotationRow],
              since: datetime | None) -> dict[str, ExportItem]:
-    """Export entries (figures, links, blurb) for `items`, as the draft builds them."""
+    """Export entries (figures, links, blurb, the model's latest suggestion) for `items`, as the draft builds them."""
+    from pipeline.blurbs import suggested
+
     until = store.as_of() or since or draft.EPOCH
     extra = enrich(store, items, since, until)
+    latest = store.latest_suggestions([i.id for i in items])
     out = {}
     for i in items:
         note = notes.get(i.id)
         metrics, links = extra[i.id]
-        out[i.id] = draft.export_item(i, metrics, links, Annotation(blurb=note.blurb if note else "",
-                                                                    include=note.include if note else True))
+        out[i.id] = draft.export_item(i, metrics, links, Annotation(
+            blurb=note.blurb if note else "", include=note.include if note else True,
+            suggested_blurb=suggested(latest[i.id]) if i.id in latest else None))
     return out
 
 
@@ -193,15 +199,17 @@ def candidates(store: Store, fmt: Newsletter, now: datetime, *, section: str | N
     `limit` rows a section.
 
     `order` is `newest` (first seen) or `score` (the draft's order: stars gained, views, date;
-    it reads every matching record, so it is the slower one). `query` keeps rows whose title,
-    id or record contain every word (case-insensitive). `all_week` is `week(store)` when the
-    caller has it already.
+    it reads every matching record, so it is the slower one). `query` keeps the rows
+    `curate search` finds for it. `all_week` is `week(store, fmt)` when the caller has it already.
     """
     everything = all_week or week(store, fmt)
     counts = {s.value: 0 for s in TRIAGE}
     for light in everything.lights:
         counts[light.status.value] += 1
-    lights = week(store, fmt, query).lights if query.strip() else list(everything.lights)
+    lights = list(everything.lights)
+    if query.strip():  # `curate search`: every word, stemmed, in the title, authors or text
+        found = set(store.search_ids(query, limit=None))
+        lights = [light for light in lights if light.id in found]
     notes, since = everything.notes, everything.since
     if status:
         lights = [i for i in lights if i.status.value == status]

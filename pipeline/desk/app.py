@@ -418,9 +418,13 @@ async def edit_save(request: Request) -> Response:
     item_id = _text(form, "id")
     text = actions.join_take(_text(form, "blurb"), _text(form, "take"))
     entry, section = actions.item(desk.store, desk.fmt(), item_id)
-    if _text(form, "action") == "preview":
+    if _text(form, "action") in ("preview", "suggestion"):
+        blurb = _text(form, "blurb")
+        if _text(form, "action") == "suggestion" and entry.annotation.suggested_blurb:
+            blurb = entry.annotation.suggested_blurb.text
+            text = actions.join_take(blurb, _text(form, "take"))
         shown = entry.model_copy(update={"annotation": entry.annotation.model_copy(update={"blurb": text})})
-        return _page(request, "edit.html", entry=entry, section=section, blurb=_text(form, "blurb"),
+        return _page(request, "edit.html", entry=entry, section=section, blurb=blurb,
                      take=_text(form, "take"), base=_text(form, "base"), preview=_item_preview(request, shown),
                      next=_local(_text(form, "next")))
     try:

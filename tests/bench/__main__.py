@@ -2,10 +2,6 @@
 
     make bench                          # 1,000 links at 50 ms a request, the 50,000-item export
     make bench ARGS="--latency 0.1 --cases cold,fresh"
-    make bench ARGS="--cases one,imports,help"   # where a single link's time goes
-
-Beside each figure: the case's physical limit (the requests that must follow one another ×
-latency, plus the interpreter's own start-up) and how many times that the figure is.
 
 Scratch files and the archive database (built once, then reused) go to data/bench/.
 """
@@ -25,9 +21,9 @@ from tests.bench import archive
 from tests.bench.harness import ROOT, SOURCES, Bench, Row, counts_of
 from tests.bench.workload import make
 
-CASES = ("one", "cold", "fresh", "naive", "export", "serve", "help", "imports")
-TARGETS = {"one_wall": 0.5, "cold_requests": 125, "cold_wall": 3.0, "speedup": 20.0, "fresh_requests": 0,
-           "fresh_wall": 0.5, "export_wall": 2.0, "export_mb": 300.0, "help_wall": 0.15,
+CASES = ("cold", "fresh", "naive", "export", "serve", "help")
+TARGETS = {"cold_requests": 125, "cold_wall": 3.0, "speedup": 20.0, "fresh_requests": 0, "fresh_wall": 1.0,
+           "export_wall": 2.0, "export_mb": 300.0, "help_wall": 0.3,
            "serve_wall": 0.1}
 
 
@@ -74,25 +70,9 @@ def fmt(value: float | None, spec: str) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    head = ("case", "links", "requests", "req/link", "wall s", "limit s", "× limit", "cpu s", "peak MB")
+    head = ("case", "links", "requests", "req/link", "wall s", "cpu s", "peak MB")
     body = [(r.case, fmt(r.links, ","), fmt(r.requests, ","), fmt(r.per_link, ".3f"), fmt(r.wall, ".2f"),
-             fmt(r.limit, ".2f"), fmt(r.wall / r.limit if r.limit else None, ".1f"),
              fmt(r.cpu, ".2f"), fmt(r.peak_mb, ".0f")) for r in rows]
-    return grid(head, body)
-
-
-def import_table(imports: dict[str, dict[str, float]]) -> str:
-    """Milliseconds of import per module group (rows) and command (columns), biggest first."""
-    commands = list(imports)
-    groups = sorted({g for by_group in imports.values() for g in by_group},
-                    key=lambda g: -max(by_group.get(g, 0) for by_group in imports.values()))
-    head = ("imports, ms", *commands)
-    body = [(g, *(fmt(imports[c].get(g), ".0f") for c in commands)) for g in groups]
-    body.append(("total", *(fmt(sum(imports[c].values()), ".0f") for c in commands)))
-    return grid(head, body)
-
-
-def grid(head: tuple[str, ...], body: list[tuple[str, ...]]) -> str:
     widths = [max(len(x) for x in col) for col in zip(head, *body)]
     line = lambda cells: "| " + " | ".join(  # noqa: E731
         c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))) + " |"
@@ -108,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve-items", type=int, default=5_000, help="candidates in the serve case's database")
     parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated, of {', '.join(CASES)}")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each case but naive; the median is shown (default 3)")
-    parser.add_argument("--help-runs", type=int, default=7, help="fresh processes for the --help and start-up medians")
+    parser.add_argument("--help-runs", type=int, default=7, help="fresh processes for the --help median")
     parser.add_argument("--folder", type=Path, default=ROOT / "data" / "bench", help="scratch folder (default data/bench)")
     parser.add_argument("--json", action="store_true", help="also print the rows as JSON lines")
     args = parser.parse_args(argv)
@@ -117,50 +97,29 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown case {', '.join(sorted(unknown))}; choose from {', '.join(CASES)}")
     args.folder.mkdir(parents=True, exist_ok=True)
-    results, imports, startup = run(cases, args)
+    results = run(cases, args)
     print(f"\nmachine: {machine()}; load average {load()}\n"
-          f"latency {args.latency * 1000:.0f} ms a request, arXiv delay 0; wall and cpu: median of {args.repeat} runs\n"
-          f"limit: requests that must follow one another × latency + the interpreter's start-up ({startup:.3f} s)\n")
+          f"latency {args.latency * 1000:.0f} ms a request, arXiv delay 0; wall and cpu: median of {args.repeat} runs\n")
     print(table([r for _, r in results]))
     print()
-    if imports:
-        print(import_table(imports))
-        print()
     print(verdict(dict(results), args))
     if args.json:
         for key, r in results:
             print(json.dumps({"key": key, "case": r.case, "links": r.links, "requests": r.requests,
-                              "wall": round(r.wall, 4), "limit": None if r.limit is None else round(r.limit, 4),
-                              "peak_mb": round(r.peak_mb or 0, 1),
+                              "wall": round(r.wall, 4), "peak_mb": round(r.peak_mb or 0, 1),
                               "by_source": r.by_source, "summary": r.summary}))
-        if imports:
-            print(json.dumps({"key": "imports", "ms": {c: {g: round(v, 1) for g, v in by_group.items()}
-                                                       for c, by_group in imports.items()}}))
     return 0
 
 
-def run(cases: list[str], args: argparse.Namespace) -> tuple[list[tuple[str, Row]], dict[str, dict[str, float]], float]:
-    """The rows of `cases`, the import table's columns, and the interpreter's start-up in seconds."""
+def run(cases: list[str], args: argparse.Namespace) -> list[tuple[str, Row]]:
     work = make(args.links)
     bench = Bench(work, args.latency, args.folder)
     results: list[tuple[str, Row]] = []
-    imports: dict[str, dict[str, float]] = {}
     try:
-        startup = bench.startup(args.help_runs)
-        serial = work.serial()
-        if "one" in cases:
-            for source in SOURCES:
-                row = bench.one(source, args.repeat)
-                row.limit = startup + (row.requests or 0) * args.latency  # one link: its requests follow one another
-                results.append((f"one-{source}", row))
         if "cold" in cases or "fresh" in cases:
-            row = bench.ingest(f"ingest {work.size:,} links, cold", args.repeat, cold=True)
-            row.limit = startup + max(serial.values()) * args.latency
-            results.append(("cold", row))
+            results.append(("cold", bench.ingest(f"ingest {work.size:,} links, cold", args.repeat, cold=True)))
         if "fresh" in cases:
-            row = bench.ingest(f"ingest the same {work.size:,} again, fresh", args.repeat)
-            row.limit = startup + (row.requests or 0) * args.latency
-            results.append(("fresh", row))
+            results.append(("fresh", bench.ingest(f"ingest the same {work.size:,} again, fresh", args.repeat)))
         if "naive" in cases:
             results.append(("naive", bench.naive()))
         if "export" in cases:
@@ -178,22 +137,16 @@ def run(cases: list[str], args: argparse.Namespace) -> tuple[list[tuple[str, Row
 
             results.append(("serve", serve.measure(args.folder, args.serve_items, args.repeat)))
         if "help" in cases:
-            row = bench.help(args.help_runs)
-            row.limit = startup
-            results.append(("help", row))
-        if "imports" in cases:
-            imports["--help"] = bench.imports(["--help"])
-            for source, link in work.one(int(bench.replay.url.rsplit(":", 1)[1])).items():
-                imports[f"ingest {source}"] = bench.imports(["ingest", link])
+            results.append(("help", bench.help(args.help_runs)))
     finally:
         bench.close()
     for _, row in results:
         print(f"{row.case}: {row.summary}", file=sys.stderr)
-    return results, imports, startup
+    return results
 
 
 def verdict(rows: dict[str, Row], args: argparse.Namespace) -> str:
-    """Each figure against the issues' targets (#9, #20); only meaningful at 1,000 links and 50 ms."""
+    """Each figure against the issue's target (#9); only meaningful at 1,000 links and 50 ms."""
     out: list[str] = []
     work = make(args.links)
 
@@ -203,19 +156,10 @@ def verdict(rows: dict[str, Row], args: argparse.Namespace) -> str:
         out.append(f"{'met   ' if ok else 'MISSED'} {label}: {value:{unit}} (target {sign} {target:{unit}})")
 
     cold, fresh, naive = rows.get("cold"), rows.get("fresh"), rows.get("naive")
-    for source in SOURCES:
-        one = rows.get(f"one-{source}")
-        if one is not None:
-            if one.summary != "1 stored":
-                out.append(f"  note: the {source} link was not stored: {one.summary}")
-            if abs(args.latency - 0.05) < 1e-9:
-                check(f"one {source} link wall s", one.wall, TARGETS["one_wall"], ".2f")
     if cold is not None:
         expected = work.expected()
         out.append("cold requests by source (made / fewest the APIs allow): " + ", ".join(
             f"{s} {cold.by_source.get(s, 0)}/{expected[s]}" for s in SOURCES))
-        out.append("cold requests that must follow one another, by source: " + ", ".join(
-            f"{s} {n}" for s, n in work.serial().items()) + f" (the longest, × {args.latency * 1000:.0f} ms, is the limit)")
         outcome = counts_of(cold.summary)
         if outcome.get("stored", 0) != work.size:
             out.append(f"  note: not every link was stored: {cold.summary}")

@@ -60,36 +60,6 @@ class Workload:
             "web": len(self.pages),
         }
 
-    def serial(self, web_concurrency: int = 8) -> dict[str, int]:
-        """Requests per source that must follow one another, whatever the code does: the
-        physical limit of a cold run is the longest of these × latency + start-up.
-
-        arXiv: one request at a time (arXiv API terms of use); GitHub: one at a time (GitHub's
-        REST and GraphQL guidance: "make requests for a single user serially"); YouTube: a
-        playlist's pages follow each other's `nextPageToken`, then `videos.list` needs every
-        listed id (playlists side by side, `playlists.list` beside them); web: two pages at a
-        time on one host, `web_concurrency` pages at a time in all.
-        """
-        pages_per_playlist = max((math.ceil(len(ids) / YOUTUBE_BATCH) for ids in self.playlists.values()), default=0)
-        videos = {v for ids in self.playlists.values() for v in ids} | set(self.loose)
-        hosts = self.web_hosts()
-        per_host = [len(range(h, len(self.pages), hosts)) for h in range(hosts)]  # render() deals pages out in turn
-        return {
-            "arxiv": math.ceil(len(self.papers) / ARXIV_BATCH),
-            "youtube": max(pages_per_playlist, 1 if self.playlists else 0) + (1 if videos else 0),
-            "github": math.ceil(len(self.repos) / GITHUB_BATCH),
-            "web": max([math.ceil(n / 2) for n in per_host] + [math.ceil(len(self.pages) / web_concurrency)]),
-        }
-
-    def one(self, base_port: int) -> dict[str, str]:
-        """One link per source, as a user pastes it for `curate ingest <link>`."""
-        return {
-            "arxiv": f"https://arxiv.org/abs/{self.papers[0]}",
-            "youtube": f"https://youtu.be/{self.loose[0]}",
-            "github": f"https://github.com/{self.repos[0]}",
-            "web": f"http://127.0.0.1:{base_port}{self.pages[0]}",
-        }
-
     def web_hosts(self) -> int:
         return max(1, min(MAX_WEB_HOSTS, len(self.pages) // 2))
 
