@@ -865,7 +865,7 @@ def serve(
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(metavar="QUERY", help="Words to find, all of them: `mixture of experts`.")],
+    query: Annotated[Optional[str], typer.Argument(metavar="QUERY", help="Words to find, all of them: `mixture of experts`.")] = None,
     kind: Annotated[Optional[str], typer.Option("--kind", metavar="KIND", autocompletion=_complete_kind,
                                                 help="Only this kind: paper, video, playlist, repo, article.")] = None,
     status: Annotated[Optional[str], typer.Option("--status", metavar="STATUS", autocompletion=_complete_status,
@@ -873,6 +873,8 @@ def search(
     since: Annotated[Optional[str], typer.Option("--since", metavar="WHEN",
                                                  help="Only items first seen since: a date (2026-11-17) or a duration back (30d).")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, best first.")] = 50,
+    featured: Annotated[bool, typer.Option("--featured", help="What went out instead, issue by issue (QUERY optional): "
+                                                        "issue, id, kind, title.")] = False,
     fmt: Annotated[RowFormat, typer.Option("--format", help="A table, or JSON lines (id, kind, status, title, fetched, url).")] = RowFormat.table,
 ) -> None:
     """Find stored items by title, authors, abstract or description, best match first."""
@@ -889,14 +891,40 @@ def search(
             since_v = parse_since(since, datetime.now(timezone.utc))
         except ValueError as exc:
             fail(f"--since: {exc}")
+    if query is None and not featured:
+        fail("curate search needs a QUERY (or --featured to list what went out)")
     store = open_store(settings(), must_exist=True, read_only=True)
     from pipeline.store import StoreError
 
     try:
-        items = store.search(query, kind=kind_v, status=status_v, since=since_v, limit=limit)
+        items = store.search(query, kind=kind_v, status=status_v, since=since_v,
+                             limit=None if featured else limit) if query is not None else None
     except StoreError as exc:
         fail(str(exc))
-    _print_items(items, fmt)
+    if not featured:
+        _print_items(items or [], fmt)
+        return
+    _print_featured(store, None if items is None else {i.id for i in items}, kind_v, fmt)
+
+
+def _print_featured(store: "Store", only: "set[str] | None", kind: "Any", fmt: "RowFormat") -> None:
+    """`curate search --featured`: each published issue's items, oldest issue first (issue, id, kind, title)."""
+    issues = store.published_issues()
+    labels = store.labels(i for issue in issues for i in issue.item_ids)
+    shown = 0
+    for issue in issues:
+        for item_id in issue.item_ids:
+            if item_id not in labels or (only is not None and item_id not in only):
+                continue
+            item_kind, title = labels[item_id]
+            if kind is not None and item_kind != kind.value:
+                continue
+            shown += 1
+            row: dict[str, Any] = {"issue": issue.number, "id": item_id, "kind": item_kind, "title": title}
+            if fmt == RowFormat.json:
+                row["published"] = issue.published_at.strftime("%Y-%m-%dT%H:%M:%SZ")  # type: ignore[union-attr]
+            _write_row(row, fmt)
+    _err().print(f"{plural(shown, 'item')} in {plural(len(issues), 'published issue')}", markup=False)
 
 
 db_app = typer.Typer(help="The database itself: its schema version, upgrades, and copying it to a server.",
@@ -918,6 +946,33 @@ def db_upgrade() -> None:
         _err().print(f"upgraded the database to revision {applied[-1]}: {', '.join(applied)}", markup=False)
     else:
         _err().print(f"the database is already at revision {store.head()} (head)", markup=False)
+
+
+@db_app.command("copy")
+def db_copy(
+    to: Annotated[str, typer.Option("--to", metavar="URL",
+                                    help="The empty database to copy into: postgresql+psycopg://user@host/db "
+                                         "(a password is safer in PGPASSWORD or ~/.pgpass than in the URL).")],
+) -> None:
+    """Copy this database (CURATE_DB) into an empty one, then check that every table's count matches."""
+    from pipeline.store import Store, StoreError, _shown
+
+    source = open_store(settings(), must_exist=True)
+    try:
+        target = Store(to)
+        copied = source.copy_to(target)
+    except StoreError as exc:
+        fail(str(exc).replace("(CURATE_DB)", "(--to)"))
+    expected = source.counts()
+    wrong = [f"{name}: {expected[name]} in CURATE_DB, {copied[name]} copied" for name in expected if copied[name] != expected[name]]
+    if wrong:
+        fail("the copy's counts differ: " + "; ".join(wrong), EXIT_SOME_FAILED)
+    for name, n in expected.items():
+        _write_row({"table": name, "rows": n}, RowFormat.table)
+    _err().print(f"copied {_redact(_shown(settings().db))} to {_redact(_shown(to))}: "
+                 f"{plural(expected['item'], 'item')}, {plural(expected['metric'], 'metric snapshot')}, "
+                 f"{plural(expected['issue'], 'issue')}, {plural(expected['annotation'], 'annotation')}, "
+                 f"{plural(expected['feed_state'], 'feed')}; every table's count matches", markup=False)
 
 
 @db_app.command("current")

@@ -164,6 +164,45 @@ def score(item: ExportItem, registry: Registry | None = None) -> tuple[float, ..
     return (registry or default_registry()).rules(item.kind).score(item)
 
 
+def featured_before(store: Store, items: Sequence[Item]) -> dict[str, list[int]]:
+    """For each of `items` that went out before: the numbers of the published issues, oldest first.
+
+    An item went out with an issue that carried it (one id stands for every version of a
+    paper), with the paper whose code repository it is (the paper's code links, or the paper
+    the repository names), and with the item its page names as canonical.
+    """
+    carried = {item_id: set(numbers) for item_id, numbers in store.featured().items()}
+    if not carried:
+        return {}
+    from pipeline.metrics import _repo_key
+
+    aliases = store.aliases()
+    for paper_id, urls in store.code_links(carried).items():
+        for url in urls:
+            key = _repo_key(url)
+            if key is not None:
+                carried.setdefault(aliases.get(key, key), set()).update(carried[paper_id])
+    out: dict[str, list[int]] = {}
+    for item in items:
+        numbers = set(carried.get(item.id, ()))
+        for arxiv_id in getattr(item.record, "arxiv_ids", ()):  # a repository names its paper
+            numbers |= carried.get(f"arxiv:{arxiv_id}", set())
+        canonical = getattr(item.record, "declared_canonical", None)
+        if canonical:
+            from connectors.errors import LinkRefused
+            from pipeline.links import parse
+
+            try:
+                key = parse(canonical).key
+            except LinkRefused:
+                key = None
+            if key is not None and key != item.id:
+                numbers |= carried.get(aliases.get(key, key), set())
+        if numbers:
+            out[item.id] = sorted(numbers)
+    return out
+
+
 def export_item(item: Item, metrics: dict[str, int | float], links: dict, annotation: Annotation) -> ExportItem:
     record = item.record
     return ExportItem(
@@ -250,6 +289,7 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
         and (i.id in notes or not i.linked_only())  # a paper's code shows on the paper, unless placed
     ]
     extra = enrich(store, items, since, until)
+    featured = featured_before(store, items)
     placed: dict[SectionKey, list[tuple[tuple, ExportItem]]] = {key: [] for key in SectionKey}
     for item in items:
         note = notes.get(item.id)
@@ -258,10 +298,12 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
         annotation = Annotation(blurb=note.blurb if note else "", include=note.include if note else True)
         metrics, links = extra[item.id]
         entry = export_item(item, metrics, links, annotation)
+        entry.featured_in = featured.get(item.id, [])
         if note is not None:
             rank: tuple = (0, note.position, item.id)
         else:
-            rank = (1, item.status != ItemStatus.shortlisted, tuple(-x for x in score(entry, registry)),
+            # an item that went out before sorts last, unless the editor placed it
+            rank = (1, bool(entry.featured_in), item.status != ItemStatus.shortlisted, tuple(-x for x in score(entry, registry)),
                     -item.first_seen.timestamp(), item.id)
         placed[key].append((rank, entry))
     caps = dict(caps or {})

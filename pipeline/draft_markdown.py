@@ -141,7 +141,10 @@ def _details(item: ExportItem, own: Any, registry: Registry | None = None) -> tu
     """(lead, facts) of an item, as its kind's source declares them: where it lives with its
     headline figure, then its other figures. `own(label)` writes the item's own link."""
     details = (registry or default_registry()).details(item)
-    return ([_segment(s, own, item.url) for s in details.lead], [_segment(s, own, item.url) for s in details.facts])
+    facts = [_segment(s, own, item.url) for s in details.facts]
+    if item.featured_in:
+        facts.append("featured in " + ", ".join(f"#{n}" for n in item.featured_in))
+    return ([_segment(s, own, item.url) for s in details.lead], facts)
 
 
 SEPARATOR = " · "

@@ -81,6 +81,11 @@ class ExportItem(BaseModel):
     )
     details: dict[str, Any] = Field(description="The whole kind-specific record.")
     annotation: Annotation
+    featured_in: list[int] = Field(
+        default_factory=list,
+        description="Numbers of the published issues that carried this before, oldest first: the same item "
+        "(any version of a paper), the paper whose code repository it is, or the item its page names as canonical.",
+    )
 
 
 class Section(BaseModel):

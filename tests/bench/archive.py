@@ -121,8 +121,10 @@ def build(path: Path, total: int = 50_000) -> dict[str, int]:
                  "published_at": issue_end[n - 1] + timedelta(hours=20)}
                 for n, ids in sorted(issues.items())
             ])
+        # the full-text index `curate search` reads, as the store's save keeps it
+        store_mod.index_for_search(conn, [(r["id"], r["title"], r["record"]) for r in rows])
     # a snapshot of stars and forks every day from first_seen: the bulk of the database
-    fmt = "%Y-%m-%d %H:%M:%S.%f"
+    fmt = "%Y-%m-%dT%H:%M:%S.%fZ"  # pipeline.store.ISO_UTC
     snapshots = 0
     con = sqlite3.connect(path)
     try:
@@ -133,14 +135,14 @@ def build(path: Path, total: int = 50_000) -> dict[str, int]:
             "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'metric' AND sql IS NOT NULL")]
         for sql in indexes:
             con.execute("DROP INDEX " + sql.split()[2])
-        batch: list[tuple[str, str, float, str]] = []
+        batch: list[tuple[str, str, int, str]] = []
         for item_id, first_seen, stars, forks in repos:
             days = (NOW - first_seen).days
             for d in range(days + 1):
                 at = (first_seen + timedelta(days=d)).strftime(fmt)
                 grown = stars * (0.5 + 0.5 * d / max(days, 1))
-                batch.append((item_id, "stars", float(int(grown)), at))
-                batch.append((item_id, "forks", float(int(forks * (0.5 + 0.5 * d / max(days, 1)))), at))
+                batch.append((item_id, "stars", int(grown), at))
+                batch.append((item_id, "forks", int(forks * (0.5 + 0.5 * d / max(days, 1))), at))
             if len(batch) > 200_000:
                 con.executemany("INSERT INTO metric (item_id, name, value, at) VALUES (?, ?, ?, ?)", batch)
                 snapshots += len(batch)
