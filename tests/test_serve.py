@@ -400,3 +400,14 @@ def test_a_models_suggestion_shows_and_can_be_taken_but_is_never_saved_by_itself
     assert '<textarea id="blurb" name="blurb" rows="8" aria-describedby="blurb-help">A &lt;b&gt;crisp&lt;/b&gt; suggestion.' in taken.text
     item = next(i for s in exported(None, store)["sections"] for i in s["items"] if i["id"] == "arxiv:2511.00001")
     assert item["annotation"]["blurb"] == "" and item["annotation"]["suggested_blurb"]["model"] == "test-model"
+
+
+def test_the_models_title_ideas_show_beside_the_title(client, store):
+    from pipeline.blurbs import titles_subject
+    from pipeline.store import SuggestionRow
+
+    assert "Title ideas" not in client.get("/issue").text
+    store.save_suggestion(SuggestionRow(key="t1", subject=titles_subject(1), model="test-model",
+                                        text="- Sparse week\n- Experts <everywhere>", drafted_at=NOW))
+    page = client.get("/issue").text
+    assert "<li>Sparse week</li>" in page and "<li>Experts &lt;everywhere&gt;</li>" in page

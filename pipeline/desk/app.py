@@ -456,7 +456,12 @@ async def preview(request: Request) -> Response:
 async def issue_page(request: Request) -> Response:
     desk: Desk = request.app.state.desk
     view = actions.draft_view(desk.store, desk.fmt(), desk.now())
-    return _page(request, "issue.html", number=view.number, title=view.title, intro=view.intro)
+    from pipeline.blurbs import titles_subject
+
+    titles: list[str] = []
+    if desk.store.latest_suggestions([titles_subject(view.number)]):  # the model's ideas, as the export reads them
+        titles = actions.prepare(desk.store, desk.settings, desk.fmt(), desk.now()).titles
+    return _page(request, "issue.html", number=view.number, title=view.title, intro=view.intro, ideas=titles)
 
 
 @_handles
