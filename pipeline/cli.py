@@ -405,7 +405,7 @@ def _run_summary(report: "Any", dry_run: bool) -> str:
     unchanged = sum(1 for f in feeds if f.read.unchanged)
     failed = sum(1 for f in feeds if f.failed)
     states = ", ".join(f"{n} {label}" for n, label in ((read, "read"), (unchanged, "unchanged"), (failed, "failed")) if n)
-    parts = [f"{len(feeds)} feeds" + (f" ({states})" if states else "")]
+    parts = [plural(len(feeds), "feed") + (f" ({states})" if states else "")]
     known = sum(len(f.known) for f in feeds)
     skipped = sum(len(f.skipped) for f in feeds)
     if dry_run:

@@ -443,7 +443,7 @@ def test_a_feed_cut_off_inside_a_whole_answer_fails_keeps_no_etag_and_is_read_in
     assert lines[0] == (f"✗ feed arXiv cs.LG + cs.CL  {replay.url}{ARXIV[1]}: not well-formed XML (no element found "
                         "at line 31, column 19), so cut off or broken on the way; nothing was taken from it, and the "
                         "next run reads it again in full")
-    assert lines[1].startswith("run: 1 feeds (1 failed) · nothing new · draft ")
+    assert lines[1].startswith("run: 1 feed (1 failed) · nothing new · draft ")
     assert asked_ids(replay.requests) == []
     assert Store(env["CURATE_DB"]).feed_state(f"{replay.url}{ARXIV[1]}").etag is None
 
@@ -467,7 +467,7 @@ def test_a_video_youtube_does_not_know_is_reported_once_though_the_feed_sends_no
 
     second = curate("run", extra_env=key)  # the feed answers 200 again, the video still listed
     assert second.returncode == 0, second.stderr
-    assert second.stderr.splitlines() == [f"run: 1 feeds (1 read) · 2 already stored · draft "
+    assert second.stderr.splitlines() == [f"run: 1 feed (1 read) · 2 already stored · draft "
                                           f"{Path(env['CURATE_DRAFTS_DIR']) / 'issue-1.json'}"]
     assert answers(replay, "/feeds/youtube/videos.xml") == [200, 200]
     assert replay.count("/youtube/v3/videos") == asked  # not asked for again
