@@ -484,7 +484,7 @@ def run(
             for link, reason in f.skipped:
                 _say(f"- {link}  skipped: {reason}")
         if dry_run:
-            for link, ref in f.new:
+            for _, ref in f.new:
                 _write_row({"url": ref.url, "kind": ref.kind.value, "feed": name}, fmt)
 
     def on_link(o: "Outcome") -> None:
@@ -683,7 +683,7 @@ def export(
     err = _err()
     included = {sec.key.value: sum(i.annotation.include for i in sec.items) for sec in d.doc.sections}
     left_out = sum(len(sec.items) for sec in d.doc.sections) - sum(included.values())
-    counts = ", ".join(f"{n} {key}" for key, n in included.items())
+    counts = ", ".join(plural(n, key.removesuffix("s"), key) for key, n in included.items())  # 1 tool, 2 tools
     err.print(f"issue {d.number}: {counts}" + (f" · {left_out} left out" if left_out else ""), markup=False)
     for key, n in d.capped.items():
         err.print(f"! {n} {key} over CURATE_CAP_{key.upper()} not in the draft", markup=False)

@@ -23,7 +23,6 @@ DEMO_LINKS = [
     # papers, in several forms (one arXiv request); 2512.07461's code repo comes along
     "https://arxiv.org/abs/2512.07461",
     "arxiv.org/pdf/2511.13945v2",
-    "2512.08296",
     "https://huggingface.co/papers/1706.03762",
     "hep-th/9901001",
     # a playlist and a video
