@@ -16,15 +16,22 @@ from pipeline.desk.actions import DeskError
 from pipeline.desk.app import create_app, row_anchor
 from pipeline.store import Store
 from schemas import ItemStatus
+from tests.conftest import BACKENDS
 from tests.draft_records import article, paper, repo, save, video
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 BASE = "http://127.0.0.1:8000"
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every route test runs on SQLite and on PostgreSQL."""
+    return request.param
+
+
 @pytest.fixture
-def conf(tmp_path: Path) -> Settings:
-    return Settings(db=str(tmp_path / "curate.db"), drafts_dir=tmp_path / "drafts")
+def conf(tmp_path: Path, db_url: str) -> Settings:
+    return Settings(db=db_url, drafts_dir=tmp_path / "drafts")
 
 
 @pytest.fixture
@@ -290,7 +297,7 @@ def test_curate_serve_starts_prints_its_address_and_serves_the_page(env, store):
     from tests.conftest import CURATE, ROOT
 
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_")}
-    environ.update({**env, "CURATE_DB": store.url.removeprefix("sqlite:///")})
+    environ.update(env)  # CURATE_DB: the database `store` filled
     proc = subprocess.Popen([CURATE, "serve", "--port", "0"], env=environ, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     killer = threading.Timer(60, proc.kill)  # a hung server fails the test instead of the suite
