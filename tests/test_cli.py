@@ -321,7 +321,13 @@ def test_version_and_help_without_type_names(curate):
 
     from pipeline.cli import app
 
-    for command in [[], *([name] for name in typer.main.get_command(app).commands)]:  # type: ignore[attr-defined]
+    def commands(group, path: list[str]) -> list[list[str]]:  # every command, and those of groups (curate db …)
+        found = [path]
+        for name, command in getattr(group, "commands", {}).items():
+            found += commands(command, [*path, name])
+        return found
+
+    for command in commands(typer.main.get_command(app), []):
         text = curate(*command, "--help").stdout
         assert not re.search(r"<(bool|str|int|float|path|list\[[a-z]+\])>", text), (command, text)
 
