@@ -22,7 +22,7 @@ def _rows(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, dict]:
 
 def test_small_mix_costs_the_fewest_requests_cold_none_fresh_and_one_per_link_naively(capsys, tmp_path):
     work = make(20)
-    assert work.expected() == {"arxiv": 1, "youtube": 3, "github": 1, "web": 2}
+    assert work.expected() == {"arxiv": 1, "youtube": 3, "github": 1, "web": 2, "huggingface": 8}
     rows = _rows(capsys, "--links", "20", "--latency", "0", "--cases", "cold,fresh,naive", "--folder", str(tmp_path))
     cold, fresh, naive = rows["cold"], rows["fresh"], rows["naive"]
     assert cold["summary"] == "20 stored"
@@ -30,7 +30,7 @@ def test_small_mix_costs_the_fewest_requests_cold_none_fresh_and_one_per_link_na
     assert fresh["summary"] == "20 fresh" and fresh["requests"] == 0
     # naive: a request per paper, video and repo, a page per web link, a playlist's list and its item pages
     assert naive["summary"] == "20 fetched · 0 failed"
-    assert naive["by_source"] == {"arxiv": 8, "youtube": 5 + 2, "github": 4, "web": 2}
+    assert naive["by_source"] == {"arxiv": 8, "youtube": 5 + 2, "github": 4, "web": 2, "huggingface": 0}
 
 
 def test_archive_export_and_help_are_measured_as_child_processes(capsys, tmp_path):
@@ -48,3 +48,29 @@ def test_serve_case_renders_the_candidates_page(capsys, tmp_path):
     serve = rows["serve"]
     assert serve["links"] == 80
     assert serve["summary"] == "80 rows rendered of 80"  # 20 a section: under the page's 30 a section
+
+
+def test_one_link_of_each_source_costs_one_request_and_has_a_limit_beside_it(capsys, tmp_path):
+    rows = _rows(capsys, "--links", "20", "--latency", "0.01", "--cases", "one,cold", "--folder", str(tmp_path))
+    for source in ("arxiv", "youtube", "github", "web"):
+        one = rows[f"one-{source}"]
+        assert one["summary"] == "1 stored", source
+        assert one["by_source"][source] == 1, source
+        # a paper is then looked up on Hugging Face: a second request, after the first
+        assert one["requests"] == (2 if source == "arxiv" else 1), source
+        assert one["limit"] > 0.01 * one["requests"]  # its requests' latency and the interpreter's start-up
+    # the cold run's longest chain of requests that must follow one another: arXiv's answer, then
+    # the 8 papers on Hugging Face 4 at a time
+    assert rows["cold"]["limit"] == pytest.approx(rows["one-web"]["limit"] + 0.02, abs=1e-3)
+
+
+def test_imports_are_summed_by_module_group_per_command(capsys, tmp_path):
+    assert main(["--links", "20", "--cases", "imports", "--json", "--help-runs", "1", "--folder", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "| imports, ms" in out
+    ms = next(json.loads(line) for line in out.splitlines() if line.startswith('{"key": "imports"'))["ms"]
+    assert set(ms) == {"--help", "ingest arxiv", "ingest youtube", "ingest github", "ingest web"}
+    assert "database" not in ms["--help"]  # the store is not imported for help
+    for command in ("ingest arxiv", "ingest web"):
+        assert ms[command]["database"] > 0 and ms[command]["curate"] > 0
+    assert ms["ingest web"]["html"] > ms["ingest arxiv"].get("html", 0)

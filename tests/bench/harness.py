@@ -26,6 +26,9 @@ from tests.replay.server import Replay, ReplayHTTPServer
 ROOT = Path(__file__).resolve().parents[2]
 CURATE = str(Path(sys.executable).with_name("curate"))
 SOURCES = ("arxiv", "youtube", "github", "web")
+"""Sources a link can name (the one-link case takes one of each)."""
+COUNTED = (*SOURCES, "huggingface")
+"""Sources requests are counted for: Hugging Face is asked about every arXiv paper a run fetches."""
 
 
 @dataclass
@@ -50,6 +53,8 @@ class Row:
     by_source: dict[str, int] = field(default_factory=dict)
     summary: str = ""
     """The command's own summary line (`1000 stored`), or what went wrong."""
+    limit: float | None = None
+    """The physical limit of the case in seconds: requests that must be serial × latency + start-up."""
 
     @property
     def per_link(self) -> float | None:
@@ -97,6 +102,8 @@ def run_child(argv: Sequence[str], env: dict[str, str], cwd: Path = ROOT, timeou
 
 
 def source_of(path: str) -> str:
+    if path.startswith(("/api/papers/", "/api/daily_papers")):
+        return "huggingface"
     if path.endswith("/api/query"):
         return "arxiv"
     if "/youtube/v3/" in path or path.endswith(("/oembed", "/feeds/videos.xml")):
@@ -107,7 +114,7 @@ def source_of(path: str) -> str:
 
 
 def requests_by_source(replay: Replay) -> dict[str, int]:
-    counts = dict.fromkeys(SOURCES, 0)
+    counts = dict.fromkeys(COUNTED, 0)
     for req in list(replay.requests):
         counts[source_of(req.path)] += 1
     return counts
@@ -153,6 +160,7 @@ class Bench:
             "CURATE_DB": str(db or self.db),
             "CURATE_ARXIV_API_URL": f"{url}/api/query",
             "CURATE_ARXIV_DELAY": "0",
+            "CURATE_HF_API_URL": url,
             "CURATE_GITHUB_API_URL": url,
             "CURATE_YOUTUBE_API_URL": url,
             "CURATE_YOUTUBE_WEB_URL": url,
@@ -203,6 +211,33 @@ class Bench:
         row.requests = None
         return row
 
+    def one(self, source: str, repeat: int = 1) -> Row:
+        """`curate ingest <one link of source>` into an empty database, as an editor pastes one link."""
+        link = self.work.one(int(self.replay.url.rsplit(":", 1)[1]))[source]
+        db = self.folder / "one.db"
+
+        def forget() -> None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+        try:
+            return self._measured(f"ingest one {source} link", [CURATE, "ingest", link], self.env(db), 1, repeat, forget)
+        finally:
+            forget()
+
+    def startup(self, runs: int = 7) -> float:
+        """Seconds the interpreter takes to start and stop doing nothing (`python -c pass`), the median:
+        the start-up part of every case's physical limit."""
+        return statistics.median(run_child([sys.executable, "-c", "pass"], self.env()).wall for _ in range(runs))
+
+    def imports(self, argv: Sequence[str], db: Path | None = None) -> dict[str, float]:
+        """Milliseconds `curate argv` spends importing, summed per module group (`python -X importtime`,
+        each module's own time, so a group's figure is its own and no one else's)."""
+        child = run_child([sys.executable, "-X", "importtime", CURATE, *argv], self.env(db or self.folder / "imports.db"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db or self.folder / 'imports.db'}{suffix}").unlink(missing_ok=True)
+        return import_groups(child.stderr)
+
     def help(self, runs: int = 7) -> Row:
         """`curate --help`, the median of `runs` fresh processes."""
         children = [run_child([CURATE, "--help"], self.env()) for _ in range(runs)]
@@ -211,6 +246,45 @@ class Bench:
                    cpu=statistics.median(c.cpu for c in children),
                    summary="" if all(c.returncode == 0 for c in children) else "exit status " + str(children[0].returncode))
 
+
+
+GROUPS = {
+    "curate": ("pipeline", "connectors", "schemas"),
+    "database": ("sqlmodel", "sqlalchemy", "alembic", "psycopg", "psycopg_binary", "sqlite3", "_sqlite3", "greenlet"),
+    "cli": ("typer", "click", "rich", "markdown_it", "mdurl", "pygments", "shellingham"),
+    "pydantic": ("pydantic", "pydantic_core", "pydantic_settings", "annotated_types", "typing_inspection",
+                 "typing_extensions", "dotenv"),
+    "http": ("httpx", "httpcore", "h11", "h2", "anyio", "sniffio", "certifi", "idna", "httplib2",
+             "ssl", "_ssl", "http", "socket", "pyparsing"),
+    "requests": ("requests", "urllib3", "charset_normalizer", "chardet", "socks", "brotli", "brotlicffi", "simplejson"),
+    "google": ("googleapiclient", "google", "google_auth_httplib2", "uritemplate", "proto", "cachetools", "rsa",
+               "pyasn1", "pyasn1_modules", "cryptography", "_cffi_backend", "cffi"),
+    "github": ("github", "jwt", "nacl", "deprecated", "wrapt"),
+    "html": ("lxml", "lxml_html_clean", "extruct", "w3lib", "html5lib", "bs4", "soupsieve", "trafilatura",
+             "justext", "htmldate", "courlan", "jstyleson", "mf2py", "pyrdfa", "rdflib", "webencodings",
+             "html_text", "jsonschema", "dateparser", "html"),
+    "feeds": ("feedparser", "sgmllib", "arxiv"),
+    "web app": ("starlette", "uvicorn", "jinja2", "markupsafe", "multipart", "python_multipart", "itsdangerous"),
+}
+"""Module groups of the import table: a top-level module in none of them counts as `stdlib`
+(when Python ships it) or `other`."""
+_GROUP_OF = {top: group for group, tops in GROUPS.items() for top in tops}
+_IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+\d+ \|(\s*)(\S+)")
+
+
+def import_groups(stderr: str) -> dict[str, float]:
+    """`-X importtime` lines → milliseconds of own import time per module group."""
+    out: dict[str, float] = {}
+    for line in stderr.splitlines():
+        m = _IMPORT_LINE.match(line)
+        if not m:
+            continue
+        top = m.group(3).split(".")[0]
+        group = _GROUP_OF.get(top) or ("stdlib" if top.lstrip("_") in sys.stdlib_module_names or top in sys.stdlib_module_names
+                                       or top in ("encodings", "site", "sitecustomize", "_distutils_hack", "org")
+                                       or top.startswith("__editable__") else "other")
+        out[group] = out.get(group, 0.0) + int(m.group(1)) / 1000
+    return out
 
 
 _SUMMARY = re.compile(r"^\d+ [a-z]")

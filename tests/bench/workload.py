@@ -58,6 +58,40 @@ class Workload:
                         + math.ceil(len(videos) / YOUTUBE_BATCH)),
             "github": math.ceil(len(self.repos) / GITHUB_BATCH),
             "web": len(self.pages),
+            "huggingface": len(self.papers),  # the Hub has no batch call: one request a paper
+        }
+
+    def serial(self, web_concurrency: int = 8, hf_workers: int = 4) -> dict[str, int]:
+        """Requests per source that must follow one another, whatever the code does: the
+        physical limit of a cold run is the longest of these × latency + start-up.
+
+        arXiv: one request at a time (arXiv API terms of use); GitHub: one at a time (GitHub's
+        REST and GraphQL guidance: "make requests for a single user serially"); YouTube: a
+        playlist's pages follow each other's `nextPageToken`, then `videos.list` needs every
+        listed id (playlists side by side, `playlists.list` beside them); web: two pages at a
+        time on one host, `web_concurrency` pages at a time in all; Hugging Face: a paper is
+        asked for once arXiv has answered for it, `hf_workers` at a time (the Hub limits only
+        the count, 500 requests per 5 minutes).
+        """
+        pages_per_playlist = max((math.ceil(len(ids) / YOUTUBE_BATCH) for ids in self.playlists.values()), default=0)
+        videos = {v for ids in self.playlists.values() for v in ids} | set(self.loose)
+        hosts = self.web_hosts()
+        per_host = [len(range(h, len(self.pages), hosts)) for h in range(hosts)]  # render() deals pages out in turn
+        return {
+            "arxiv": math.ceil(len(self.papers) / ARXIV_BATCH),
+            "youtube": max(pages_per_playlist, 1 if self.playlists else 0) + (1 if videos else 0),
+            "github": math.ceil(len(self.repos) / GITHUB_BATCH),
+            "web": max([math.ceil(n / 2) for n in per_host] + [math.ceil(len(self.pages) / web_concurrency)]),
+            "huggingface": 1 + math.ceil(len(self.papers) / hf_workers) if self.papers else 0,
+        }
+
+    def one(self, base_port: int) -> dict[str, str]:
+        """One link per source, as a user pastes it for `curate ingest <link>`."""
+        return {
+            "arxiv": f"https://arxiv.org/abs/{self.papers[0]}",
+            "youtube": f"https://youtu.be/{self.loose[0]}",
+            "github": f"https://github.com/{self.repos[0]}",
+            "web": f"http://127.0.0.1:{base_port}{self.pages[0]}",
         }
 
     def web_hosts(self) -> int:
@@ -90,7 +124,9 @@ def make(total: int = 1000, seed: int = 9) -> Workload:
     """A workload of `total` links in the mix above (1,000 gives 400/300/200/100)."""
     n_arxiv, n_youtube, n_github = round(total * 0.4), round(total * 0.3), round(total * 0.2)
     n_web = total - n_arxiv - n_youtube - n_github
-    papers = [f"2601.{i:05d}" for i in range(1, n_arxiv + 1)]
+    # ids from 2601.50001 up: none is a test fixture of the Hugging Face routes, so the Hub knows
+    # none of these papers (its 404 is normal) and no code link adds a second GitHub round
+    papers = [f"2601.{50_000 + i:05d}" for i in range(1, n_arxiv + 1)]
     # n_youtube links: p playlist links plus (n_youtube - p) of their videos linked alone
     n_lists = max(1, round(n_youtube / PLAYLIST_SIZE)) if n_youtube >= 2 else 0
     videos = [f"bench{i:06d}" for i in range(n_youtube)]  # 11 characters, like real ids
