@@ -9,13 +9,14 @@ Never touches the database.
 
 from __future__ import annotations
 
-import itertools
 import logging
+import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timezone
 from email.message import Message
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -173,6 +174,16 @@ def article_from_headers(url: str, headers: Mapping[str, str]) -> Article:
     return _article(meta, url, _header(headers, "content-type"))
 
 
+@dataclass
+class _Body:
+    """A page's body as read off the network, parsed later by the thread that reads results."""
+
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    payload: dict[str, Any]
+
+
 class _Failure(Exception):
     """A page-level failure found while fetching; `_classify` turns it into a FetchError."""
 
@@ -239,7 +250,13 @@ class WebConnector:
     owns = staticmethod(_owns)
 
     def fetch(self, refs: Sequence[SourceRef]) -> Iterator[Fetched]:
-        """One Fetched per ref, in order; pages are fetched `concurrency` at a time meanwhile."""
+        """One Fetched per ref, in order; pages are fetched `concurrency` at a time meanwhile.
+
+        A page is started only when its host has a free slot (two at a time on one host), so no
+        network thread waits for a host while another host's pages could go, and the moment a
+        page is read the next one starts. Pages are parsed here, on the thread that reads the
+        results, not on the network threads.
+        """
         if not refs:
             return
         from connectors import _web_net
@@ -247,79 +264,138 @@ class WebConnector:
         started = time.monotonic()
         client = _web_net.client(self.timeout, allow_private=self.allow_private_hosts, resolver=self.resolver,
                                  network=self.network, max_connections=max(self.concurrency * 2, 10))
-        pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(refs)), thread_name_prefix="web")
+        workers = min(self.concurrency, len(refs))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="web")
+        done: queue.SimpleQueue[tuple[int, Any]] = queue.SimpleQueue()
+        waiting: dict[str, deque[int]] = {}  # host → indexes of its pages not started yet, hosts in turn
+        for i, ref in enumerate(refs):
+            waiting.setdefault(_host(ref.url), deque()).append(i)
+        dispatch = threading.Lock()
+        running, stopped = 0, False
+
+        def download(i: int, host: str) -> None:
+            nonlocal running
+            try:
+                got: Any = self._download(client, refs[i], host)
+            except Exception as exc:  # noqa: BLE001 - every failure becomes this link's error value
+                got = exc
+            with dispatch:
+                running -= 1
+            done.put((i, got))
+            start_more()
+
+        def start_more() -> None:
+            """Start pages while a network thread is free and some waiting host has a free slot."""
+            nonlocal running
+            with dispatch:
+                while not stopped and running < workers and waiting:
+                    for host in list(waiting):
+                        if self._slot_of(host).acquire(blocking=False):
+                            line = waiting.pop(host)
+                            i = line.popleft()
+                            if line:
+                                waiting[host] = line  # to the back of the line: hosts take turns
+                            break
+                    else:
+                        return  # every waiting host has its slots taken: a finishing page starts the next
+                    running += 1
+                    pool.submit(download, i, host)
+
+        pending: dict[int, Fetched] = {}
+        turn = 0
         try:
-            # hosts taken in turn, so that a worker rarely waits for a host's slot while others idle
-            futures = {i: pool.submit(self._fetch_one, client, refs[i]) for i in _interleave(refs)}
-            for i in range(len(refs)):
-                yield futures[i].result()
+            start_more()
+            while turn < len(refs):
+                i, got = done.get()
+                pending[i] = self._finish(refs[i], got)
+                while turn in pending:
+                    yield pending.pop(turn)
+                    turn += 1
         finally:
+            with dispatch:
+                stopped = True
             pool.shutdown(wait=True, cancel_futures=True)
             client.close()
             log.info("web: %d pages, %d requests in %.2f s", len(refs), self.requests, time.monotonic() - started)
 
-    @contextmanager
-    def _slot(self, host: str) -> Iterator[None]:
+    def _slot_of(self, host: str) -> threading.BoundedSemaphore:
         with self._lock:
-            slot = self._slots.setdefault(host, threading.BoundedSemaphore(self.per_host))
-        with slot:
-            yield
+            return self._slots.setdefault(host, threading.BoundedSemaphore(self.per_host))
 
-    def _fetch_one(self, client: "httpx.Client", ref: SourceRef) -> Fetched:
+    def _finish(self, ref: SourceRef, got: Any) -> Fetched:
+        """The Fetched of a download: the page read (parsed here), or the failure classified."""
         try:
-            article, payload = self._get(client, ref)
+            if isinstance(got, Exception):
+                raise got
+            if isinstance(got, _Body):
+                article, tree, _meta = _read_page(got.body, got.url, got.headers)
+                got.payload["head"] = metadata_html(tree)
+                return Fetched(ref, record=article, payload=got.payload)
+            article, payload = got
+            return Fetched(ref, record=article, payload=payload)
         except Exception as exc:  # noqa: BLE001 - every failure becomes this link's error value
             error = _classify(exc, ref, self)
             log.info("web: %s: %s", ref.url, error.reason)
             return Fetched(ref, error=error)
-        return Fetched(ref, record=article, payload=payload)
 
-    def _get(self, client: "httpx.Client", ref: SourceRef) -> tuple[Article, dict[str, Any]]:
-        """Follow redirects by hand (every hop's scheme and address checked), then read one page."""
+    def _download(self, client: "httpx.Client", ref: SourceRef, held: str) -> "_Body | tuple[Article, dict[str, Any]]":
+        """Follow redirects by hand (every hop's scheme and address checked) and read one page's body.
+
+        The caller holds a slot of `held` (the page's host) for the first hop; the deadline starts
+        now, so time spent waiting for that slot never counts against the page.
+        """
         import httpx
 
         deadline = time.monotonic() + self.timeout
         url = ref.url
         hops: list[str] = []
-        for _ in range(self.max_redirects + 1):
-            scheme = urlsplit(url).scheme.lower()
-            if scheme not in ("http", "https"):
-                raise _BadScheme(f"redirected to a {scheme or 'schemeless'}: URL; only http and https are fetched")
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise _TooSlow()
-            with self._slot(_host(url)):
-                request = client.build_request("GET", url, timeout=httpx.Timeout(left))
-                with self._lock:
-                    self.requests += 1
-                response = client.send(request, stream=True)
+        first = True
+        try:
+            for _ in range(self.max_redirects + 1):
+                scheme = urlsplit(url).scheme.lower()
+                if scheme not in ("http", "https"):
+                    raise _BadScheme(f"redirected to a {scheme or 'schemeless'}: URL; only http and https are fetched")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _TooSlow()
+                slot = self._slot_of(_host(url)) if not first else self._slot_of(held)
+                if not first and not slot.acquire(timeout=left):  # a redirect to a busy host: its slot, within the deadline
+                    raise _TooSlow()
+                first = False
                 try:
-                    if response.status_code in _REDIRECTS:
-                        location = response.headers.get("location")
-                        if not location:
-                            raise _BadRedirect(f"HTTP {response.status_code} without a Location header")
-                        hops.append(url)
-                        url = str(response.url.join(location.strip()))
-                        continue
-                    if response.status_code >= 400:
-                        raise _Status(response.status_code, response.headers.get("retry-after"))
-                    media = _media_type(response.headers.get("content-type"))
-                    payload = {"final_url": url, "redirects": hops, "status": response.status_code,
-                               "content_type": response.headers.get("content-type")}
-                    if media == "application/pdf":  # a paper or report: its headers are all we read
-                        return article_from_headers(url, response.headers), payload
-                    if media and media not in _HTML_TYPES:
-                        raise _NotHtml(media)
-                    body = self._read(response)
-                    if not media and not body.lstrip()[:256].lower().startswith((b"<!doctype html", b"<html")):
-                        raise _NotHtml("no content type, and the body does not look like HTML")
-                    headers = dict(response.headers)
+                    request = client.build_request("GET", url, timeout=httpx.Timeout(left))
+                    with self._lock:
+                        self.requests += 1
+                    response = client.send(request, stream=True)
+                    try:
+                        if response.status_code in _REDIRECTS:
+                            location = response.headers.get("location")
+                            if not location:
+                                raise _BadRedirect(f"HTTP {response.status_code} without a Location header")
+                            hops.append(url)
+                            url = str(response.url.join(location.strip()))
+                            continue
+                        if response.status_code >= 400:
+                            raise _Status(response.status_code, response.headers.get("retry-after"))
+                        media = _media_type(response.headers.get("content-type"))
+                        payload = {"final_url": url, "redirects": hops, "status": response.status_code,
+                                   "content_type": response.headers.get("content-type")}
+                        if media == "application/pdf":  # a paper or report: its headers are all we read
+                            return article_from_headers(url, response.headers), payload
+                        if media and media not in _HTML_TYPES:
+                            raise _NotHtml(media)
+                        body = self._read(response)
+                        if not media and not body.lstrip()[:256].lower().startswith((b"<!doctype html", b"<html")):
+                            raise _NotHtml("no content type, and the body does not look like HTML")
+                        return _Body(url, dict(response.headers), body, payload)
+                    finally:
+                        response.close()
                 finally:
-                    response.close()
-            article, tree, _meta = _read_page(body, url, headers)
-            payload["head"] = metadata_html(tree)
-            return article, payload
-        raise _BadRedirect(f"more than {self.max_redirects} redirects")
+                    slot.release()
+            raise _BadRedirect(f"more than {self.max_redirects} redirects")
+        finally:
+            if first:  # never got as far as the first request: the slot taken for it is given back
+                self._slot_of(held).release()
 
     def _read(self, response: "httpx.Response") -> bytes:
         """The body, stopped at `max_bytes` (decoded size); the client's deadline bounds the time."""
@@ -337,15 +413,6 @@ class WebConnector:
 
     def notes(self) -> list[str]:
         return []
-
-
-def _interleave(refs: Sequence[SourceRef]) -> list[int]:
-    """Indexes of `refs` with hosts taken in turn: a, b, c, a, b, a …"""
-    by_host: dict[str, list[int]] = {}
-    for i, ref in enumerate(refs):
-        by_host.setdefault(_host(ref.url), []).append(i)
-    rounds = itertools.zip_longest(*by_host.values())
-    return [i for row in rounds for i in row if i is not None]
 
 
 def _size(n: int) -> str:

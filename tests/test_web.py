@@ -442,6 +442,15 @@ def test_different_hosts_are_fetched_side_by_side(replay):
     assert peaks["*"] > 2 and all(v <= 2 for k, v in peaks.items() if k != "*")
 
 
+def test_a_page_waiting_for_its_hosts_slot_is_not_timed_while_it_waits(replay):
+    # 8 pages of 0.15 s on one host, two at a time, take 0.6 s: the last two start after the
+    # 0.5 s timeout has passed since the fetch began, and still get their whole 0.5 s
+    web = WebConnector(timeout=0.5, concurrency=8, allow_private_hosts=True)
+    got = fetch_all(web, *(f"{site(replay)}/inflight/{n}" for n in range(8)))
+    assert [g.error for g in got] == [None] * 8
+    assert _peaks(replay)["*"] == 2
+
+
 def test_the_pool_bounds_pages_in_flight_across_hosts(replay):
     web = WebConnector(timeout=5, concurrency=1, allow_private_hosts=True)
     other = site(replay).replace("127.0.0.1", "localhost")
