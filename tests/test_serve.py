@@ -418,3 +418,16 @@ def test_the_models_title_ideas_show_beside_the_title(client, store):
                                         text="- Sparse week\n- Experts <everywhere>", drafted_at=NOW))
     page = client.get("/issue").text
     assert "<li>Sparse week</li>" in page and "<li>Experts &lt;everywhere&gt;</li>" in page
+
+
+from tests.test_blurbs import MODEL, model  # noqa: E402,F401  (the fake llm model, registered per test)
+
+
+def test_export_from_the_page_drafts_suggestions_as_the_command_does(model, conf, store):  # noqa: F811
+    c = TestClient(create_app(conf.model_copy(update={"llm_model": MODEL}), clock=lambda: NOW), base_url=BASE)
+    r = post(c, "/export")
+    assert r.status_code == 200 and "exported" in r.text
+    doc = json.loads((conf.drafts_dir / "issue-1.json").read_text(encoding="utf-8"))
+    suggested = [i["annotation"]["suggested_blurb"] for s in doc["sections"] for i in s["items"]]
+    assert suggested and all(s and s["model"] == MODEL for s in suggested)
+    assert all(i["annotation"]["blurb"] == "" for s in doc["sections"] for i in s["items"])  # never the editor's text

@@ -459,8 +459,17 @@ def prepare(store: Store, settings: Settings, fmt: Newsletter, now: datetime) ->
 
 def export(store: Store, settings: Settings, fmt: Newsletter, now: datetime,
            force: bool = False) -> tuple[draft.Draft, list[str]]:
-    """`curate export`: write issue-<N>.json and .md; refuses (DeskError) to overwrite unread edits."""
+    """`curate export`: write issue-<N>.json and .md; refuses (DeskError) to overwrite unread edits.
+
+    With CURATE_LLM_MODEL set, a model first drafts the suggestions the draft lacks, as the
+    command does (answers already stored cost no call).
+    """
     d = prepare(store, settings, fmt, now)
+    if settings.llm_model:
+        from pipeline.blurbs import Drafter, attach
+
+        Drafter(store, settings.llm_model, d.fmt, secrets=settings.secrets(), timeout=settings.llm_timeout).run(d)
+        attach(store, d)
     try:
         paths = draft.write(store, settings, d, force=force)
     except draft.DraftError as exc:

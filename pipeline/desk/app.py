@@ -499,7 +499,10 @@ async def add_links(request: Request) -> Response:
 async def export(request: Request) -> Response:
     desk: Desk = request.app.state.desk
     form = await _form(request)
-    d, paths = actions.export(desk.store, desk.settings, desk.fmt(), desk.now(), force=_text(form, "force") == "yes")
+    from starlette.concurrency import run_in_threadpool
+
+    d, paths = await run_in_threadpool(actions.export, desk.store, desk.settings, desk.fmt(), desk.now(),
+                                       force=_text(form, "force") == "yes")
     key = desk.flash.put(message=f"Issue {d.number} exported: {', '.join(paths)}")
     return _back(request, form, key)
 
