@@ -997,6 +997,10 @@ class Store:
         with self.session() as session:
             if self.engine.dialect.name == "sqlite":
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            else:  # FOR UPDATE locks a row that exists; two first exports of an issue would both insert it
+                schema = session.connection().execute(text("SELECT current_schema()")).scalar()
+                session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                             {"key": _lock_key(f"curate:issue:{schema}:{number}")})
             row = session.get(IssueRow, number, with_for_update=True) or IssueRow(number=number)
             session.add(row)  # before any annotation of it is flushed: they point at it
             work = IssueWork(session, row)

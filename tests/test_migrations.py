@@ -115,3 +115,11 @@ def test_a_database_a_newer_curate_migrated_is_refused_before_anything_is_writte
         assert result.returncode == 2
         assert result.stderr.startswith("error: the database ") and "newer than this curate" in result.stderr
     assert path.read_bytes() == before
+
+
+def test_search_on_a_0_1_database_says_how_to_build_the_index_and_changes_nothing(old_db, curate):
+    before = old_db.read_bytes()
+    result = curate("search", "attention", extra_env={"CURATE_DB": str(old_db)})
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: the database ") and "has no search index yet: curate db upgrade" in result.stderr
+    assert old_db.read_bytes() == before
