@@ -10,7 +10,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
@@ -452,6 +452,17 @@ def _feed_link(entry: Mapping[str, Any], href: str | None) -> str | None:
     return make_ref(arxiv_id).url if arxiv_id else None
 
 
+class ArxivFeedOptions(BaseModel):
+    announce_types: list[Literal["new", "cross", "replace", "replace-cross"]] = Field(
+        default_factory=list, description="arXiv only: keep these announce types (`new` skips revisions and cross-lists)."
+    )
+
+
+def _keep(feed: Any, entry: Any) -> bool:
+    """`announce_types` keeps arXiv RSS entries of those types; entries of other feeds have none and pass."""
+    return not feed.announce_types or entry.announce_type is None or entry.announce_type in feed.announce_types
+
+
 def _paper_details(item: ExportItem) -> Details:
     """`arXiv | GitHub ★ 812 (+40)` when the code is a stored repo; `arXiv | code (not fetched)`
     when it is a GitHub link curate has not fetched; a withdrawn paper says so first."""
@@ -497,4 +508,6 @@ SOURCE = Source(
     kinds={Kind.paper: KindRules(section=SectionKey.papers, details=_paper_details)},
     settings=ArxivSettings,
     feed_link=_feed_link,
+    feed_options=ArxivFeedOptions,
+    feed_keep=_keep,
 )

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -60,9 +60,6 @@ class FeedTable(BaseModel):
     keywords: list[str] = Field(default_factory=list, description="Keep entries whose title or summary contains any (any case).")
     regex: str | None = Field(default=None, description="Keep entries whose title or summary matches (Python `re.search`).")
     categories: list[str] = Field(default_factory=list, description="Keep entries tagged with any: arXiv categories, blog tags.")
-    announce_types: list[Literal["new", "cross", "replace", "replace-cross"]] = Field(
-        default_factory=list, description="arXiv only: keep these announce types (`new` skips revisions and cross-lists)."
-    )
     max_per_run: int | None = Field(default=None, ge=1, description="Take at most this many entries of each fetch.")
 
     @field_validator("name")
@@ -100,8 +97,6 @@ class FeedTable(BaseModel):
         words = [k.lower() for k in self.keywords]
         chosen: list[FeedEntry] = []
         for entry in entries:
-            if self.announce_types and entry.announce_type is not None and entry.announce_type not in self.announce_types:
-                continue
             if wanted and not wanted & {c.lower() for c in entry.categories}:
                 continue
             text = f"{entry.title}\n{entry.summary}"
@@ -175,7 +170,7 @@ def _problem(error: Any, feeds: list[Any]) -> str:
     key = ".".join(str(part) for part in loc)
     if error["type"] == "extra_forbidden":
         # the keys every feed takes first, then those sources add for their own feeds
-        keys = [*FeedTable.model_fields, *(k for k in FeedSource.model_fields if k not in FeedTable.model_fields)]
+        keys = [*FeedTable.model_fields, *(k for m in default_registry().feed_options() for k in m.model_fields)]
         allowed = ", ".join(keys) if where else "feeds"
         message = f"unknown key {key!r} (known: {allowed})"
     elif error["type"] == "missing":
