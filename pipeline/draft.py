@@ -93,7 +93,12 @@ def summary_of(text: str, limit: int = SUMMARY_CHARS) -> str:
         return ""
     # segments keep their own spacing, so gluing neighbours back gives the text as written
     short = len(text) <= limit and not _AVAILABILITY.search(text)
-    parts = [text] if short else sentences(text)
+    # nothing past about three times the limit can be picked: segmenting only that much keeps a
+    # long abstract cheap; the cut-off last piece is dropped, it is not a whole sentence
+    window = text[: 3 * limit]
+    parts = [text] if short else sentences(window)
+    if len(window) < len(text) and len(parts) > 1:
+        parts = parts[:-1]
     parts = [p for p in parts if not _AVAILABILITY.search(p)] or parts
     opening = _BOILERPLATE.sub("", parts[0], count=1)
     if opening.strip() and opening != parts[0]:
