@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.arxiv import ID_PATTERN, ArxivConnector, canonical_id
-from connectors.errors import LinkRefused
+from connectors.errors import IncompleteAnswer, LinkRefused
 from schemas import Release, Repo
 
 # "arXiv:2512.07461", "arXiv 2512.07461v2", "arxiv.org/abs/…" without a scheme; links with
@@ -71,17 +71,39 @@ def _repo(full_name: str, description: str | None, homepage: str | None, **field
     )
 
 
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _whole(full_name: Any, stars: Any) -> tuple[str, int]:
+    """The two fields a Repo cannot be without; IncompleteAnswer when either is missing or null."""
+    if not isinstance(full_name, str) or full_name.count("/") != 1 or not all(full_name.split("/")):
+        raise IncompleteAnswer("GitHub's answer lacks the repository's owner/name; the stored record stays")
+    if isinstance(stars, bool) or not isinstance(stars, int):
+        raise IncompleteAnswer("GitHub's answer lacks the repository's star count; the stored record stays")
+    return full_name, stars
+
+
 def repo_from_rest(data: Mapping[str, Any]) -> Repo:
-    """A Repo from the REST repository body (releases are not in it: `latest_release` stays None)."""
+    """A Repo from the REST repository body (releases are not in it: `latest_release` stays None).
+
+    Any field but the name and the stars may be missing or null; IncompleteAnswer without those."""
+    if not isinstance(data, Mapping) or "full_name" not in data:
+        raise KeyError("full_name")  # not a repository body at all (an HTML page PyGithub wrapped)
+    full_name, stars = _whole(data.get("full_name"), data.get("stargazers_count"))
     return _repo(
-        data["full_name"],
-        description=data.get("description"),
-        homepage=data.get("homepage"),
-        stars=data["stargazers_count"],
-        forks=data.get("forks_count") or 0,
-        language=data.get("language"),
-        topics=list(data.get("topics") or []),
-        license=_license((data.get("license") or {}).get("spdx_id")),
+        full_name,
+        description=_str(data.get("description")),
+        homepage=_str(data.get("homepage")),
+        stars=stars,
+        forks=data.get("forks_count") if isinstance(data.get("forks_count"), int) else 0,
+        language=_str(data.get("language")),
+        topics=[t for t in (data.get("topics") or []) if isinstance(t, str)],
+        license=_license(_str(_map(data.get("license")).get("spdx_id"))),
         created=data.get("created_at"),
         pushed=data.get("pushed_at"),
         archived=bool(data.get("archived")),
@@ -90,26 +112,31 @@ def repo_from_rest(data: Mapping[str, Any]) -> Repo:
 
 
 def repo_from_graphql(node: Mapping[str, Any]) -> Repo:
-    """A Repo from one `repository` node carrying `REPO_FIELDS`."""
-    release = node.get("latestRelease")
-    topics = ((node.get("repositoryTopics") or {}).get("nodes")) or []
+    """A Repo from one `repository` node carrying `REPO_FIELDS`.
+
+    Any field but the name and the stars may be missing or null; IncompleteAnswer without those."""
+    node = _map(node)
+    full_name, stars = _whole(node.get("nameWithOwner"), node.get("stargazerCount"))
+    release = _map(node.get("latestRelease"))
+    topics = _map(node.get("repositoryTopics")).get("nodes") or []
     return _repo(
-        node["nameWithOwner"],
-        description=node.get("description"),
-        homepage=node.get("homepageUrl"),
-        stars=node["stargazerCount"],
-        forks=node.get("forkCount") or 0,
-        language=(node.get("primaryLanguage") or {}).get("name"),
-        topics=[t["topic"]["name"] for t in topics if t and t.get("topic")],
-        license=_license((node.get("licenseInfo") or {}).get("spdxId")),
+        full_name,
+        description=_str(node.get("description")),
+        homepage=_str(node.get("homepageUrl")),
+        stars=stars,
+        forks=node.get("forkCount") if isinstance(node.get("forkCount"), int) else 0,
+        language=_str(_map(node.get("primaryLanguage")).get("name")),
+        topics=[name for name in (_str(_map(_map(t).get("topic")).get("name")) for t in topics
+                                  if isinstance(topics, list)) if name],
+        license=_license(_str(_map(node.get("licenseInfo")).get("spdxId"))),
         created=node.get("createdAt"),
         pushed=node.get("pushedAt"),
         archived=bool(node.get("isArchived")),
         fork=bool(node.get("isFork")),
         latest_release=Release(
-            tag=release["tagName"], name=release.get("name") or None,
-            published=release.get("publishedAt"), url=release.get("url"),
-        ) if release else None,
+            tag=release["tagName"], name=_str(release.get("name")),
+            published=release.get("publishedAt"), url=_str(release.get("url")),
+        ) if _str(release.get("tagName")) else None,
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from connectors.errors import IncompleteAnswer
 from schemas import Playlist, PlaylistVideo, Video
 
 _DURATION: TypeAdapter[timedelta] = TypeAdapter(timedelta)  # pydantic reads ISO 8601 durations (PT1H2M3S, P1DT2H)
@@ -65,29 +66,41 @@ def _channel_url(channel_id: str | None) -> str | None:
     return f"https://www.youtube.com/channel/{channel_id}" if channel_id else None
 
 
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def video_from_item(item: Mapping[str, Any]) -> Video:
     """A Video from one `videos.list` resource (parts snippet, contentDetails, statistics)."""
-    video_id = item["id"]
-    snippet = item.get("snippet") or {}
-    details = item.get("contentDetails") or {}
-    stats = item.get("statistics") or {}
+    item = _map(item)
+    video_id = item.get("id")
+    snippet, details, stats = _map(item.get("snippet")), _map(item.get("contentDetails")), _map(item.get("statistics"))
+    if not isinstance(video_id, str) or not video_id:
+        raise IncompleteAnswer("YouTube's answer lacks the video's id; the stored record stays")
+    if not _fold(_text(snippet.get("title"))) or not _text(snippet.get("channelTitle")):
+        # `{"items": [{"id": …}]}` is an answer, but not one a Video can be made of
+        raise IncompleteAnswer("YouTube's answer lacks the video's title or channel; the stored record stays")
     duration = seconds_from_iso(details.get("duration"))
     if snippet.get("liveBroadcastContent") in ("live", "upcoming"):
         duration = None  # a stream in progress or not yet started reports P0D
     return Video(
         id=f"youtube:video:{video_id}",
         url=video_url(video_id),
-        title=_fold(snippet.get("title")) or video_id,
+        title=_fold(_text(snippet.get("title"))),
         video_id=video_id,
-        channel=snippet.get("channelTitle") or None,
-        channel_id=snippet.get("channelId") or None,
-        channel_url=_channel_url(snippet.get("channelId")),
-        published=snippet.get("publishedAt"),
+        channel=_text(snippet.get("channelTitle")),
+        channel_id=_text(snippet.get("channelId")),
+        channel_url=_channel_url(_text(snippet.get("channelId"))),
+        published=_text(snippet.get("publishedAt")),
         duration_seconds=duration,
         views=_count(stats.get("viewCount")),
         likes=_count(stats.get("likeCount")),
-        description=snippet.get("description") or "",
-        thumbnail=best_thumbnail(snippet.get("thumbnails")),
+        description=_text(snippet.get("description")) or "",
+        thumbnail=best_thumbnail(_map(snippet.get("thumbnails"))),
         filled_by="api",
     )
 

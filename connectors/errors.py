@@ -132,3 +132,9 @@ def from_status(ref: SourceRef | str, status: int, site: str, retry_after: str |
     if status == 408 or status >= 500:
         return Unavailable(ref, f"{site} answered HTTP {status}; try again later")
     return BadPayload(ref, f"{site} answered HTTP {status}")
+
+
+class IncompleteAnswer(ValueError):
+    """A payload that lacks what makes its record whole (a video without a title, a repo node
+    without its name): a normalizer raises it instead of building a poorer record, and the
+    connector reports it as that link's BadPayload, so the record stored earlier stays."""

@@ -24,6 +24,7 @@ from connectors.errors import (
     BadPayload,
     Deferred,
     FetchError,
+    IncompleteAnswer,
     LinkRefused,
     NotFound,
     RateLimited,
@@ -287,7 +288,7 @@ class GitHubConnector:
             if node:
                 try:
                     record = repo_from_graphql(node)
-                except (KeyError, TypeError, ValueError) as exc:
+                except Exception as exc:  # noqa: BLE001 - one odd node is its repo's error, never the batch's
                     yield Fetched(ref, error=_classify(exc, ref))
                     continue
                 yield Fetched(ref, record=record, payload=node)
@@ -375,6 +376,8 @@ def _classify(exc: BaseException, ref: SourceRef, anonymous: bool = False) -> Fe
     bounded = http.fetch_error(exc, ref, "GitHub")
     if bounded is not None:
         return bounded
+    if isinstance(exc, IncompleteAnswer):
+        return BadPayload(ref, str(exc))
     if isinstance(exc, GithubException):
         headers = {str(k).lower(): v for k, v in (exc.headers or {}).items()}
         data = exc.data if isinstance(exc.data, Mapping) else {}

@@ -33,6 +33,7 @@ from connectors.errors import (
     BadPayload,
     Deferred,
     FetchError,
+    IncompleteAnswer,
     LinkRefused,
     NotFound,
     RateLimited,
@@ -40,7 +41,7 @@ from connectors.errors import (
     Unavailable,
 )
 from connectors.registry import Credential, Details, HttpUrl, KindRules, Link, Source, Text, count, duration
-from schemas import ExportItem, Kind, SectionKey, SourceRef
+from schemas import ExportItem, Kind, SectionKey, SourceRef, Video
 
 if TYPE_CHECKING:
     import httpx
@@ -494,7 +495,12 @@ class _ApiRun:
     def _playlist(ref: SourceRef, meta: dict[str, Any], items: list[dict[str, Any]], truncated: bool,
                   found: dict[str, dict[str, Any]]) -> Fetched:
         ids = {v for v in map(item_video_id, items) if v}
-        videos = {v: video_from_item(found[v]) for v in ids if v in found}
+        videos: dict[str, Video] = {}
+        for v in ids & found.keys():
+            try:
+                videos[v] = video_from_item(found[v])
+            except IncompleteAnswer:  # counted as unavailable, as a private video is
+                continue
         record = playlist_from_api(meta, items, videos, truncated=truncated)
         warnings = [f"only the first {len(items)} items listed (CURATE_YOUTUBE_PLAYLIST_MAX_ITEMS)"] if truncated else []
         payload = {"playlist": meta, "items": items, "videos": [found[v] for v in ids if v in found]}
@@ -639,6 +645,8 @@ def _classify(exc: BaseException, ref: SourceRef) -> FetchError:
     bounded = http.fetch_error(exc, ref, "YouTube")
     if bounded is not None:
         return bounded
+    if isinstance(exc, IncompleteAnswer):
+        return BadPayload(ref, str(exc))
     if isinstance(exc, HttpError):
         status, reasons = exc.status_code, google_reasons(exc)
         reason = reasons[0] if reasons else ""
