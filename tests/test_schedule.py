@@ -497,6 +497,9 @@ def test_dry_run_lists_what_would_be_ingested_and_writes_nothing(curate, replay,
     assert not Path(env["CURATE_DB"]).exists()
     assert not Path(env["CURATE_DRAFTS_DIR"]).exists()
     assert {r.path for r in replay.requests} == {ARXIV[1], NOTES[1], "/feeds/blog/rss.xml", "/feeds/youtube/videos.xml"}
+    as_json = curate("run", "--dry-run", "--format", "json")
+    assert [json.loads(line) for line in as_json.stdout.splitlines()] == [
+        {"url": url, "kind": kind, "feed": feed} for url, kind, feed in rows]
 
 
 def test_dry_run_after_a_run_uses_the_kept_validators_and_lists_nothing(curate, replay, env):
