@@ -144,8 +144,12 @@ def _owns(url: str, _depth: int = 0) -> SourceRef | None:
                                "its videos")
     elif seg[:1] == ("clip",):
         raise LinkRefused(url, "a YouTube clip, which the API cannot look up: link to the video it was cut from")
-    elif seg[:1] == ("redirect",) and link.param("q"):
-        raise LinkRefused(url, f"a YouTube redirect to another site: ingest {link.param('q')} itself")
+    elif seg[:1] == ("redirect",) and link.param("q"):  # a link in a video's description, through YouTube
+        target = link.param("q") or ""
+        inner = split(target)
+        if inner is not None and inner.host in _HOSTS:
+            return _inner(url, target, _depth)
+        raise LinkRefused(url, f"a YouTube redirect to another site: ingest {target} itself")
     if video_id is None:
         raise LinkRefused(url, "a YouTube page that is neither a video nor a playlist")
     # old embed and share links glued their options to the id with `&` in the path (/v/ID&hl=en&fs=1);

@@ -120,6 +120,8 @@ def test_video_link_with_list_names_its_playlist_as_a_companion():
         ("https://www.youtube.com/embed?listType=user_uploads&list=fieldnotes", "add the channel's feed"),
         ("https://www.youtube.com/feeds/videos.xml?channel_id=UCx", "a YouTube feed, not a video: add it to data/sources.toml"),
         ("https://www.youtube.com/clip/UgkxZ3b0", "a YouTube clip"),
+        ("https://www.youtube.com/redirect?event=video_description&q=https%3A%2F%2Fexample.com%2Fpost",
+         "a YouTube redirect to another site: ingest https://example.com/post itself"),
         ("https://www.youtube.com/playlist?list=RDdQw4w9WgXcQ",
          "a YouTube mix, made anew for each viewer, not a playlist: link the video it starts from "
          "(https://www.youtube.com/watch?v=dQw4w9WgXcQ)"),
@@ -257,6 +259,7 @@ VIDEO_FORMS = [
     "https://www.youtube.com/attribution_link?a=x&u=/watch?v={id}&feature=em-share_video_user",
     "https://consent.youtube.com/m?continue=https%3A%2F%2Fwww.youtube.com%2Fwatch%3Fv%3D{id}%26cbrd%3D1&gl=DE&hl=de",
     "https://www.youtube.com/signin?action_handle_signin=true&next=%2Fwatch%3Fv%3D{id}",
+    "https://www.youtube.com/redirect?event=video_description&q=https%3A%2F%2Fyoutu.be%2F{id}&v=xYz",
     "https://www.youtube.com/#!/watch?v={id}", "https://www.youtube.com/watch#!v={id}&t={t}",
     # the full stop of the sentence the link was pasted from
     "https://youtu.be/{id}.", "https://www.youtube.com/watch?v={id}.",
