@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 from connectors.errors import FetchError
-from schemas import Kind, Paper, Playlist, Repo, SourceRef, Video, Article
+from schemas import Article, Paper, Playlist, Repo, SourceRef, Video
 
 AnyRecord = Paper | Video | Playlist | Repo | Article
 
@@ -40,19 +40,17 @@ class Fetched:
 
 
 class Connector(Protocol):
-    name: ClassVar[str]
-    kinds: ClassVar[tuple[Kind, ...]]
+    """What a source's `connector` class provides (`Source.connector` is typed with it)."""
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "Connector": ...
-
-    @staticmethod
-    def owns(url: str) -> SourceRef | None:
-        """The ref for a link this connector owns, None if it is not one; LinkRefused if it is
-        one of this source's links that cannot be ingested (a channel page)."""
+    def from_settings(cls, settings: Any) -> "Connector":
+        """The run's one instance, from the CLI's Settings (so quotas and delays are shared)."""
+        ...
 
     def fetch(self, refs: Sequence[SourceRef]) -> Iterator[Fetched]:
         """One Fetched per ref, as few requests as the API allows; never raises for one bad ref."""
+        ...
 
     def notes(self) -> list[str]:
         """Lines for the run summary (quota spent, degraded mode); empty when all is normal."""
+        ...

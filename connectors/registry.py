@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, SecretStr
 
+from connectors.base import Connector
 from schemas import ExportItem, Extra, Kind, SectionKey, SourceRef
 
 if TYPE_CHECKING:
@@ -170,7 +171,7 @@ class Source:
     """Everything the rest of curate needs to know about one source."""
 
     name: str
-    connector: Any = None
+    connector: type[Connector] | None = None
     """The class that fetches (`from_settings(settings)`, `fetch(refs)`, `notes()`), or None."""
     owns: Callable[[str], SourceRef | None] | None = None
     """The ref for one of its http(s) links, None when not one of its links, LinkRefused
@@ -321,7 +322,7 @@ class Registry:
     def feed_keeps(self) -> list[Callable[[Any, "FeedEntry"], bool]]:
         return [s.feed_keep for s in self.sources if s.feed_keep is not None]
 
-    def connectors(self) -> dict[str, Any]:
+    def connectors(self) -> dict[str, type[Connector]]:
         """Connector classes by source name."""
         return {s.name: s.connector for s in self.sources if s.connector is not None}
 
