@@ -431,3 +431,10 @@ def test_export_from_the_page_drafts_suggestions_as_the_command_does(model, conf
     suggested = [i["annotation"]["suggested_blurb"] for s in doc["sections"] for i in s["items"]]
     assert suggested and all(s and s["model"] == MODEL for s in suggested)
     assert all(i["annotation"]["blurb"] == "" for s in doc["sections"] for i in s["items"])  # never the editor's text
+
+
+def test_only_http_links_are_links_on_the_page():
+    from pipeline.desk.app import http_url
+
+    assert http_url("javascript:alert(1)") == "#" and http_url("data:text/html,x") == "#"
+    assert http_url("https://arxiv.org/abs/2511.00001") == "https://arxiv.org/abs/2511.00001"

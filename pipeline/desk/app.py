@@ -74,6 +74,13 @@ def render_markdown(text: str) -> Markup:
     return Markup(_MD.render("\n".join(lines)))  # markdown-it escapes text and raw HTML (html=False)
 
 
+def http_url(url: str | None) -> str:
+    """A link target for the page: the URL when it is http(s), else `#` (never `javascript:`)."""
+    from pipeline.draft_markdown import md_url
+
+    return md_url(url) or "#"
+
+
 def render_inline(text: str) -> Markup:
     """One line of the export's Markdown (a details line) as inline HTML."""
     return Markup(_MD.renderInline(text))
@@ -254,6 +261,7 @@ def _templates() -> Jinja2Templates:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["markdown"] = render_markdown
     env.filters["inline_markdown"] = render_inline
+    env.filters["http_url"] = http_url
     env.filters["anchor"] = row_anchor
     env.globals["version"] = actions.version
     env.globals["split_take"] = actions.split_take
