@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import StrEnum
@@ -32,6 +34,9 @@ SAVE_BATCH = 200
 """Records written per transaction."""
 ENRICH_BATCH = 100
 """Records handed to an enricher at once (arXiv answers 100 papers a request)."""
+ENRICH_AHEAD = 4
+"""Batches enriched at once, beside the fetch: each enricher paces its own requests (Hugging
+Face: its 5-minute quota, a few requests at a time a batch)."""
 
 
 def without_secrets(fetched: Fetched, secrets: Sequence[str]) -> Fetched:
@@ -149,16 +154,19 @@ class Ingest:
         return out
 
     def _enriched(self, name: str, results: Iterable[Fetched]) -> Iterator[Fetched]:
-        """`results` as they come, with what the enrichers of this source add to each record: a
+        """`results` in order, with what the enrichers of this source add to each record: a
         batch of up to ENRICH_BATCH records at a time. Their code links are followed in the
-        same run; a failure is a warning of that record, never an error of its link."""
+        same run; a failure is a warning of that record, never an error of its link.
+
+        A batch is enriched beside the fetch (up to ENRICH_AHEAD batches at once), so the
+        source's next request never waits for the enricher's answers about the last one.
+        """
         enrichers = self.enrichers_of(name)
         if not enrichers:
             yield from results
             return
-        batch: list[Fetched] = []
 
-        def flush() -> list[Fetched]:
+        def enrich(batch: list[Fetched]) -> list[Fetched]:
             records = [f for f in batch if f.record is not None]
             for source, enricher in enrichers.items():
                 wanted = [f for f in records if f.record.kind in enricher.kinds]  # type: ignore[union-attr]
@@ -174,16 +182,24 @@ class Ingest:
                         fetched.record.extras[source] = extra  # type: ignore[union-attr]
                         fetched.follow += [url for url in extra.code if url not in fetched.follow]
                     fetched.warnings += warnings
-            done = list(batch)
-            batch.clear()
-            return done
+            return batch
 
-        for fetched in results:
-            batch.append(fetched)
-            if len(batch) >= ENRICH_BATCH:
-                yield from flush()
-        if batch:
-            yield from flush()
+        batch: list[Fetched] = []
+        ahead: deque[Future[list[Fetched]]] = deque()
+        with ThreadPoolExecutor(max_workers=ENRICH_AHEAD, thread_name_prefix=f"enrich-{name}") as pool:
+            for fetched in results:
+                batch.append(fetched)
+                if len(batch) >= ENRICH_BATCH:
+                    ahead.append(pool.submit(enrich, batch))
+                    batch = []
+                    if len(ahead) >= ENRICH_AHEAD:  # the enrichers are behind: wait for the oldest batch
+                        yield from ahead.popleft().result()
+                while ahead and ahead[0].done():
+                    yield from ahead.popleft().result()
+            if batch:
+                ahead.append(pool.submit(enrich, batch))
+            while ahead:
+                yield from ahead.popleft().result()
 
     def run(
         self,
