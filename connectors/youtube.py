@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin
@@ -69,8 +69,9 @@ _QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
 _KEY_REASONS = {"keyInvalid", "keyExpired", "accessNotConfigured", "ipRefererBlocked", "API_KEY_INVALID"}
 _KEYLESS_WORKERS = 8
 """Parallel oEmbed/feed requests: one request per link, so a few at a time, to stay polite."""
-_API_WORKERS = 4
-"""Concurrent Data API calls: playlists paged side by side, videos.list batches at once."""
+_API_WORKERS = 8
+"""Concurrent Data API calls: playlists paged side by side, videos.list batches at once (the
+API limits units a day, not calls at a time)."""
 
 
 def video_ref(video_id: str, companions: tuple[str, ...] = ()) -> SourceRef:
@@ -296,7 +297,8 @@ class YouTubeConnector:
     # ---- the Data API
 
     def service(self) -> Any:
-        """A YouTube Data API client for this thread (httplib2 is not thread-safe).
+        """A YouTube Data API client; one serves every thread of a run (its requests go through
+        a thread-safe httpx client, never through httplib2, which is not thread-safe).
 
         The discovery document comes from the package, never the network. The key
         travels as the `x-goog-api-key` header on every request (pages too), because
@@ -433,23 +435,24 @@ class _ApiRun:
 
     Loose video links and the videos inside the playlists share one `videos.list` pass
     (50 ids a call), so a video linked alone and listed in a playlist costs nothing extra.
-    Playlists are paged side by side and the `videos.list` calls run concurrently, each
-    thread with its own client. A link is settled only when every call it needs
-    succeeded; when the API stops (quota, key) the links not settled yet are left for the
-    keyless path.
+    Every playlist is paged side by side and the `videos.list` calls run concurrently, all
+    through one client built once. A link is settled only when every call it needs succeeded;
+    when the API stops (quota, key) the links not settled yet are left for the keyless path.
     """
 
     def __init__(self, connector: YouTubeConnector) -> None:
         self.c = connector
         self.out: dict[str, Fetched] = {}
-        self._local = threading.local()
+        self._yt: Any = None
+        self._lock = threading.Lock()
 
     def _call(self, make: Callable[[Any], Any]) -> Any:
-        """One list call on this thread's client: the answer, or the exception as a value."""
+        """One list call: the answer, or the exception as a value."""
         try:
-            if getattr(self._local, "yt", None) is None:
-                self._local.yt = self.c.service()  # httplib2 is not thread-safe: a client per thread
-            return self.c.execute(make(self._local.yt))
+            with self._lock:  # built once: reading the discovery document costs as much as a request
+                if self._yt is None:
+                    self._yt = self.c.service()
+            return self.c.execute(make(self._yt))
         except Exception as exc:  # noqa: BLE001 - sorted out by the caller, per ref
             return exc
 
@@ -460,7 +463,9 @@ class _ApiRun:
             meta = self._playlists(pool, playlists)
             if self.c.stopped:
                 return self.out
-            listings = self._listings(pool, [r for r in playlists if r.key not in self.out])
+            # only playlists that exist are paged: an unknown one costs no page (a quota unit each)
+            listings = self._listings([(ref, pool.submit(self._pages, _id_of(ref)))
+                                       for ref in playlists if ref.key not in self.out])
             if self.c.stopped:
                 return self.out
             wanted = [_id_of(r) for r in videos]
@@ -528,11 +533,11 @@ class _ApiRun:
                     self.out[ref.key] = Fetched(ref, error=NotFound(ref, "playlist not found on YouTube (removed, private or a wrong id)"))
         return meta
 
-    def _listings(self, pool: ThreadPoolExecutor,
-                  refs: Sequence[SourceRef]) -> dict[str, tuple[list[dict[str, Any]], bool]]:
-        """Each playlist's items in order (pages follow nextPageToken up to the item cap), playlists side by side."""
+    def _listings(self, pages: Sequence[tuple[SourceRef, Future[Any]]]) -> dict[str, tuple[list[dict[str, Any]], bool]]:
+        """Each playlist's items in order (pages follow nextPageToken up to the item cap), paged side by side."""
         listings: dict[str, tuple[list[dict[str, Any]], bool]] = {}
-        for ref, answer in zip(refs, pool.map(lambda ref: self._pages(_id_of(ref)), refs)):
+        for ref, page in pages:
+            answer = page.result()
             if isinstance(answer, _ApiStopped):
                 continue
             if isinstance(answer, Exception):
