@@ -47,13 +47,18 @@ def without_secrets(fetched: Fetched, secrets: Sequence[str]) -> Fetched:
     from pipeline.redact import MASK
     from schemas import record_adapter
 
+    def structural(key: object) -> bool:
+        # ids, kinds and URLs are what the record is keyed and typed by: a short credential ("k")
+        # must not turn `video` into `v***eo`; the server's prose (titles, descriptions) is masked
+        return isinstance(key, str) and (key in ("id", "kind", "filled_by") or key.endswith(("_id", "url")))
+
     def scrub(value: Any) -> Any:
         if isinstance(value, str):
             for secret in secrets:
                 value = value.replace(secret, MASK)
             return value
-        if isinstance(value, dict):
-            return {scrub(k): scrub(v) for k, v in value.items()}
+        if isinstance(value, dict):  # keys are field names, never a server's text
+            return {k: v if structural(k) else scrub(v) for k, v in value.items()}
         if isinstance(value, list):
             return [scrub(v) for v in value]
         return value

@@ -239,7 +239,9 @@ def test_arxiv_author_pages_and_listings_are_refused_with_their_feed(author, suf
         parse(f"https://arxiv.org/list/{cat}/{listing}")
 
 
-video_ids = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", min_size=11, max_size=11)
+# `videoseries` is 11 characters too, but /embed/videoseries is YouTube's embed of a playlist, never a video
+video_ids = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", min_size=11,
+                    max_size=11).filter(lambda v: v != "videoseries")
 playlist_ids = st.from_regex(r"(PL|OLAK5uy_)[A-Za-z0-9_-]{16,32}", fullmatch=True)
 VIDEO_FORMS = [
     # watch pages, share buttons and apps

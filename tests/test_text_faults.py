@@ -107,3 +107,12 @@ def test_source_text_adds_no_link_in_github_or_markdown_it_linkify(run, replay):
         hrefs = [part.split('"', 1)[0] for part in html.split('href="')[1:]]
         assert not [h for h in hrefs if "evil" in h], hrefs
         assert "https://evil.example/phish" in html  # the text itself reads as written
+
+
+def test_a_short_credential_is_masked_in_text_and_the_record_still_reads_back(run, replay):
+    # "id" occurs in every record's field names (`arxiv_id`, `id`): only the server's text is masked
+    result = run("ingest", f"https://youtu.be/{VIDEO}", YOUTUBE_API_KEY="id")
+    assert result.exit_code == 0, result.stderr
+    shown = run("show", f"https://youtu.be/{VIDEO}", "--format", "json", YOUTUBE_API_KEY="id")
+    assert shown.exit_code == 0, shown.stderr
+    assert json.loads(shown.stdout)["id"] == f"youtube:video:{VIDEO}"
