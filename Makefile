@@ -18,7 +18,7 @@ unexport URL FILE ARGS
 # $(call quote,TEXT): TEXT as one single-quoted shell word, whatever quotes it holds
 quote = '$(subst ','\'',$(1))'
 
-.PHONY: install ingest run export demo bench eval-web test clean help
+.PHONY: install ingest run export demo bench eval-web test lint clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -53,5 +53,10 @@ eval-web: $(STAMP)  ## web-page metadata vs trafilatura on ../shared/corpus/web-
 test: $(STAMP)  ## the test suite (offline)
 	@$(BIN)/python -m pytest -n 2 -q $(ARGS)
 
+lint: $(STAMP)  ## ruff (lint rules, then the formatter in check mode) and mypy, as configured in pyproject.toml
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
 clean:  ## remove .venv and caches (keeps data/)
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache build *.egg-info

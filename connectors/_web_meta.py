@@ -315,7 +315,7 @@ def page_meta(tree: "HtmlElement", url: str, visible: bool = True) -> PageMeta:
     head_title = _first(*(clean(t.text_content()) for t in tree.xpath("//head/title | //title")[:1]))
     h1 = _first(*(clean(h.text_content()) for h in tree.xpath("//h1")[:1]))
 
-    website = next((graph.deref(n) for n in graph.nodes if "WebSite" in _types(n)), {})
+    website: dict[str, Any] = next((graph.deref(n) for n in graph.nodes if "WebSite" in _types(n)), {})
     publisher = graph.names(ld.get("publisher"))[:1]
     site_name = _first(og1("og:site_name"), meta1(_META_SITE), *graph.names(website.get("name"))[:1], *publisher,
                        meta1(_META_PUBLISHER))
@@ -405,7 +405,8 @@ def _authors(graph: _Graph, ld: Mapping[str, Any], meta: Mapping[str, list[str]]
             into.append(name)
 
     for key in ("author", "creator"):
-        for value in ld.get(key) if isinstance(ld.get(key), list) else [ld.get(key)]:
+        found = ld.get(key)
+        for value in found if isinstance(found, list) else [found]:
             value = graph.deref(value)
             if isinstance(value, dict):
                 for name in graph.names(value):

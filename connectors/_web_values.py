@@ -49,7 +49,7 @@ def decode(body: bytes, content_type: str | None) -> str:
     import webencodings
 
     encoding = _sniffer()(body, transport_encoding=_charset(content_type)).charEncoding[0]
-    text, _used = webencodings.decode(body, encoding or webencodings.lookup("windows-1252"), errors="replace")
+    text, _used = webencodings.decode(body, encoding or "windows-1252", errors="replace")
     return text
 
 

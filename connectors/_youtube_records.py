@@ -186,7 +186,7 @@ def playlist_from_api(
 
 def _utc(parsed: Any) -> datetime | None:
     """feedparser's struct_time (always UTC) as an aware datetime."""
-    return datetime(*parsed[:6], tzinfo=timezone.utc) if parsed else None
+    return datetime(*parsed[:6]).replace(tzinfo=timezone.utc) if parsed else None
 
 
 def _channel_id(value: str | None) -> str | None:

@@ -378,17 +378,17 @@ class ArxivConnector:
                 continue
             by_id[paper.arxiv_id] = paper
         for ref, arxiv_id in zip(refs, ids):
-            paper = by_id.get(arxiv_id)
-            if paper is None and arxiv_id in raw:
+            found = by_id.get(arxiv_id)
+            if found is None and arxiv_id in raw:
                 # arXiv has the paper but sent an entry arxiv.py skips or we cannot read: not "not
                 # found" (which a scheduled run takes as final), a bad answer worth asking again for
                 lacking = _missing_fields(raw[arxiv_id])
                 yield Fetched(ref, error=Unavailable(ref, "arXiv sent an incomplete entry for this paper"
                                                           f"{f' (no <{lacking}>)' if lacking else ''}; try again later"))
-            elif paper is None:
+            elif found is None:
                 yield Fetched(ref, error=NotFound(ref, "not found on arXiv"))
             else:
-                yield Fetched(ref, record=paper, payload=raw.get(arxiv_id), follow=list(paper.code_links))
+                yield Fetched(ref, record=found, payload=raw.get(arxiv_id), follow=list(found.code_links))
 
     def notes(self) -> list[str]:
         return []

@@ -149,7 +149,7 @@ def syntax_error(body: bytes, parsed: Mapping[str, Any], lines_before: int = 0) 
         again = _NAMED_ENTITY.sub(b"", body)  # removes whole references only: lines stay where they were
     if again != body:
         return syntax_error(again, feedparser.parse(again), lines_before)
-    return f"{message} at line {exc.getLineNumber() + lines_before}, column {exc.getColumnNumber() + 1}"
+    return f"{message} at line {(exc.getLineNumber() or 0) + lines_before}, column {(exc.getColumnNumber() or 0) + 1}"
 
 
 def entries_from_bytes(body: bytes, url: str, content_type: str = "") -> list[FeedEntry]:

@@ -33,7 +33,7 @@ from connectors.errors import (
 )
 from connectors import http
 from connectors.http import USER_AGENT, Bounds
-from connectors.registry import Credential, Details, HttpUrl, KindRules, Link, Source, Text, stars
+from connectors.registry import Credential, Details, HttpUrl, KindRules, Link, Part, Source, Text, stars
 from schemas import ExportItem, Kind, SectionKey, SourceRef
 
 if TYPE_CHECKING:
@@ -447,7 +447,7 @@ def _feed_link(entry: Mapping[str, Any], href: str | None) -> str | None:
 
 def _repo_details(item: ExportItem) -> Details:
     """`GitHub ★ 812 (+40)`, then the language."""
-    lead: list = [Link("GitHub", item.url)]
+    lead: list[Part] = [Link("GitHub", item.url)]
     figures = stars(item.metrics)
     if figures:
         lead.append(Text(figures))

@@ -64,6 +64,7 @@ class Strong:
 
 
 Part = Text | Link | Strong
+Segment = Part | tuple[Part, ...]  # parts shown together, joined by spaces
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ class Details:
     """An item's details line: `lead` (where it lives, its headline figure), then the byline
     (added by the renderer), then `facts` (figures), then the publication date."""
 
-    lead: list[Part] = field(default_factory=list)
-    facts: list[Part] = field(default_factory=list)
+    lead: list[Segment] = field(default_factory=list)
+    facts: list[Segment] = field(default_factory=list)
 
 
 def count(n: int | float) -> str:

@@ -147,8 +147,8 @@ def _owns(url: str, _depth: int = 0) -> SourceRef | None:
         raise LinkRefused(url, "a YouTube clip, which the API cannot look up: link to the video it was cut from")
     elif seg[:1] == ("redirect",) and link.param("q"):  # a link in a video's description, through YouTube
         target = link.param("q") or ""
-        inner = split(target)
-        if inner is not None and inner.host in _HOSTS:
+        target_link = split(target)
+        if target_link is not None and target_link.host in _HOSTS:
             return _inner(url, target, _depth)
         raise LinkRefused(url, f"a YouTube redirect to another site: ingest {target} itself")
     if video_id is None:

@@ -247,14 +247,14 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
                                         blurb=prev.blurb if prev else ""))
             summary.left_out += 1
         if edits.title is not None:
-            default = (f"Issue #{edits.number}", fmt.default_title(edits.number))  # the first: drafts of 0.1.0
-            issue.title = None if edits.title in default else edits.title
+            default_titles = (f"Issue #{edits.number}", fmt.default_title(edits.number))  # the first: drafts of 0.1.0
+            issue.title = None if edits.title in default_titles else edits.title
         if edits.intro is not None:
             issue.intro = edits.intro
         issue.item_ids = list(dict.fromkeys([*issue.item_ids, *placed]))
         if path is not None and data is not None:
-            default = draft_path(settings, edits.number, edits.fmt)
-            if default.exists() and path.resolve() == default.resolve():
+            default_path = draft_path(settings, edits.number, edits.fmt)
+            if default_path.exists() and path.resolve() == default_path.resolve():
                 remember(issue, edits.fmt, data)
     log.info("annotate: issue %d, %d items", summary.number, summary.items)
     return summary

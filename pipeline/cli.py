@@ -665,9 +665,9 @@ def export(
     if output is not None and len(formats) > 1:
         fail("--output needs --format json or --format markdown")
     s = settings()
-    fmt = newsletter(s)
+    layout = newsletter(s)
     store = open_store(s, must_exist=True)
-    d = draft.prepare(store, now=now, since=since_v, caps=draft.caps_of(s), fmt=fmt)
+    d = draft.prepare(store, now=now, since=since_v, caps=draft.caps_of(s), fmt=layout)
     drafted = draft_with_model(store, s, d)
     if output == "-":
         for ext in formats:

@@ -195,7 +195,8 @@ def load_sources(path: Path) -> list[FeedSource]:
     try:
         return SourcesFile.model_validate(raw).feeds
     except ValidationError as exc:
-        feeds = raw.get("feeds") if isinstance(raw.get("feeds"), list) else []
+        listed = raw.get("feeds")
+        feeds = listed if isinstance(listed, list) else []
         problems = []
         for error in exc.errors()[:5]:
             line = _line_of(text, tuple(error["loc"]))

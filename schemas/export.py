@@ -9,13 +9,13 @@ so it is required there.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.records import Kind, UTCDatetime
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 
 class SectionKey(StrEnum):

@@ -56,6 +56,6 @@ def upgrade() -> None:
                            postgresql_using="round(value)::bigint")
     for table, keys in FOREIGN_KEYS.items():
         with op.batch_alter_table(table) as batch:
-            for name, columns, referred, referred_columns in keys:
-                batch.create_foreign_key(name, referred, columns, referred_columns)
+            for name, local_columns, referred, referred_columns in keys:
+                batch.create_foreign_key(name, referred, local_columns, referred_columns)
     op.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
