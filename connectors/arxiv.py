@@ -352,8 +352,8 @@ class ArxivConnector:
             rejected = set(session.rejected) & set(ids)
             if isinstance(exc, arxiv.HTTPError) and exc.status == 400 and rejected:
                 # arXiv refuses a whole batch for one id it cannot read: fail that one, ask again for the rest
-                rest = [ref for ref, i in zip(refs, ids) if i not in rejected]
-                for ref, i in zip(refs, ids):
+                rest = [ref for ref, i in zip(refs, ids, strict=True) if i not in rejected]
+                for ref, i in zip(refs, ids, strict=True):
                     if i in rejected:
                         yield Fetched(ref, error=BadPayload(ref, f"arXiv says {i} is not a valid id"))
                 yield from self._fetch_batch(rest) if rest else ()
@@ -377,7 +377,7 @@ class ArxivConnector:
                 log.warning("arxiv: skipped an entry: %s", exc)
                 continue
             by_id[paper.arxiv_id] = paper
-        for ref, arxiv_id in zip(refs, ids):
+        for ref, arxiv_id in zip(refs, ids, strict=True):
             found = by_id.get(arxiv_id)
             if found is None and arxiv_id in raw:
                 # arXiv has the paper but sent an entry arxiv.py skips or we cannot read: not "not

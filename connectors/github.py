@@ -252,7 +252,7 @@ class GitHubConnector:
             self._after_response()
             errors = [_classify(exc, ref, self.anonymous) for ref in refs]
             self._after_error(errors[0])
-            for ref, error in zip(refs, errors):
+            for ref, error in zip(refs, errors, strict=True):
                 yield Fetched(ref, error=error)
             return
         self._after_response()

@@ -475,7 +475,7 @@ class _ApiRun:
         for ref in videos:
             vid = _id_of(ref)
             if vid in found:
-                self._settle(ref, lambda: Fetched(ref, record=video_from_item(found[vid]), payload=found[vid]))
+                self._settle(ref, lambda: Fetched(ref, record=video_from_item(found[vid]), payload=found[vid]))  # noqa: B023 - called at once
             elif vid in failed:
                 self.out[ref.key] = Fetched(ref, error=_classify(failed[vid], ref))
             elif vid in answered:
@@ -489,7 +489,7 @@ class _ApiRun:
             if errors:
                 self.out[ref.key] = Fetched(ref, error=_classify(errors[0], ref))
             elif all(v in answered for v in ids):
-                self._settle(ref, lambda: self._playlist(ref, meta[_id_of(ref)], items, truncated, found))
+                self._settle(ref, lambda: self._playlist(ref, meta[_id_of(ref)], items, truncated, found))  # noqa: B023 - called at once
         log.info("youtube: %d videos, %d playlists through the API; %d units spent so far",
                  len(videos), len(playlists), self.c.units)
         return self.out
@@ -521,7 +521,7 @@ class _ApiRun:
         answers = pool.map(lambda batch: self._call(lambda yt: yt.playlists().list(
             part="snippet,contentDetails", id=",".join(map(_id_of, batch)), maxResults=self.c.batch_size)), batches)
         meta: dict[str, dict[str, Any]] = {}
-        for batch, answer in zip(batches, answers):
+        for batch, answer in zip(batches, answers, strict=True):
             if isinstance(answer, _ApiStopped):
                 continue
             if isinstance(answer, Exception):
@@ -552,7 +552,7 @@ class _ApiRun:
         while True:
             want = min(self.c.batch_size, self.c.max_items - len(items))
             answer = self._call(lambda yt: yt.playlistItems().list(
-                part="snippet,contentDetails", playlistId=playlist_id, maxResults=want, pageToken=token))
+                part="snippet,contentDetails", playlistId=playlist_id, maxResults=want, pageToken=token))  # noqa: B023 - called at once
             if isinstance(answer, Exception):
                 return answer
             page = answer.get("items") or []
@@ -575,7 +575,7 @@ class _ApiRun:
         batches = list(_chunks(ids, self.c.batch_size))
         answers = pool.map(lambda batch: self._call(lambda yt: yt.videos().list(part=_VIDEO_PARTS, id=",".join(batch))),
                            batches)
-        for batch, answer in zip(batches, answers):
+        for batch, answer in zip(batches, answers, strict=True):
             if isinstance(answer, _ApiStopped):
                 continue
             if isinstance(answer, Exception):

@@ -506,7 +506,7 @@ def run(
                 report = ScheduledRun(s, store, feeds).run(on_feed=on_feed, on_link=on_link)
     except AlreadyRunning as exc:
         _say(f"! {exc}", logging.WARNING)
-        raise typer.Exit(EXIT_BUSY)
+        raise typer.Exit(EXIT_BUSY) from None
     for f in report.feeds:
         for link in f.gave_up:
             _say(f"✗ {link}  gave up after failing in several runs (feed {f.feed.name})", logging.ERROR)
@@ -591,7 +591,7 @@ def _print_items(items: "list[Any]", fmt: "RowFormat") -> None:
         out = Console(highlight=False, emoji=False, width=fixed + (widths[3] if not out.is_terminal else 20) + 1)
     table = Table(box=None, pad_edge=False)
     # ids are what people copy into `show` and `mark`: never cut; a long title folds onto more lines
-    for name, width in zip(("id", "kind", "status"), widths):
+    for name, width in zip(("id", "kind", "status"), widths, strict=False):  # the first three of five
         table.add_column(name, no_wrap=True, min_width=width)
     table.add_column("title", overflow="fold", ratio=1, min_width=min(20, widths[3]))
     table.add_column("fetched", no_wrap=True, min_width=widths[4])
@@ -746,7 +746,7 @@ def blurb(
     if ids:
         resolved = store.resolve([key_of(i) for i in ids])
         shown = set(d.ids())
-        missing = [given for given, (_, stored) in zip(ids, resolved.items()) if stored not in shown]
+        missing = [given for given in ids if resolved[key_of(given)] not in shown]
         if missing:
             fail(f"not in issue {d.number}'s draft: {', '.join(missing)} (curate list shows what is stored)",
                  EXIT_SOME_FAILED)

@@ -182,7 +182,8 @@ class Ingest:
                 except Exception as exc:  # noqa: BLE001 - an enricher's bug must not lose the records
                     log.exception("%s enricher failed", source)
                     answers = [(None, [f"{source}: internal error ({exc})"])] * len(wanted)
-                for fetched, (extra, warnings) in zip(wanted, answers):
+                # an enricher that answers short leaves the rest unenriched; it never loses them
+                for fetched, (extra, warnings) in zip(wanted, answers, strict=False):
                     if extra is not None:
                         fetched.record.extras[source] = extra  # type: ignore[union-attr]
                         fetched.follow += [url for url in extra.code if url not in fetched.follow]

@@ -159,6 +159,9 @@ def test_blurb_for_named_items_only(cli, stocked, model):
     assert again.stdout.startswith("earlier\tarxiv:2511.00002\t") and len(model.prompts) == 1
     unknown = cli("blurb", "arxiv:2511.00077")
     assert unknown.exit_code == 1 and "not in issue 1's draft: arxiv:2511.00077" in unknown.output
+    # an id given twice names the unknown one, not its own second copy
+    twice = cli("blurb", "arxiv:2511.00002", "arxiv:2511.00002", "arxiv:2511.00077")
+    assert twice.exit_code == 1 and "not in issue 1's draft: arxiv:2511.00077 " in twice.output
 
 
 def test_the_prompt_holds_the_records_text_and_never_a_credential(cli, settings, model, tmp_path):

@@ -93,9 +93,9 @@ def import_table(imports: dict[str, dict[str, float]]) -> str:
 
 
 def grid(head: tuple[str, ...], body: list[tuple[str, ...]]) -> str:
-    widths = [max(len(x) for x in col) for col in zip(head, *body)]
+    widths = [max(len(x) for x in col) for col in zip(head, *body, strict=True)]
     line = lambda cells: "| " + " | ".join(  # noqa: E731
-        c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+        c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))) + " |"
     sep = "|" + "|".join(("-" * (w + 1)) + (":" if i else "-") for i, w in enumerate(widths)) + "|"
     return "\n".join([line(head), sep, *(line(b) for b in body)])
 

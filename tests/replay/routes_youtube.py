@@ -122,7 +122,7 @@ def _recorded_pages(playlist_id: str) -> dict[str | None, bytes] | None:
         return None
     bodies = [fixture_bytes(f"youtube/playlistItems/{playlist_id}/{p.name}") for p in sorted(folder.glob("page*.json"))]
     pages: dict[str | None, bytes] = {None: bodies[0]}
-    for body, following in zip(bodies, bodies[1:]):
+    for body, following in zip(bodies, bodies[1:], strict=False):  # each page and the next
         pages[json.loads(body)["nextPageToken"]] = following
     return pages
 
