@@ -264,9 +264,38 @@ def _scripts() -> Any:
 _SCRIPTS: Any = None
 
 
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(?:[\"']([^\"']+)[\"']|None)", re.M)
+
+
+def _revision_chain() -> dict[str, str | None]:
+    """Each migration's revision → the one it follows, read from the `revision = "…"` lines of
+    pipeline/migrations/versions/ (what Alembic reads too; tests/test_store.py holds the two to
+    one answer). Every command checks the schema, so this is read without importing Alembic,
+    which costs about 0.1 s; Alembic is loaded only when there is a migration to run."""
+    global _CHAIN
+    if _CHAIN is None:
+        chain: dict[str, str | None] = {}
+        for path in sorted((MIGRATIONS / "versions").glob("[0-9]*.py")):
+            found = dict((m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8")))
+            if found.get("revision"):
+                chain[found["revision"]] = found.get("down_revision")
+        _CHAIN = chain
+    return _CHAIN
+
+
+_CHAIN: dict[str, str | None] | None = None
+
+
 def _known_revisions() -> set[str]:
     """Every schema revision this curate has a migration for."""
-    return {script.revision for script in _scripts().walk_revisions()}
+    return set(_revision_chain())
+
+
+def _version_of(conn: Connection, tables: set[str]) -> str | None:
+    """The revision in `alembic_version` (Alembic's own table, one row), None without one."""
+    if "alembic_version" not in tables:
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _alembic_config(conn: Connection) -> Any:
@@ -345,8 +374,10 @@ class Store:
 
     @staticmethod
     def head() -> str:
-        """The newest schema revision this curate knows."""
-        return _scripts().get_current_head()  # type: ignore[return-value]
+        """The newest schema revision this curate knows (the one no migration follows)."""
+        chain = _revision_chain()
+        [head] = set(chain) - set(chain.values())
+        return head
 
     def current(self, conn: Connection | None = None) -> str | None:
         """The database's schema revision: None when it is empty, BASELINE when 0.1 made it.
@@ -357,11 +388,10 @@ class Store:
         if conn is None:
             with self.engine.connect() as own:
                 return self.current(own)
-        from alembic.migration import MigrationContext
         from sqlalchemy import inspect
 
-        revision = MigrationContext.configure(conn).get_current_revision()
         tables = set(inspect(conn).get_table_names())
+        revision = _version_of(conn, tables)
         version = None
         if "meta" in tables:
             version = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar()
@@ -413,6 +443,8 @@ class Store:
         migrate once, and a failed migration leaves the database as it was (SQLite and
         PostgreSQL both roll back schema changes).
         """
+        if self.current() == self.head():  # the usual case: a read, no write lock, no Alembic
+            return []
         from alembic import command
 
         with self._write() as conn:

@@ -242,3 +242,24 @@ def test_counts_and_times_are_stored_as_integers_and_utc(store):
     [(at, stars)] = store.metrics("github:o/a", "stars")
     assert (at, stars, type(stars)) == (T0, 812, int)
     assert store.get("github:o/a").first_seen == T0
+
+
+def test_the_schema_revisions_read_without_alembic_are_alembics():
+    # every command reads the migrations' `revision = "…"` lines itself instead of loading Alembic
+    from alembic.script import ScriptDirectory
+
+    from pipeline.store import MIGRATIONS, _revision_chain
+
+    scripts = ScriptDirectory(str(MIGRATIONS))
+    assert _revision_chain() == {s.revision: s.down_revision for s in scripts.walk_revisions()}
+    assert Store.head() == scripts.get_current_head()
+
+
+def test_opening_a_database_at_the_newest_schema_loads_no_migration_tool(tmp_path):
+    db = tmp_path / "curate.db"
+    Store(str(db))  # created and migrated
+    code = ("import sys\nfrom pipeline.store import Store\n"
+            f"Store({str(db)!r})\nprint(sorted(m for m in ('alembic', 'mako') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
