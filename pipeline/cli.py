@@ -331,18 +331,12 @@ def ingest(
         fail("no links given: curate ingest URL... or --file PATH")
     s = settings()
     store = open_store(s)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from pipeline.ingest import Ingest
     from schemas.item import DIRECT_SOURCE
 
     err = _err()
     say = _sayer("curate.ingest", err)
-    # the bar draws on stderr only; rich would otherwise capture sys.stdout while it is live
-    # and the rows would land on the terminal instead of the pipe
-    with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), console=err, transient=True,
-                  redirect_stdout=False, redirect_stderr=False,
-                  disable=not err.is_terminal or state.log_format == LogFormat.json.value) as bar:
+    with _progress_bar(err) as bar:
         task = bar.add_task("ingest", total=len(inputs))
 
         def progress(outcome: "Outcome") -> None:
@@ -352,6 +346,35 @@ def ingest(
         report = Ingest(s, store).run(inputs, refresh=refresh, with_companions=with_playlist, progress=progress,
                                       source=DIRECT_SOURCE)
     raise typer.Exit(print_report(report, say))
+
+
+class _NoBar:
+    """What the ingest loop calls on a progress bar, doing nothing: stderr is not a terminal
+    (cron, a pipe), so rich.progress is not even imported."""
+
+    def __enter__(self) -> "_NoBar":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: int) -> int:
+        return 0
+
+    def advance(self, task: int) -> None:
+        return None
+
+
+def _progress_bar(err: "Console") -> Any:
+    """rich's progress bar on stderr when it is a terminal and lines are text, else `_NoBar`."""
+    if not err.is_terminal or state.log_format == LogFormat.json.value:
+        return _NoBar()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    # the bar draws on stderr only; rich would otherwise capture sys.stdout while it is live
+    # and the rows would land on the terminal instead of the pipe
+    return Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), console=err, transient=True,
+                    redirect_stdout=False, redirect_stderr=False)
 
 
 EXIT_BUSY = 75
@@ -1015,12 +1038,13 @@ def _file_error(exc: BaseException) -> str | None:
 
 def _storage_error(exc: BaseException) -> str | None:
     """One line for a database that failed mid-command (read-only, locked, full, damaged), else None."""
-    from sqlalchemy.exc import DBAPIError
-
+    # a command that never opened the database cannot fail in it: `--help` and usage errors
+    # (click's Exit is an Exception too) must not import SQLAlchemy just to be told so
+    errors = sys.modules.get("sqlalchemy.exc")
+    if errors is None or not isinstance(exc, errors.DBAPIError):
+        return None
     from pipeline import preflight
 
-    if not isinstance(exc, DBAPIError):
-        return None
     line = preflight.describe(exc, _redact(state.shown_db))
     return f"{line}; what was stored before is kept" if line else None
 
