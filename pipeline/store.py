@@ -742,12 +742,15 @@ class Store:
 
     def add_source(self, ids: Iterable[str], source: str) -> None:
         """Record that `source` (a feed) lists these stored items too."""
-        resolved = set(self.resolve(ids).values())
+        from sqlalchemy import update
+
+        resolved = sorted(set(self.resolve(ids).values()))
         with self.session() as session:
-            for row in session.exec(select(ItemRow).where(ItemRow.id.in_(resolved))).all() if resolved else []:
-                if source not in row.sources:
-                    row.sources = [*row.sources, source]  # reassign: JSON columns do not track appends
-                    session.add(row)
+            # ids and sources only: the rows' records and payloads are not read to add one word
+            for chunk in _chunks(resolved):
+                for item_id, sources in session.exec(select(ItemRow.id, ItemRow.sources).where(ItemRow.id.in_(chunk))):
+                    if source not in sources:
+                        session.exec(update(ItemRow).where(ItemRow.id == item_id).values(sources=[*sources, source]))
             session.commit()
 
     def feed_done(self, url: str, now: datetime, *, read: bool, changed: bool = False, etag: str | None = None,
