@@ -250,7 +250,7 @@ class Bench:
 
 GROUPS = {
     "curate": ("pipeline", "connectors", "schemas"),
-    "database": ("sqlmodel", "sqlalchemy", "alembic", "psycopg", "psycopg_binary", "sqlite3", "_sqlite3", "greenlet"),
+    "database": ("sqlmodel", "sqlalchemy", "alembic", "mako", "psycopg", "psycopg_binary", "sqlite3", "_sqlite3", "greenlet"),
     "cli": ("typer", "click", "rich", "markdown_it", "mdurl", "pygments", "shellingham"),
     "pydantic": ("pydantic", "pydantic_core", "pydantic_settings", "annotated_types", "typing_inspection",
                  "typing_extensions", "dotenv"),

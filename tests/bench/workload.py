@@ -69,9 +69,10 @@ class Workload:
         REST and GraphQL guidance: "make requests for a single user serially"); YouTube: a
         playlist's pages follow each other's `nextPageToken`, then `videos.list` needs every
         listed id (playlists side by side, `playlists.list` beside them); web: two pages at a
-        time on one host, `web_concurrency` pages at a time in all; Hugging Face: a paper is
-        asked for once arXiv has answered for it, `hf_workers` at a time (the Hub limits only
-        the count, 500 requests per 5 minutes).
+        time on one host, `web_concurrency` pages at a time in all; Hugging Face: a batch's
+        papers are asked for once arXiv has answered the batch, `hf_workers` at a time, batches
+        side by side (the Hub limits only the count, 500 requests per 5 minutes), so the last
+        batch's lookups follow the last arXiv request.
         """
         pages_per_playlist = max((math.ceil(len(ids) / YOUTUBE_BATCH) for ids in self.playlists.values()), default=0)
         videos = {v for ids in self.playlists.values() for v in ids} | set(self.loose)
@@ -82,7 +83,8 @@ class Workload:
             "youtube": max(pages_per_playlist, 1 if self.playlists else 0) + (1 if videos else 0),
             "github": math.ceil(len(self.repos) / GITHUB_BATCH),
             "web": max([math.ceil(n / 2) for n in per_host] + [math.ceil(len(self.pages) / web_concurrency)]),
-            "huggingface": 1 + math.ceil(len(self.papers) / hf_workers) if self.papers else 0,
+            "huggingface": (math.ceil(len(self.papers) / ARXIV_BATCH)
+                            + math.ceil(min(ARXIV_BATCH, len(self.papers)) / hf_workers)) if self.papers else 0,
         }
 
     def one(self, base_port: int) -> dict[str, str]:
