@@ -16,10 +16,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, BigInteger, Column, Connection, DateTime, Engine, Text, TypeDecorator, event, func, text
-from sqlmodel import Field, Session, SQLModel, create_engine, select
+from sqlalchemy.orm import QueryableAttribute
+from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
 from connectors.base import Fetched
 from connectors.errors import Deferred
@@ -93,6 +94,10 @@ class ItemRow(SQLModel, table=True):
     payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     """The raw API payload (JSON text or XML), kept so records can be re-normalized later."""
     sources: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+# the payload column, to leave it unread (`defer`); SQLModel types the class attribute as its value
+_PAYLOAD = cast("QueryableAttribute[Any]", ItemRow.payload)
 
 
 class AliasRow(SQLModel, table=True):
@@ -475,7 +480,7 @@ class Store:
         aliases: dict[str, str] = {}
         with self.session() as session:
             for chunk in _chunks(ids):
-                aliases.update(session.exec(select(AliasRow.old_id, AliasRow.item_id).where(AliasRow.old_id.in_(chunk))).all())
+                aliases.update(session.exec(select(AliasRow.old_id, AliasRow.item_id).where(col(AliasRow.old_id).in_(chunk))).all())
         return {i: aliases.get(i, i) for i in ids}
 
     def fresh(self, ids: Iterable[str], max_age: timedelta, now: datetime) -> set[str]:
@@ -486,7 +491,7 @@ class Store:
         with self.session() as session:
             for chunk in _chunks(list(set(resolved.values()))):
                 fresh_ids.update(session.exec(
-                    select(ItemRow.id).where(ItemRow.id.in_(chunk), ItemRow.fetched_at > cutoff)
+                    select(ItemRow.id).where(col(ItemRow.id).in_(chunk), ItemRow.fetched_at > cutoff)
                 ).all())
         return {given for given, stored in resolved.items() if stored in fresh_ids}
 
@@ -505,7 +510,7 @@ class Store:
         found: dict[str, str] = {}
         with self.session() as session:
             for chunk in _chunks(list(set(resolved.values()))):
-                found.update(session.exec(select(ItemRow.id, ItemRow.title).where(ItemRow.id.in_(chunk))).all())
+                found.update(session.exec(select(ItemRow.id, ItemRow.title).where(col(ItemRow.id).in_(chunk))).all())
         return {given: (stored, found[stored]) for given, stored in resolved.items() if stored in found}
 
     def labels(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
@@ -514,7 +519,7 @@ class Store:
         with self.session() as session:
             for chunk in _chunks(list(dict.fromkeys(ids))):
                 out.update((i, (k, t)) for i, k, t in session.exec(
-                    select(ItemRow.id, ItemRow.kind, ItemRow.title).where(ItemRow.id.in_(chunk))))
+                    select(ItemRow.id, ItemRow.kind, ItemRow.title).where(col(ItemRow.id).in_(chunk))))
         return out
 
     def records(self, ids: Iterable[str]) -> dict[str, Any]:
@@ -522,7 +527,7 @@ class Store:
         out: dict[str, Any] = {}
         with self.session() as session:
             for chunk in _chunks(list(set(ids))):
-                for item_id, record in session.exec(select(ItemRow.id, ItemRow.record).where(ItemRow.id.in_(chunk))):
+                for item_id, record in session.exec(select(ItemRow.id, ItemRow.record).where(col(ItemRow.id).in_(chunk))):
                     out[item_id] = record_adapter.validate_python(record)
         return out
 
@@ -545,21 +550,21 @@ class Store:
         from sqlalchemy import or_
         from sqlalchemy.orm import defer
 
-        query = select(ItemRow).options(defer(ItemRow.payload)).order_by(ItemRow.first_seen.desc(), ItemRow.id)
+        query = select(ItemRow).options(defer(_PAYLOAD)).order_by(col(ItemRow.first_seen).desc(), ItemRow.id)
         if kind is not None:
             query = query.where(ItemRow.kind == kind.value)
         if status is not None:
             query = query.where(ItemRow.status == status.value)
         if statuses is not None:
-            query = query.where(ItemRow.status.in_([s.value for s in statuses]))
+            query = query.where(col(ItemRow.status).in_([s.value for s in statuses]))
         if kinds is not None:
-            query = query.where(ItemRow.kind.in_([k.value for k in kinds]))
+            query = query.where(col(ItemRow.kind).in_([k.value for k in kinds]))
         if fetched_before is not None:
             query = query.where(ItemRow.fetched_at <= fetched_before)
         if since is not None:
             also = list(also)
-            query = query.where(or_(ItemRow.first_seen >= since, ItemRow.id.in_(also)) if also
-                                else ItemRow.first_seen >= since)
+            query = query.where(or_(col(ItemRow.first_seen) >= since, col(ItemRow.id).in_(also)) if also
+                                else col(ItemRow.first_seen) >= since)
         with self.session() as session:
             return [_item(row) for row in session.exec(query).all()]
 
@@ -602,7 +607,7 @@ class Store:
         found: set[str] = set()
         with self.session() as session:
             for chunk in _chunks(list(dict.fromkeys(ids))):
-                found.update(session.exec(select(ItemRow.id).where(ItemRow.id.in_(chunk))).all())
+                found.update(session.exec(select(ItemRow.id).where(col(ItemRow.id).in_(chunk))).all())
         return found
 
     def metrics(self, item_id: str, name: str) -> list[tuple[datetime, float]]:
@@ -611,13 +616,13 @@ class Store:
             rows = session.exec(
                 select(MetricRow.at, MetricRow.value)
                 .where(MetricRow.item_id == item_id, MetricRow.name == name)
-                .order_by(MetricRow.at)
+                .order_by(col(MetricRow.at))
             ).all()
         return [(at, value) for at, value in rows]
 
     def pending(self) -> list[PendingRow]:
         with self.session() as session:
-            return list(session.exec(select(PendingRow).order_by(PendingRow.added)).all())
+            return list(session.exec(select(PendingRow).order_by(col(PendingRow.added))).all())
 
     def known(self, ids: Iterable[str]) -> set[str]:
         """The ids (as given, aliases followed) that are stored, however old their record."""
@@ -629,30 +634,33 @@ class Store:
         after `since` (plus the ids in `also`), newest first, without reading a record: a week of
         5,000 candidates in one query. "Linked only": stored only because another record links to it.
         """
-        from sqlalchemy import Text, cast, or_
+        from sqlalchemy import Text, or_
+        from sqlalchemy import cast as cast_sql
+        from sqlalchemy import select as select_core  # sqlmodel's select is typed for up to four columns
 
         linked = json.dumps([LINKED_SOURCE]).replace(" ", "")
-        query = (select(ItemRow.id, ItemRow.kind, ItemRow.status, ItemRow.first_seen,
-                        cast(ItemRow.sources, Text))
-                 .where(ItemRow.status.in_([s.value for s in statuses]))
-                 .order_by(ItemRow.first_seen.desc(), ItemRow.id))
+        query = (select_core(col(ItemRow.id), col(ItemRow.kind), col(ItemRow.status), col(ItemRow.first_seen),
+                             cast_sql(col(ItemRow.sources), Text))
+                 .where(col(ItemRow.status).in_([s.value for s in statuses]))
+                 .order_by(col(ItemRow.first_seen).desc(), ItemRow.id))
         also = list(also)
         if since is not None:
-            query = query.where(or_(ItemRow.first_seen >= since, ItemRow.id.in_(also)) if also
-                                else ItemRow.first_seen >= since)
+            query = query.where(or_(col(ItemRow.first_seen) >= since, col(ItemRow.id).in_(also)) if also
+                                else col(ItemRow.first_seen) >= since)
         with self.session() as session:
             return [(i, k, st, seen, (raw or "").replace(" ", "") == linked)
-                    for i, k, st, seen, raw in session.exec(query).all()]
+                    for i, k, st, seen, raw in session.connection().execute(query).all()]
 
     def envelopes(self, ids: Iterable[str]) -> dict[str, tuple[str, str, datetime, int, list[str]]]:
         """(url, title, fetched_at, fetch_count, sources) of those stored `ids`, records left unread."""
+        from sqlalchemy import select as select_core  # sqlmodel's select is typed for up to four columns
+
         out: dict[str, tuple[str, str, datetime, int, list[str]]] = {}
         with self.session() as session:
             for chunk in _chunks(list(dict.fromkeys(ids))):
-                for item_id, *rest in session.exec(select(ItemRow.id, ItemRow.url, ItemRow.title, ItemRow.fetched_at,
-                                                          ItemRow.fetch_count, ItemRow.sources)
-                                                   .where(ItemRow.id.in_(chunk))):
-                    url, title, fetched_at, fetch_count, sources = rest
+                for item_id, url, title, fetched_at, fetch_count, sources in session.connection().execute(select_core(
+                        col(ItemRow.id), col(ItemRow.url), col(ItemRow.title), col(ItemRow.fetched_at),
+                        col(ItemRow.fetch_count), col(ItemRow.sources)).where(col(ItemRow.id).in_(chunk))):
                     out[item_id] = (url, title, fetched_at, fetch_count, list(sources or []))
         return out
 
@@ -663,7 +671,7 @@ class Store:
     def feed_backlog(self, feed_url: str) -> list[FeedBacklogRow]:
         with self.session() as session:
             return list(session.exec(
-                select(FeedBacklogRow).where(FeedBacklogRow.feed_url == feed_url).order_by(FeedBacklogRow.added)
+                select(FeedBacklogRow).where(FeedBacklogRow.feed_url == feed_url).order_by(col(FeedBacklogRow.added))
             ).all())
 
     def feed_dropped(self, feed_url: str) -> set[str]:
@@ -685,10 +693,10 @@ class Store:
 
         ids = self.search_ids(query, kind=kind, status=status, since=since, limit=limit)
         with self.session() as session:
-            rows = {}
+            rows: dict[str, ItemRow] = {}
             for chunk in _chunks(ids):
                 rows.update((r.id, r) for r in session.exec(
-                    select(ItemRow).options(defer(ItemRow.payload)).where(ItemRow.id.in_(chunk))).all())
+                    select(ItemRow).options(defer(_PAYLOAD)).where(col(ItemRow.id).in_(chunk))).all())
             return [_item(rows[i]) for i in ids]
 
     def search_ids(self, query: str, *, kind: Kind | None = None, status: ItemStatus | None = None,
@@ -699,7 +707,8 @@ class Store:
         words = search_words(query)
         if not words:
             return []
-        where, params = "", {}
+        where = ""
+        params: dict[str, Any] = {}
         if kind is not None:
             where += " AND item.kind = :kind"
             params["kind"] = kind.value
@@ -748,9 +757,9 @@ class Store:
         with self.session() as session:
             # ids and sources only: the rows' records and payloads are not read to add one word
             for chunk in _chunks(resolved):
-                for item_id, sources in session.exec(select(ItemRow.id, ItemRow.sources).where(ItemRow.id.in_(chunk))):
+                for item_id, sources in session.exec(select(ItemRow.id, ItemRow.sources).where(col(ItemRow.id).in_(chunk))):
                     if source not in sources:
-                        session.exec(update(ItemRow).where(ItemRow.id == item_id).values(sources=[*sources, source]))
+                        session.exec(update(ItemRow).where(col(ItemRow.id) == item_id).values(sources=[*sources, source]))
             session.commit()
 
     def feed_done(self, url: str, now: datetime, *, read: bool, changed: bool = False, etag: str | None = None,
@@ -775,17 +784,17 @@ class Store:
             done = set(done)
             if done:
                 for row in session.exec(select(FeedBacklogRow).where(
-                        FeedBacklogRow.feed_url == url, FeedBacklogRow.id.in_(done))).all():
+                        FeedBacklogRow.feed_url == url, col(FeedBacklogRow.id).in_(done))).all():
                     session.delete(row)
             for row in retry:
                 session.merge(row)
             forget = list(forget)
             for chunk in _chunks(forget):
-                for row in session.exec(select(FeedDroppedRow).where(
-                        FeedDroppedRow.feed_url == url, FeedDroppedRow.id.in_(chunk))).all():
-                    session.delete(row)
-            for row in dropped:
-                session.merge(row)
+                for gone in session.exec(select(FeedDroppedRow).where(
+                        FeedDroppedRow.feed_url == url, col(FeedDroppedRow.id).in_(chunk))).all():
+                    session.delete(gone)
+            for link in dropped:
+                session.merge(link)
             session.add(state)
             session.commit()
 
@@ -821,7 +830,8 @@ class Store:
         now = now.astimezone(timezone.utc)
         ok = [r for r in results if r.record is not None]
         latest = {r.record.id: r for r in ok}  # type: ignore[union-attr]  # one id twice: the last one wins
-        items, metric = ItemRow.__table__, MetricRow.__table__
+        tables = SQLModel.metadata.tables
+        items, metric = tables["item"], tables["metric"]
         with self._write() as conn:
             existing: dict[str, list[str]] = {}
             for chunk in _chunks(list(latest)):
@@ -859,10 +869,10 @@ class Store:
                 conn.execute(insert(metric), snapshots)
             aliases = {r.ref.key: r.record.id for r in ok if r.ref.key != r.record.id}  # type: ignore[union-attr]
             if aliases:
-                alias = AliasRow.__table__
+                alias = tables["alias"]
                 conn.execute(delete(alias).where(alias.c.old_id.in_(list(aliases))))
                 conn.execute(insert(alias), [{"old_id": k, "item_id": v} for k, v in aliases.items()])
-            pending = PendingRow.__table__
+            pending = tables["pending"]
             done = list({key for r in ok for key in (r.ref.key, r.record.id)})  # type: ignore[union-attr]
             for chunk in _chunks(done):
                 conn.execute(delete(pending).where(pending.c.id.in_(chunk)))
@@ -883,7 +893,7 @@ class Store:
         """Set the status of stored items; raises KeyError naming the ids that are not stored."""
         resolved = self.resolve(ids)
         with self.session() as session:
-            rows = {row.id: row for row in session.exec(select(ItemRow).where(ItemRow.id.in_(resolved.values()))).all()}
+            rows = {row.id: row for row in session.exec(select(ItemRow).where(col(ItemRow.id).in_(resolved.values()))).all()}
             missing = [given for given, stored in resolved.items() if stored not in rows]
             if missing:
                 raise KeyError(", ".join(missing))
@@ -920,16 +930,17 @@ class Store:
             raise StoreError(f"the database {_shown(target.url)} is not empty ({', '.join(f'{n} {t}' for t, n in held.items())} "
                              "rows): copy into an empty database")
         from sqlalchemy import insert
+        from sqlalchemy import select as select_core  # sqlmodel's select takes models and columns, not a Table
 
         tables = SQLModel.metadata.tables
         with self.engine.connect() as source, target._write() as conn:
             for name in self.COPIED:
                 table = tables[name]
-                result = source.execution_options(yield_per=batch).execute(select(table))
+                result = source.execution_options(yield_per=batch).execute(select_core(table))
                 for rows in result.partitions():
                     conn.execute(insert(table), [dict(row._mapping) for row in rows])
             result = source.execution_options(yield_per=batch).execute(
-                select(ItemRow.id, ItemRow.title, ItemRow.record))  # type: ignore[call-overload]
+                select(ItemRow.id, ItemRow.title, ItemRow.record))
             for rows in result.partitions():
                 index_for_search(conn, [(r.id, r.title, r.record) for r in rows])
             if conn.dialect.name == "postgresql":  # ids were copied as they were: the next one follows them
@@ -957,7 +968,7 @@ class Store:
         """Every id a published issue carried → the numbers of those issues, oldest first."""
         with self.session() as session:
             rows = session.exec(select(IssueRow.number, IssueRow.item_ids)
-                                .where(IssueRow.published_at.is_not(None)).order_by(IssueRow.number)).all()
+                                .where(col(IssueRow.published_at).is_not(None)).order_by(col(IssueRow.number))).all()
         out: dict[str, list[int]] = {}
         for number, ids in rows:
             for item_id in ids:
@@ -967,8 +978,8 @@ class Store:
     def published_issues(self) -> list[IssueRow]:
         """The published issues, oldest first."""
         with self.session() as session:
-            return list(session.exec(select(IssueRow).where(IssueRow.published_at.is_not(None))
-                                     .order_by(IssueRow.number)).all())
+            return list(session.exec(select(IssueRow).where(col(IssueRow.published_at).is_not(None))
+                                     .order_by(col(IssueRow.number))).all())
 
     def code_links(self, ids: Iterable[str]) -> dict[str, list[str]]:
         """The code links (`code_links`) the stored records of `ids` carry, for those with any.
@@ -979,7 +990,7 @@ class Store:
         with self.session() as session:
             for chunk in _chunks(list(set(ids))):
                 for item_id, links in session.exec(
-                        select(ItemRow.id, ItemRow.record["code_links"]).where(ItemRow.id.in_(chunk))):  # type: ignore[index]
+                        select(ItemRow.id, ItemRow.record["code_links"]).where(col(ItemRow.id).in_(chunk))):
                     if links:
                         out[item_id] = list(links)
         return out
@@ -999,8 +1010,8 @@ class Store:
         out: dict[str, SuggestionRow] = {}
         with self.session() as session:
             for chunk in _chunks(list(set(subjects))):
-                rows = session.exec(select(SuggestionRow).where(SuggestionRow.subject.in_(chunk))
-                                    .order_by(SuggestionRow.drafted_at)).all()
+                rows = session.exec(select(SuggestionRow).where(col(SuggestionRow.subject).in_(chunk))
+                                    .order_by(col(SuggestionRow.drafted_at))).all()
                 out.update((r.subject, r) for r in rows)  # later rows win
         return out
 
@@ -1009,8 +1020,8 @@ class Store:
         out: dict[str, list[SuggestionRow]] = {}
         with self.session() as session:
             for chunk in _chunks(list(set(subjects))):
-                for row in session.exec(select(SuggestionRow).where(SuggestionRow.subject.in_(chunk))
-                                        .order_by(SuggestionRow.drafted_at)).all():
+                for row in session.exec(select(SuggestionRow).where(col(SuggestionRow.subject).in_(chunk))
+                                        .order_by(col(SuggestionRow.drafted_at))).all():
                     out.setdefault(row.subject, []).append(row)
         return out
 
@@ -1046,7 +1057,7 @@ class Store:
 
 def _last_published(session: Session) -> IssueRow | None:
     return session.exec(
-        select(IssueRow).where(IssueRow.published_at.is_not(None)).order_by(IssueRow.number.desc())
+        select(IssueRow).where(col(IssueRow.published_at).is_not(None)).order_by(col(IssueRow.number).desc())
     ).first()
 
 
@@ -1072,7 +1083,7 @@ class IssueWork:
         """The stored rows of those `ids` (stored ids, aliases not followed) that exist."""
         out: dict[str, ItemRow] = {}
         for chunk in _chunks(list(set(ids))):
-            out.update((r.id, r) for r in self._session.exec(select(ItemRow).where(ItemRow.id.in_(chunk))).all())
+            out.update((r.id, r) for r in self._session.exec(select(ItemRow).where(col(ItemRow.id).in_(chunk))).all())
         return out
 
     def annotate(self, note: AnnotationRow) -> None:
@@ -1082,7 +1093,7 @@ class IssueWork:
     def publish(self, ids: Sequence[str], at: datetime) -> None:
         """Mark these stored items published by this issue, at `at`."""
         for chunk in _chunks(list(ids)):
-            for row in self._session.exec(select(ItemRow).where(ItemRow.id.in_(chunk))).all():
+            for row in self._session.exec(select(ItemRow).where(col(ItemRow.id).in_(chunk))).all():
                 row.status = ItemStatus.published.value
                 self._session.add(row)
         self.issue.item_ids = list(ids)
@@ -1093,37 +1104,41 @@ def _changes(name: str, since: datetime, until: datetime, ids: Sequence[str] | N
     """The query behind `Store.metric_changes`: each item's latest and start snapshots of `name`."""
     from sqlalchemy import case, or_
 
-    where = [MetricRow.name == name, MetricRow.at <= until]
+    from sqlalchemy import select as select_core  # sqlmodel's select is typed for up to four columns
+
+    item_id, value, at = col(MetricRow.item_id), col(MetricRow.value), col(MetricRow.at)
+    where = [col(MetricRow.name) == name, at <= until]
     if ids is not None:
-        where.append(MetricRow.item_id.in_(ids))
+        where.append(item_id.in_(ids))
     span = (
         select(
-            MetricRow.item_id.label("item_id"),
-            func.max(MetricRow.at).label("last_at"),
+            item_id.label("item_id"),
+            func.max(at).label("last_at"),
             func.coalesce(
-                func.max(case((MetricRow.at <= since, MetricRow.at))),
-                func.min(case((MetricRow.at > since, MetricRow.at))),
+                func.max(case((at <= since, at))),
+                func.min(case((at > since, at))),
             ).label("start_at"),
         )
         .where(*where)
-        .group_by(MetricRow.item_id)
+        .group_by(item_id)
         .subquery()
     )
     return (
-        select(MetricRow.item_id, MetricRow.value, MetricRow.at == span.c.last_at, MetricRow.at == span.c.start_at,
-               span.c.last_at == span.c.start_at)
-        .join(span, MetricRow.item_id == span.c.item_id)
-        .where(MetricRow.name == name, or_(MetricRow.at == span.c.last_at, MetricRow.at == span.c.start_at))
+        select_core(item_id, value, at == span.c.last_at, at == span.c.start_at, span.c.last_at == span.c.start_at)
+        .join(span, item_id == span.c.item_id)
+        .where(col(MetricRow.name) == name, or_(at == span.c.last_at, at == span.c.start_at))
     )
 
 
 def _insert_for(conn: Connection) -> Any:
     """`insert` with the database's own ON CONFLICT (SQLite ≥ 3.24 and PostgreSQL both have it)."""
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 def _search_rowid(item_id: str) -> int:
