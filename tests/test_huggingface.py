@@ -11,9 +11,9 @@ import pytest
 from pydantic import SecretStr
 
 from connectors.errors import BadPayload
-from connectors.huggingface import ANONYMOUS_LIMIT, TOKEN_LIMIT, HuggingFacePapers, Pace, entries_from_daily, extra_from_paper
+from connectors.huggingface import ANONYMOUS_LIMIT, TOKEN_LIMIT, WORKERS, HuggingFacePapers, Pace, entries_from_daily, extra_from_paper
 from pipeline import draft
-from pipeline.ingest import Ingest, Status
+from pipeline.ingest import ENRICH_AHEAD, Ingest, Status
 from pipeline.schedule import ScheduledRun, load_sources
 from pipeline.store import Store
 from tests.conftest import corpus_file
@@ -156,9 +156,11 @@ def test_a_failing_hub_is_a_warning_never_a_failed_paper(settings, replay):
 def test_a_rate_limited_hub_is_not_asked_again_in_the_run(settings, synthetic):
     replay = synthetic
     replay.fault("/api/papers/", Response(status=429, body=b"", headers={"Retry-After": "300"}, content_type="text/plain"))
-    report = Ingest(settings, Store(settings.db)).run([f"2601.{n:05d}" for n in range(1, 9)], now=NOW)
-    assert report.ok and len(report.outcomes) == 8
-    assert len(_hub_requests(replay)) <= 4  # the requests already under way; none after the 429
+    report = Ingest(settings, Store(settings.db)).run([f"2601.{n:05d}" for n in range(1, 61)], now=NOW)
+    assert report.ok and len(report.outcomes) == 60
+    # only the lookups already under way when the 429 came (at most WORKERS a batch, ENRICH_AHEAD
+    # batches at once); none of the other papers is asked for
+    assert len(_hub_requests(replay)) <= WORKERS * ENRICH_AHEAD < 60
     assert any("Hugging Face Papers stopped for this run" in note for note in report.notes)
 
 
