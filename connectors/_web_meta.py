@@ -391,7 +391,7 @@ def _visible(tree: "HtmlElement", url: str) -> PageMeta:
                     published=parse_date(day.isoformat()) if day else None)
 
 
-def _authors(graph: _Graph, ld: Mapping[str, Any], meta: Mapping[str, list[str]],
+def _authors(graph: _Graph, ld: Mapping[str, Any], meta: Mapping[str, list[str]],  # noqa: C901 - the places a page names its authors, most trusted first
              meta1: "Callable[[Iterable[str]], str | None]", *sites: str | None) -> tuple[list[str], list[str]]:
     """(people, organisations) the page names as its authors, each once, in the page's order."""
     people: list[str] = []

@@ -367,7 +367,7 @@ def _reset_of(headers: Mapping[str, Any] | None) -> datetime | None:
         return None
 
 
-def _classify(exc: BaseException, ref: SourceRef, anonymous: bool = False) -> FetchError:
+def _classify(exc: BaseException, ref: SourceRef, anonymous: bool = False) -> FetchError:  # noqa: C901 - a branch per failure the clients raise
     """Map a PyGithub/requests exception onto our error vocabulary."""
     import requests
     import urllib3

@@ -181,7 +181,7 @@ def _drafted_texts(row: ItemRow, prev: AnnotationRow | None, fmt: Newsletter,
     return shown
 
 
-def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = None,
+def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = None,  # noqa: C901 - each kind of edit, in one transaction
           data: bytes | None = None, fmt: Newsletter | None = None) -> Summary:
     """Store the edits as the annotations of their issue, in one transaction.
 

@@ -479,8 +479,6 @@ def run(
     sources file or setting), 3 all well but the draft was left as it is because it holds
     edits curate annotate has not read back, 75 another run was in progress, so this one did nothing.
     """
-    from pipeline.ingest import Status
-
     state.verbose = state.verbose or verbose  # options after `run` too, so `make run ARGS=--verbose` works
     if log_format is not None:
         state.log_format = log_format.value
@@ -493,30 +491,10 @@ def run(
         fail(str(exc))
 
     def on_feed(f: "Any") -> None:
-        name = f.feed.name
-        if f.failed:
-            _say(f"✗ feed {name}  {f.read.error}", logging.ERROR)
-            return
-        for warning in f.read.warnings:
-            _say(f"! {warning}", logging.WARNING)
-        if state.verbose:
-            if f.read.unchanged:
-                _say(f"feed {name}: unchanged (304)")
-            else:
-                _say(f"feed {name}: {f.listed} entries, {f.selected} selected, {len(f.new)} new, {len(f.known)} already stored")
-            for link, reason in f.skipped:
-                _say(f"- {link}  skipped: {reason}")
-        if dry_run:
+        _say_feed(f)
+        if dry_run and not f.failed:
             for _, ref in f.new:
-                _write_row({"url": ref.url, "kind": ref.kind.value, "feed": name}, fmt)
-
-    def on_link(o: "Outcome") -> None:
-        if o.status in (Status.failed, Status.refused):
-            _say(f"✗ {o.input}  {o.message}", logging.ERROR)
-        elif o.status == Status.deferred:
-            _say(f"! {o.input}  {o.message}", logging.WARNING)
-        elif state.verbose:
-            _say(f"✓ {o.item_id}  {o.ref.kind.value if o.ref else ''}  {o.title or ''}")
+                _write_row({"url": ref.url, "kind": ref.kind.value, "feed": f.feed.name}, fmt)
 
     try:
         if dry_run:
@@ -526,10 +504,46 @@ def run(
         else:
             store = open_store(s)
             with run_lock(s, store):
-                report = ScheduledRun(s, store, feeds).run(on_feed=on_feed, on_link=on_link)
+                report = ScheduledRun(s, store, feeds).run(on_feed=on_feed, on_link=_say_link)
     except AlreadyRunning as exc:
         _say(f"! {exc}", logging.WARNING)
         raise typer.Exit(EXIT_BUSY) from None
+    _say_run_report(report)
+    _say(_run_summary(report, dry_run), logging.INFO if report.ok else logging.WARNING)
+    raise typer.Exit(EXIT_SOME_FAILED if not report.ok else EXIT_DRAFT_HELD if report.draft_held else EXIT_OK)
+
+
+def _say_feed(f: "Any") -> None:
+    """A read feed on stderr: its error, its warnings, and with --verbose its counts and skipped links."""
+    name = f.feed.name
+    if f.failed:
+        _say(f"✗ feed {name}  {f.read.error}", logging.ERROR)
+        return
+    for warning in f.read.warnings:
+        _say(f"! {warning}", logging.WARNING)
+    if state.verbose:
+        if f.read.unchanged:
+            _say(f"feed {name}: unchanged (304)")
+        else:
+            _say(f"feed {name}: {f.listed} entries, {f.selected} selected, {len(f.new)} new, {len(f.known)} already stored")
+        for link, reason in f.skipped:
+            _say(f"- {link}  skipped: {reason}")
+
+
+def _say_link(o: "Outcome") -> None:
+    """A scheduled run's link on stderr: a failure or postponement, and with --verbose a stored one."""
+    from pipeline.ingest import Status
+
+    if o.status in (Status.failed, Status.refused):
+        _say(f"✗ {o.input}  {o.message}", logging.ERROR)
+    elif o.status == Status.deferred:
+        _say(f"! {o.input}  {o.message}", logging.WARNING)
+    elif state.verbose:
+        _say(f"✓ {o.item_id}  {o.ref.kind.value if o.ref else ''}  {o.title or ''}")
+
+
+def _say_run_report(report: "Any") -> None:
+    """What a finished run has to tell besides its summary: links given up, the draft, sources' notes."""
     for f in report.feeds:
         for link in f.gave_up:
             _say(f"✗ {link}  gave up after failing in several runs (feed {f.feed.name})", logging.ERROR)
@@ -547,8 +561,6 @@ def run(
     for note in dict.fromkeys(n for r in report.reports() for n in r.notes):
         if state.verbose or isinstance(note, Alert):
             _say(f"! {note}", logging.WARNING)
-    _say(_run_summary(report, dry_run), logging.INFO if report.ok else logging.WARNING)
-    raise typer.Exit(EXIT_SOME_FAILED if not report.ok else EXIT_DRAFT_HELD if report.draft_held else EXIT_OK)
 
 
 def _choice(value: str | None, option: str, enum: "Any") -> "Any":

@@ -437,7 +437,7 @@ def normalize_blurb(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", out).strip()
 
 
-def parse(text: str) -> ParsedDraft:
+def parse(text: str) -> ParsedDraft:  # noqa: C901 - one pass over the lines, a branch per anchor kind
     """Read an edited Markdown draft back: issue number, title, intro, and each item's section and text."""
     number: int | None = None
     title: str | None = None
@@ -451,12 +451,7 @@ def parse(text: str) -> ParsedDraft:
     def close() -> None:
         nonlocal current, body
         if current is not None:
-            lines = list(body)
-            while lines and not lines[0].strip():
-                lines.pop(0)
-            while lines and lines[0].strip():  # the title and details lines are ours, not read back
-                lines.pop(0)
-            parsed.append(ParsedItem(id=current[0], section=current[1], blurb=normalize_blurb("\n".join(lines))))
+            parsed.append(ParsedItem(id=current[0], section=current[1], blurb=_item_text(body)))
         current, body = None, []
 
     seen_sections: set[str] = set()
@@ -505,12 +500,29 @@ def parse(text: str) -> ParsedDraft:
         else:
             raise MarkdownDraftError(f"line {lineno}: unknown curate anchor {what!r}")
     close()
+    number = _whole(number, in_intro, end, seen_sections)
+    intro_text = normalize_blurb("\n".join(intro)) if intro is not None else None
+    return ParsedDraft(number=number, title=title, intro=intro_text, items=parsed)
+
+
+def _item_text(body: list[str]) -> str:
+    """An item's blurb: its lines after the title and details lines, which are ours, not read back."""
+    lines = list(body)
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and lines[0].strip():
+        lines.pop(0)
+    return normalize_blurb("\n".join(lines))
+
+
+def _whole(number: int | None, in_intro: bool, end: tuple[int, list[str]] | None, seen_sections: set[str]) -> int:
+    """The issue number, once the draft proves it is whole before anything is read back: its
+    issue line, a closed intro, its end line naming the same issue, and every section anchor
+    that end line says it was written with. MarkdownDraftError names what is missing."""
     if number is None:
         raise MarkdownDraftError("not a curate draft: no <!-- curate:issue N --> line")
     if in_intro:
         raise MarkdownDraftError("the intro is not closed (<!-- curate:/intro --> is missing)")
-    # a draft proves it is whole before anything is read back: its end line, naming its own
-    # issue, and every section anchor that line says it was written with
     if end is None:
         raise MarkdownDraftError("not a whole draft: its last line <!-- curate:end … --> is missing (cut short?); "
                                  "nothing was read. Export it again, or restore the whole file")
@@ -520,5 +532,4 @@ def parse(text: str) -> ParsedDraft:
     if missing:
         raise MarkdownDraftError(f"not a whole draft: section anchor <!-- curate:section {missing[0]} --> is missing; "
                                  "move items between sections, but keep every section line")
-    intro_text = normalize_blurb("\n".join(intro)) if intro is not None else None
-    return ParsedDraft(number=number, title=title, intro=intro_text, items=parsed)
+    return number
