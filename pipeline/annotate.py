@@ -19,9 +19,20 @@ from pipeline.blurbs import suggested
 from pipeline.config import Settings
 from pipeline.newsletter import Newsletter
 from pipeline.draft import OPEN, draft_path, remember, summary_of
-from pipeline.draft_markdown import LEFT_OUT, MarkdownDraftError, blurb_block, normalize_blurb, parse
+from pipeline.draft_markdown import (
+    LEFT_OUT,
+    TLDR_EMPTY,
+    MarkdownDraftError,
+    blurb_block,
+    md_text,
+    normalize_blurb,
+    one_line,
+    parse,
+    tldr_drafted,
+    tldr_text,
+)
 from pipeline.store import AnnotationRow, IssueRow, IssueWork, ItemRow, Store
-from schemas import ExportDocument, ItemStatus, record_adapter
+from schemas import ExportDocument, ItemStatus, SectionKey, record_adapter
 from schemas.export import SuggestedBlurb
 
 log = logging.getLogger(__name__)
@@ -53,6 +64,10 @@ class Edits:
     items: list[Edit] = field(default_factory=list)
     sections: set[str] | None = None
     """JSON only: the section keys the file holds (a whole draft holds every one it was exported with)."""
+    tldr: dict[str, str] | None = None
+    """JSON: the editor's TL;DR by section key, as the file holds it (`issue.tldr`); None when absent."""
+    tldr_shown: dict[str, str] | None = None
+    """Markdown: the text of each TL;DR line by section key, to compare with what was drafted."""
 
 
 @dataclass
@@ -63,6 +78,8 @@ class Summary:
     left_out: int = 0
     moved: int = 0
     picks: list[str] = field(default_factory=list)
+    tldr: int = 0
+    """TL;DR lines whose editor's sentence was written, changed or dropped."""
 
 
 # ---- reading files
@@ -120,7 +137,8 @@ def edits_from_json(text: str) -> Edits:
     if not raw.get("sections"):
         raise AnnotateError("not a whole curate draft: it has no sections")
     edits = Edits(number=doc.issue.number, fmt="json", title=doc.issue.title,
-                  sections={section.key.value for section in doc.sections})
+                  sections={section.key.value for section in doc.sections},
+                  tldr=doc.issue.tldr if "tldr" in raw.get("issue", {}) else None)  # drafts before 0005 lack it
     for section in doc.sections:
         # the `order` field decides; items with the same order keep their place in the array
         ranked = sorted(enumerate(section.items), key=lambda pair: (pair[1].annotation.order, pair[0]))
@@ -135,7 +153,7 @@ def edits_from_markdown(text: str) -> Edits:
         parsed = parse(text)
     except MarkdownDraftError as exc:
         raise AnnotateError(str(exc)) from None
-    edits = Edits(number=parsed.number, fmt="md", title=parsed.title, intro=parsed.intro)
+    edits = Edits(number=parsed.number, fmt="md", title=parsed.title, intro=parsed.intro, tldr_shown=parsed.tldr)
     positions: dict[str, int] = {}
     for item in parsed.items:
         positions[item.section] = positions.get(item.section, 0) + 1
@@ -181,6 +199,43 @@ def _drafted_texts(row: ItemRow, prev: AnnotationRow | None, fmt: Newsletter,
     return shown
 
 
+def tldr_read_back(shown: dict[str, str], stored: dict[str, str], drafted: dict[str, set[str]]) -> dict[str, str]:
+    """The editor's TL;DR after reading back the text each line `shown`, by section key.
+
+    A text that is one the draft may have shown without the editor (`drafted`: the default
+    line, a model's sentence) leaves the section as it was: an untouched suggestion stays a
+    suggestion. An emptied line drops the editor's sentence; any other text becomes it.
+    """
+    out = dict(stored)
+    for key, text in shown.items():
+        text = one_line(text)
+        if text == one_line(stored.get(key, "")) or text in drafted.get(key, set()):
+            continue
+        if text:
+            out[key] = text
+        else:
+            out.pop(key, None)
+    return out
+
+
+def tldr_drafts(store: Store, settings: Settings, fmt: Newsletter, number: int) -> dict[str, set[str]]:
+    """By section key, the TL;DR texts a draft of issue `number` may have shown without the editor:
+    the line the draft shows now, every sentence a model drafted, and the empty-section line.
+    """
+    from pipeline.blurbs import tldr_subject
+    from pipeline.draft import caps_of, prepare
+
+    now = prepare(store, datetime.now(timezone.utc), caps=caps_of(settings), fmt=fmt)
+    out: dict[str, set[str]] = {k.value: set(TLDR_EMPTY) for k in (f.key for f in fmt.sections)}
+    for section_fmt, section in zip(fmt.sections, now.doc.sections, strict=True):
+        items = [i for i in section.items if i.annotation.include]
+        out[section_fmt.key.value].add(tldr_drafted(section_fmt, items, fmt.tldr.style, now.tldr.get(section_fmt.key.value)))
+    subjects = {tldr_subject(number, key): key for key in out}
+    for subject, rows in store.suggestions_of(subjects).items():
+        out[subjects[subject]] |= {one_line(md_text(r.text)) for r in rows}
+    return out
+
+
 def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = None,  # noqa: C901 - each kind of edit, in one transaction
           data: bytes | None = None, fmt: Newsletter | None = None) -> Summary:
     """Store the edits as the annotations of their issue, in one transaction.
@@ -196,6 +251,8 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
         if missing:
             raise AnnotateError(f"not a whole curate draft: section {missing[0]!r} is missing; "
                                 "move items between sections, but keep every section")
+    # built before the lock: it reads the draft as the export did
+    drafted = tldr_drafts(store, settings, fmt, edits.number) if edits.tldr_shown is not None else {}
     with store.issue_work(edits.number) as work:  # an export running meanwhile waits, and keeps our digest
         issue = work.issue
         _check_number(work.last_published(), edits.number)
@@ -251,6 +308,26 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
             issue.title = None if edits.title in default_titles else edits.title
         if edits.intro is not None:
             issue.intro = edits.intro
+        before = dict(issue.tldr or {})
+        if edits.tldr is not None:  # JSON: `issue.tldr` is the editor's, as the file holds it
+            issue.tldr = {k: one_line(v) for k, v in edits.tldr.items() if one_line(v)}
+        elif edits.tldr_shown is not None:
+            # the line built from the items this file holds in each section is drafted too: the
+            # draft may have gained items since it was exported
+            titles: dict[str, list[str]] = {}
+            for edit in edits.items:
+                if edit.section != LEFT_OUT:
+                    titles.setdefault(edit.section, []).append(rows[resolved[edit.id]].title)
+            for key, shown in titles.items():
+                drafted.setdefault(key, set()).add(tldr_text(shown, fmt.tldr.style))
+            issue.tldr = tldr_read_back(edits.tldr_shown, dict(issue.tldr or {}), drafted)
+        summary.tldr = sum(before.get(k) != (issue.tldr or {}).get(k) for k in {*before, *(issue.tldr or {})})
+        for key, text in (issue.tldr or {}).items():
+            if key not in {k.value for k in SectionKey}:
+                raise AnnotateError(f"the TL;DR names no section {key!r} (one of {', '.join(k.value for k in SectionKey)})")
+            if len(text) > settings.blurb_max_chars:
+                raise AnnotateError(f"the TL;DR of {key} is {len(text):,} characters, over {settings.blurb_max_chars:,} "
+                                    "(CURATE_BLURB_MAX_CHARS); nothing was changed")
         issue.item_ids = list(dict.fromkeys([*issue.item_ids, *placed]))
         if path is not None and data is not None:
             default_path = draft_path(settings, edits.number, edits.fmt)

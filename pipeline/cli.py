@@ -802,7 +802,7 @@ def blurb(
 def annotate(
     path: Annotated[Path, typer.Argument(metavar="PATH", help="An edited draft: issue-<N>.md (with its anchors) or issue-<N>.json.")],
 ) -> None:
-    """Read the editor's edits back: blurbs, items left out or moved, their order, the pick.
+    """Read the editor's edits back: blurbs, the TL;DR, items left out or moved, their order, the pick.
 
     The next export keeps them. An item the last export showed that the file no longer
     holds is left out. Exit status: 0 stored, 1 the file names an unknown id, is not a
@@ -822,8 +822,9 @@ def annotate(
     except notes.AnnotateError as exc:
         fail(f"{path}: {exc}", EXIT_SOME_FAILED)
     pick = ", ".join(summary.picks) or "none"
+    tldr = f" · {plural(summary.tldr, 'TL;DR line')} changed" if summary.tldr else ""
     _err().print(f"issue {summary.number}: {plural(summary.items, 'item')} read · {plural(summary.blurbs, 'blurb')} changed · "
-                 f"{summary.left_out} left out · {summary.moved} moved · pick: {pick}", markup=False)
+                 f"{summary.left_out} left out · {summary.moved} moved · pick: {pick}{tldr}", markup=False)
 
 
 class MarkStatus(StrEnum):

@@ -329,7 +329,8 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
         sections.append(Section(key=key, title=fmt.section(key).name, items=ordered))
     title = (row.title if row and row.title else None) or fmt.default_title(number)
     doc = ExportDocument(
-        issue=IssueInfo(number=number, title=title, generated_at=now, since=since, until=until),
+        issue=IssueInfo(number=number, title=title, generated_at=now, since=since, until=until,
+                        tldr=dict(row.tldr or {}) if row else {}),
         sections=sections,
     )
     prepared = Draft(doc=doc, intro=row.intro if row else "", capped=capped, fmt=fmt)

@@ -215,9 +215,23 @@ def item_markdown(item: ExportItem, fmt: Newsletter | None = None) -> str:
     return item_block(item, fmt)
 
 
-def _tldr_text(items: list[ExportItem], style: str) -> str:
-    titles = [md_text(i.title) for i in items[:3]]
-    more = len(items) - len(titles)
+TLDR_OPEN, TLDR_CLOSE = "<!-- curate:tldr -->", "<!-- curate:/tldr -->"
+"""The anchors around the TL;DR lines; `curate annotate` reads the lines between them back."""
+TLDR_EMPTY = ("none this time", "not chosen yet")
+"""What the TL;DR line of a section without items says (the pick: not chosen yet)."""
+_TLDR_LINE = re.compile(r"^\s*[-*+]\s+\*\*(?P<label>.+?):\*\*\s*(?P<text>.*)$")
+
+
+def one_line(text: str) -> str:
+    """A TL;DR sentence as stored and compared: its words on one line."""
+    return " ".join(text.split())
+
+
+def tldr_text(titles: Sequence[str], style: str) -> str:
+    """The default TL;DR text of a section whose items have these titles (in order)."""
+    shown = [md_text(t) for t in titles[:3]]
+    more = len(titles) - len(shown)
+    titles = shown
     if style == "titles":
         return " · ".join(titles) + (f" and {more} more" if more else "")
     if more:
@@ -227,11 +241,41 @@ def _tldr_text(items: list[ExportItem], style: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _tldr_line(section: SectionFormat, items: list[ExportItem], style: str, sentence: str | None) -> str:
-    label = section.title(len(items))
+def tldr_drafted(section: SectionFormat, items: Sequence[ExportItem], style: str, sentence: str | None) -> str:
+    """A section's TL;DR text when the editor wrote none: a model's sentence, else built from its items."""
     if not items:
-        return f"- **{label}:** " + ("not chosen yet" if section.key == SectionKey.pick else "none this time")
-    return f"- **{label}:** " + (md_text(sentence) if sentence else _tldr_text(items, style))
+        return TLDR_EMPTY[1] if section.key == SectionKey.pick else TLDR_EMPTY[0]
+    return md_text(sentence) if sentence else tldr_text([i.title for i in items], style)
+
+
+def _tldr_line(section: SectionFormat, items: list[ExportItem], style: str, sentence: str | None,
+               editor: str | None = None) -> str:
+    label = section.title(len(items))
+    # the editor's sentence is Markdown already: shown as written, on one line so it reads back
+    return f"- **{label}:** " + (one_line(editor) if editor and editor.strip() else tldr_drafted(section, items, style, sentence))
+
+
+def parse_tldr(lines: Sequence[tuple[int, str]], keys: Sequence[str]) -> dict[str, str]:
+    """The text after each label of the TL;DR lines, by section key, the lines taken in `keys`' order.
+
+    A line that does not open with `- **Label:**` continues the one above it. Raises
+    MarkdownDraftError when there is not one line per section.
+    """
+    texts: list[str] = []
+    for lineno, line in lines:
+        if not line.strip() or _COMMENT_LINE.match(line):
+            continue
+        m = _TLDR_LINE.match(line)
+        if m is not None:
+            texts.append(m["text"])
+        elif texts:
+            texts[-1] += " " + line
+        else:
+            raise MarkdownDraftError(f"line {lineno}: a TL;DR line opens with its label (- **Papers:** …)")
+    if len(texts) != len(keys):
+        raise MarkdownDraftError(f"the TL;DR has {len(texts)} lines where the draft has {len(keys)} sections: "
+                                 "keep one line per section and edit the text after its label")
+    return {key: one_line(text) for key, text in zip(keys, texts, strict=True)}
 
 
 def _intro_hint(titles: Sequence[str]) -> str:
@@ -258,7 +302,8 @@ def context(doc: ExportDocument, intro: str = "", fmt: Newsletter | None = None,
             "key": section_fmt.key.value, "name": section_fmt.name, "emoji": section_fmt.emoji, "count": len(items),
             "anchor": f"<!-- curate:section {section_fmt.key.value} -->",
             "heading": section_fmt.title(len(items)),
-            "tldr": _tldr_line(section_fmt, items, fmt.tldr.style, (tldr or {}).get(section_fmt.key.value)),
+            "tldr": _tldr_line(section_fmt, items, fmt.tldr.style, (tldr or {}).get(section_fmt.key.value),
+                               info.tldr.get(section_fmt.key.value)),
             "items": [{"id": i.id, "block": item_block(i, fmt), "title": md_text(i.title)} for i in items],
         })
     dropped = [i for s in doc.sections for i in s.items if not i.annotation.include]
@@ -269,6 +314,8 @@ def context(doc: ExportDocument, intro: str = "", fmt: Newsletter | None = None,
         "issue_anchor": f"<!-- curate:issue {info.number} · {window} · {as_of} -->",
         "intro": "\n".join(["<!-- curate:intro -->", intro.strip() or _intro_hint(titles), "<!-- curate:/intro -->"]),
         "tldr_heading": fmt.tldr.heading,
+        "tldr_open": TLDR_OPEN,
+        "tldr_close": TLDR_CLOSE,
         "sections": sections,
         "pick_hint": "<!-- move one item's block here, from its curate:item line down to the next one -->",
         "left_out": {
@@ -306,9 +353,10 @@ def render(doc: ExportDocument, intro: str = "", fmt: Newsletter | None = None,
 def _layout(ctx: dict[str, Any], fmt: Newsletter) -> str:
     if fmt.template_text is not None:
         return _jinja(fmt.template_text).render(**ctx).rstrip("\n") + "\n"
-    lines = [f"# {ctx['title']}", ctx["issue_anchor"], "", ctx["intro"], "", f"## {ctx['tldr_heading']}", ""]
+    lines = [f"# {ctx['title']}", ctx["issue_anchor"], "", ctx["intro"], "", f"## {ctx['tldr_heading']}", "",
+             ctx["tldr_open"]]
     lines += [s["tldr"] for s in ctx["sections"]]
-    lines.append("")
+    lines += [ctx["tldr_close"], ""]
     for section in ctx["sections"]:
         lines += [section["anchor"], f"## {section['heading']}", ""]
         if section["key"] == SectionKey.pick.value and not section["items"]:
@@ -423,6 +471,9 @@ class ParsedDraft:
     title: str | None
     intro: str | None
     items: list[ParsedItem] = field(default_factory=list)
+    tldr: dict[str, str] | None = None
+    """The text after each TL;DR line's label, by section key (one line, as `one_line`);
+    None when the draft has no TL;DR anchors (a template of the editor's own may leave them out)."""
 
 
 _ANCHOR = re.compile(r"^<!--\s*curate:(?P<what>[a-z/]+)(?:\s+(?P<arg>[^\s]+))?(?P<rest>.*?)-->\s*$")
@@ -443,6 +494,8 @@ def parse(text: str) -> ParsedDraft:  # noqa: C901 - one pass over the lines, a 
     title: str | None = None
     intro: list[str] | None = None
     in_intro = False
+    tldr: list[tuple[int, str]] | None = None
+    in_tldr = False
     section: str | None = None
     current: tuple[str, str, int] | None = None  # id, section, first line number
     body: list[str] = []
@@ -465,6 +518,8 @@ def parse(text: str) -> ParsedDraft:  # noqa: C901 - one pass over the lines, a 
         if m is None:
             if in_intro:
                 intro.append(line)  # type: ignore[union-attr]
+            elif in_tldr:
+                tldr.append((lineno, line))  # type: ignore[union-attr]
             elif current is not None:
                 body.append(line)
             elif title is None and number is None and line.startswith("# "):
@@ -483,6 +538,10 @@ def parse(text: str) -> ParsedDraft:  # noqa: C901 - one pass over the lines, a 
             in_intro, intro = True, []
         elif what == "/intro":
             in_intro = False
+        elif what == "tldr":
+            in_tldr, tldr = True, []
+        elif what == "/tldr":
+            in_tldr = False
         elif what == "section":
             close()
             valid = [k.value for k in SectionKey] + [LEFT_OUT]
@@ -501,8 +560,13 @@ def parse(text: str) -> ParsedDraft:  # noqa: C901 - one pass over the lines, a 
             raise MarkdownDraftError(f"line {lineno}: unknown curate anchor {what!r}")
     close()
     number = _whole(number, in_intro, end, seen_sections)
+    if in_tldr:
+        raise MarkdownDraftError("the TL;DR is not closed (<!-- curate:/tldr --> is missing)")
     intro_text = normalize_blurb("\n".join(intro)) if intro is not None else None
-    return ParsedDraft(number=number, title=title, intro=intro_text, items=parsed)
+    # the TL;DR has a line per section, in the order the end line lists the sections
+    keys = [key for key in (end[1] if end else []) if key != LEFT_OUT]
+    tldr_texts = parse_tldr(tldr, keys) if tldr is not None else None
+    return ParsedDraft(number=number, title=title, intro=intro_text, items=parsed, tldr=tldr_texts)
 
 
 def _item_text(body: list[str]) -> str:

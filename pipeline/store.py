@@ -186,6 +186,8 @@ class IssueRow(SQLModel, table=True):
     """sha256 of the draft files curate wrote or read back lately, by extension (`md`, `json`): a
     list of the last few (a lone string in databases from before that)."""
     published_at: datetime | None = Field(default=None, sa_type=UTCTime, index=True)
+    tldr: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    """The editor's TL;DR sentence (Markdown) by section key; a section not here shows the model's or the default."""
 
 
 class AnnotationRow(SQLModel, table=True):

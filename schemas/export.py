@@ -105,6 +105,9 @@ class IssueInfo(BaseModel):
     since: UTCDatetime | None = Field(description="Items first seen at or after this time are candidates.")
     until: UTCDatetime = Field(description="The time of the last fetch stored: the draft describes the database as "
                                            "of then. With nothing stored: `since`, or 1970-01-01T00:00:00Z.")
+    tldr: dict[str, str] = Field(default_factory=dict, description=(
+        "The editor's TL;DR sentence (Markdown) by section key (`papers`, `videos`, …); a section without one "
+        "shows a model's suggestion or the default line built from its items. Read back by `curate annotate`."))
 
 
 class ExportDocument(BaseModel):

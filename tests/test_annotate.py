@@ -278,3 +278,93 @@ def test_publish_moves_on_to_the_next_issue_without_its_items(curate, stocked, d
 def test_publish_needs_an_exported_draft(curate, stocked):
     result = curate("publish", "1")
     assert (result.returncode, result.stderr) == (1, "error: issue 1 has no draft yet: run `curate export` first\n")
+
+
+# ---- the TL;DR
+
+
+def tldr_lines(md: str) -> dict[str, str]:
+    """The TL;DR lines of a Markdown draft: label → the text after it."""
+    block = md.split("<!-- curate:tldr -->\n", 1)[1].split("<!-- curate:/tldr -->", 1)[0]
+    return dict(line[4:].split(":** ", 1) for line in block.splitlines())
+
+
+def export_md(curate) -> str:
+    result = curate("export", "--format", "markdown", "--output", "-")
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_an_edited_tldr_line_comes_back_as_the_editors_and_the_export_shows_it(curate, stocked, drafts):
+    assert curate("export").returncode == 0
+    path = drafts / "issue-1.md"
+    md = path.read_text()
+    drafted = tldr_lines(md)
+    label = next(k for k in drafted if "Papers" in k)
+    path.write_text(md.replace(f"**{label}:** {drafted[label]}", f"**{label}:** Five papers on *attention*, old and new."))
+    result = curate("annotate", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "1 TL;DR line changed" in result.stderr
+    shown = tldr_lines(export_md(curate))
+    assert shown[label] == "Five papers on *attention*, old and new."
+    assert {k: v for k, v in shown.items() if k != label} == {k: v for k, v in drafted.items() if k != label}
+    assert export_json(curate)["issue"]["tldr"] == {"papers": "Five papers on *attention*, old and new."}
+
+    # read back as exported: nothing changes; an emptied line gives the default back
+    assert curate("export", "--force").returncode == 0
+    again = path.read_text()
+    assert "TL;DR" not in curate("annotate", str(path)).stderr
+    path.write_text(again.replace(f"**{label}:** Five papers on *attention*, old and new.", f"**{label}:** "))
+    assert curate("annotate", str(path)).returncode == 0
+    assert tldr_lines(export_md(curate)) == drafted
+    assert export_json(curate)["issue"]["tldr"] == {}
+
+
+def test_an_untouched_tldr_stays_drafted_when_items_or_suggestions_came_since(curate, stocked, drafts, settings):
+    from datetime import datetime, timezone
+
+    from pipeline.store import SuggestionRow
+
+    stocked.save_suggestion(SuggestionRow(key="k1", subject="issue:1:tldr:videos", model="fake",
+                                          text="Two playlists worth a weekend.", drafted_at=datetime.now(timezone.utc)))
+    assert curate("export").returncode == 0
+    path = drafts / "issue-1.md"
+    assert "Two playlists worth a weekend." in path.read_text()
+    save(stocked, [paper(9, days_old=0)])  # the papers' default line changes with it
+    stocked.save_suggestion(SuggestionRow(key="k2", subject="issue:1:tldr:videos", model="fake",
+                                          text="Playlists, redrafted.", drafted_at=datetime.now(timezone.utc)))
+    result = curate("annotate", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "TL;DR" not in result.stderr
+    doc = export_json(curate)
+    assert doc["issue"]["tldr"] == {}  # the default and the model's sentence stay not the editor's
+    assert "Playlists, redrafted." in export_md(curate)
+
+
+def test_json_round_trip_carries_the_editors_tldr(curate, stocked, drafts):
+    assert curate("export").returncode == 0
+    path = drafts / "issue-1.json"
+    doc = json.loads(path.read_text())
+    assert doc["issue"]["tldr"] == {}
+    doc["issue"]["tldr"] = {"tools": "Two repos to **try** this week."}
+    path.write_text(json.dumps(doc))
+    result = curate("annotate", str(path))
+    assert result.returncode == 0, result.stderr
+    assert any(v == "Two repos to **try** this week." and "Tools" in k for k, v in tldr_lines(export_md(curate)).items())
+    doc["issue"]["tldr"] = {"podcasts": "Nope."}
+    path.write_text(json.dumps(doc))
+    result = curate("annotate", str(path))
+    assert result.returncode == 1
+    assert "names no section 'podcasts'" in result.stderr
+    assert export_json(curate)["issue"]["tldr"] == {"tools": "Two repos to **try** this week."}
+
+
+def test_a_tldr_without_a_line_per_section_is_refused_and_changes_nothing(curate, stocked, drafts):
+    assert curate("export").returncode == 0
+    path = drafts / "issue-1.md"
+    md = path.read_text()
+    first = md.split("<!-- curate:tldr -->\n", 1)[1].splitlines()[0]
+    path.write_text(md.replace(first + "\n", ""))
+    result = curate("annotate", str(path))
+    assert result.returncode == 1
+    assert "the TL;DR has 4 lines where the draft has 5 sections" in result.stderr

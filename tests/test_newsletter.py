@@ -142,7 +142,7 @@ def test_the_seed_items_give_the_published_issues_structure(cli, settings, tmp_p
     assert [line for line in md.splitlines() if line.startswith("## ")] == [
         "## TL;DR", "## 📄 5 Papers", "## 🎥 4 Videos", "## 📰 3 Curated Reads", "## 🛠 2 Tools & Repos",
         "## 🎓 1 Pick of the Week", "## Left out"]
-    tldr = md.split("## TL;DR\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    tldr = md.split("## TL;DR\n\n<!-- curate:tldr -->\n", 1)[1].split("\n<!-- curate:/tldr -->", 1)[0].splitlines()
     assert [line.split(":**")[0] for line in tldr] == [
         "- **📄 5 Papers", "- **🎥 4 Videos", "- **📰 3 Curated Reads", "- **🛠 2 Tools & Repos", "- **🎓 1 Pick of the Week"]
     assert all(line.endswith(".") and line.count(". ") == 0 for line in tldr)  # one sentence each

@@ -438,3 +438,57 @@ def test_only_http_links_are_links_on_the_page():
 
     assert http_url("javascript:alert(1)") == "#" and http_url("data:text/html,x") == "#"
     assert http_url("https://arxiv.org/abs/2511.00001") == "https://arxiv.org/abs/2511.00001"
+
+
+def _issue_form(client: TestClient) -> dict[str, str]:
+    page = client.get("/issue").text
+    tldr = re.search(r'<textarea id="tldr" name="tldr"[^>]*>(.*?)</textarea>', page, re.S)[1]
+    import html
+
+    return {"csrf": csrf(client), "title": "", "intro": "",
+            "tldr_base": re.search(r'name="tldr_base" value="([0-9a-f]+)"', page)[1], "tldr": html.unescape(tldr)}
+
+
+def test_the_tldr_box_saves_the_editors_sentence_and_the_export_shows_it(client, store):
+    assert '<label for="tldr">TL;DR</label>' in client.get("/issue").text
+    form = _issue_form(client)
+    lines = form["tldr"].splitlines()
+    assert len(lines) == 5 and lines[0].startswith("- **📄 2 Papers:** ")
+    mine = [lines[0].split(":** ")[0] + ":** Two papers on <b>experts</b>.", *lines[1:]]
+    r = client.post("/issue", data={**form, "tldr": "\r\n".join(mine)})
+    assert r.status_code == 200 and "TL;DR saved" in r.text
+    doc = exported(None, store)
+    assert doc["issue"]["tldr"] == {"papers": "Two papers on <b>experts</b>."}  # the rest stays drafted
+    md = client.get("/markdown").text
+    assert "- **📄 2 Papers:** Two papers on &lt;b&gt;experts&lt;/b&gt;." in md
+    assert "Two papers on &lt;b&gt;experts&lt;/b&gt;." in client.get("/issue").text
+
+    # a second tab, opened before that save, is told and saves nothing
+    stale = client.post("/issue", data={**form, "title": "Other tab", "tldr": "\n".join(line.split(":** ")[0] + ":** Other." for line in lines)})
+    assert stale.status_code == 409 and "The TL;DR changed since you opened this page" in stale.text
+    assert "Two papers on &lt;b&gt;experts&lt;/b&gt;." in stale.text  # both texts are shown
+    assert exported(None, store)["issue"]["tldr"] == {"papers": "Two papers on <b>experts</b>."}
+    assert exported(None, store)["issue"]["title"] != "Other tab"
+
+    # a box without a line per section is a message; an emptied line gives the drafted one back
+    form = _issue_form(client)
+    bad = client.post("/issue", data={**form, "tldr": "- **Papers:** one line"})
+    assert bad.status_code == 400 and "one line per section" in bad.text
+    no_csrf = client.post("/issue", data={**form, "csrf": "0" * 32})
+    assert no_csrf.status_code == 403
+    lines = form["tldr"].splitlines()
+    client.post("/issue", data={**form, "tldr": "\n".join([lines[0].split(":** ")[0] + ":** ", *lines[1:]])})
+    assert exported(None, store)["issue"]["tldr"] == {}
+
+
+def test_an_untouched_tldr_box_leaves_a_models_sentence_a_suggestion(client, store):
+    from pipeline.store import SuggestionRow
+
+    store.save_suggestion(SuggestionRow(key="s1", subject="issue:1:tldr:videos", model="test-model",
+                                        text="One video, *many* views.", drafted_at=NOW))
+    form = _issue_form(client)
+    assert "One video, \\*many\\* views." in form["tldr"]
+    r = client.post("/issue", data={**form, "title": "Week one"})
+    assert r.status_code == 200
+    doc = exported(None, store)
+    assert doc["issue"]["title"] == "Week one" and doc["issue"]["tldr"] == {}

@@ -163,11 +163,16 @@ def test_editor_triages_orders_writes_and_exports_in_the_browser(served, page, s
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("Blurb saved")
 
-    # title, then export from the page
-    page.get_by_role("link", name="Title and intro", exact=True).click()
+    # title, intro and the papers' TL;DR sentence, then export from the page
+    page.get_by_role("link", name="Title, intro and TL;DR", exact=True).click()
     page.get_by_label("Title", exact=True).fill("Issue one: sharp results")
     page.get_by_label("Intro", exact=True).fill("Hello, readers.")
+    tldr = page.get_by_label("TL;DR", exact=True)
+    lines = tldr.input_value().splitlines()
+    assert "Papers:** " in lines[0]
+    tldr.fill("\n".join([lines[0].split(":** ")[0] + ":** Two *sharp* papers.", *lines[1:]]))
     page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("TL;DR saved")
     page.get_by_role("link", name="Markdown", exact=True).click()
     shown = page.locator("#markdown-source").inner_text()
     shot(page, tmp_path, "5-markdown")
@@ -183,6 +188,8 @@ def test_editor_triages_orders_writes_and_exports_in_the_browser(served, page, s
     doc = json.loads((settings.drafts_dir / "issue-1.json").read_text(encoding="utf-8"))
     assert md.strip() == shown.strip()
     assert doc["issue"]["title"] == "Issue one: sharp results"
+    assert doc["issue"]["tldr"] == {"papers": "Two *sharp* papers."}
+    assert ":** Two *sharp* papers.\n" in md
     paper_items = next(s for s in doc["sections"] if s["key"] == "papers")["items"]
     assert [i["id"] for i in paper_items[:2]] == [top, other]
     assert paper_items[0]["annotation"]["blurb"] == "A **sharp** result <img src=x>.\n\n**Take:** Read section 3."

@@ -44,6 +44,14 @@ class StaleBlurb(DeskError):
         self.item_id, self.current, self.mine = item_id, current, mine
 
 
+class StaleTldr(DeskError):
+    """The TL;DR changed since the editor opened the page: the page shows it now and the editor's text."""
+
+    def __init__(self, mine: str) -> None:
+        super().__init__("the TL;DR changed since you opened it: compare both texts, then save again")
+        self.mine = mine
+
+
 def version(text: str) -> str:
     """A short fingerprint of a blurb, sent with the edit form (optimistic concurrency)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -436,17 +444,64 @@ def blurb_of(store: Store, item_id: str) -> str:
     return note.blurb if note else ""
 
 
-def save_issue(store: Store, fmt: Newsletter, title: str, intro: str) -> None:
-    """The next issue's title (empty: `Issue #N`) and intro (Markdown)."""
+def tldr_box(store: Store, settings: Settings, fmt: Newsletter, now: datetime) -> tuple[str, str]:
+    """The TL;DR lines as the export shows them (one per section), and the `version` of the editor's TL;DR."""
+    from pipeline.draft_markdown import context
+
+    d = prepare(store, settings, fmt, now)
+    lines = [s["tldr"] for s in context(d.doc, d.intro, d.fmt, d.tldr, d.titles)["sections"]]
+    return "\n".join(lines), tldr_version(d.doc.issue.tldr)
+
+
+def tldr_version(tldr: dict[str, str]) -> str:
+    import json
+
+    return version(json.dumps(tldr, sort_keys=True, ensure_ascii=False))
+
+
+def save_issue(store: Store, fmt: Newsletter, title: str, intro: str, tldr: str | None = None,
+               base: str = "", settings: Settings | None = None) -> None:
+    """The next issue's title (empty: `Issue #N`), intro (Markdown) and, when `tldr` is given, its TL;DR.
+
+    `tldr` is the box's lines as `tldr_box` shows them, read back as `curate annotate` reads
+    the Markdown's: a line left as drafted stays drafted, an emptied one drops the editor's
+    sentence. Raises StaleTldr when the editor's TL;DR is no longer the one `base` names
+    (another tab or `curate annotate` changed it), DeskError on a bad box; nothing is saved then.
+    """
     title, intro = " ".join(title.split()), intro.replace("\r\n", "\n").strip()
     if len(title) > TITLE_MAX:
         raise DeskError(f"the title is {len(title)} characters; the limit is {TITLE_MAX}")
     if len(intro) > INTRO_MAX:
         raise DeskError(f"the intro is {len(intro):,} characters; the limit is {INTRO_MAX:,}")
     number = draft.next_number(store)
+    shown: dict[str, str] | None = None
+    drafted: dict[str, set[str]] = {}
+    if tldr is not None:
+        from pipeline.annotate import tldr_drafts
+        from pipeline.draft_markdown import MarkdownDraftError, parse_tldr
+
+        settings = settings or Settings()
+        lines = list(enumerate(tldr.replace("\r\n", "\n").splitlines(), start=1))
+        try:
+            shown = parse_tldr(lines, [f.key.value for f in fmt.sections])
+        except MarkdownDraftError as exc:
+            raise DeskError(f"TL;DR: {exc}") from None
+        drafted = tldr_drafts(store, settings, fmt, number)
     with store.issue_work(number) as work:
         work.issue.title = None if title in ("", fmt.default_title(number)) else title
         work.issue.intro = intro
+        if shown is not None and settings is not None:
+            from pipeline.annotate import tldr_read_back
+
+            stored = dict(work.issue.tldr or {})
+            if tldr_version(stored) != base:
+                raise StaleTldr(tldr or "")
+            mine = tldr_read_back(shown, stored, drafted)
+            for key, text in mine.items():
+                if len(text) > settings.blurb_max_chars:
+                    raise DeskError(f"the TL;DR of {key} is {len(text):,} characters, over {settings.blurb_max_chars:,} "
+                                    "(CURATE_BLURB_MAX_CHARS); nothing was saved")
+            work.issue.tldr = mine
 
 
 # ---- export, publish, add links

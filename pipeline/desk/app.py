@@ -469,15 +469,26 @@ async def issue_page(request: Request) -> Response:
     titles: list[str] = []
     if desk.store.latest_suggestions([titles_subject(view.number)]):  # the model's ideas, as the export reads them
         titles = actions.prepare(desk.store, desk.settings, desk.fmt(), desk.now()).titles
-    return _page(request, "issue.html", number=view.number, title=view.title, intro=view.intro, ideas=titles)
+    tldr, base = actions.tldr_box(desk.store, desk.settings, desk.fmt(), desk.now())
+    return _page(request, "issue.html", number=view.number, title=view.title, intro=view.intro, ideas=titles,
+                 tldr=tldr, tldr_base=base)
 
 
 @_handles
 async def issue_save(request: Request) -> Response:
     desk: Desk = request.app.state.desk
     form = await _form(request)
-    actions.save_issue(desk.store, desk.fmt(), _text(form, "title"), _text(form, "intro"))
-    key = desk.flash.put(message="Title and intro saved")
+    tldr = form.get("tldr")  # a form from before the TL;DR box leaves the TL;DR as it is
+    try:
+        actions.save_issue(desk.store, desk.fmt(), _text(form, "title"), _text(form, "intro"),
+                           tldr=_text(form, "tldr") if tldr is not None else None, base=_text(form, "tldr_base"),
+                           settings=desk.settings)
+    except actions.StaleTldr as exc:
+        view = actions.draft_view(desk.store, desk.fmt(), desk.now())
+        current, base = actions.tldr_box(desk.store, desk.settings, desk.fmt(), desk.now())
+        return _page(request, "issue.html", status=409, number=view.number, title=_text(form, "title"),
+                     intro=_text(form, "intro"), ideas=[], tldr=exc.mine, tldr_base=base, stale=exc, current=current)
+    key = desk.flash.put(message="Title, intro and TL;DR saved" if tldr is not None else "Title and intro saved")
     return _back(request, form, key)
 
 
