@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -336,16 +337,44 @@ def ingest(
 
     err = _err()
     say = _sayer("curate.ingest", err)
-    with _progress_bar(err) as bar:
-        task = bar.add_task("ingest", total=len(inputs))
+    seen: list["Outcome"] = []
+    run = Ingest(s, store)
+    try:
+        with _progress_bar(err) as bar:
+            task = bar.add_task("ingest", total=len(inputs))
 
-        def progress(outcome: "Outcome") -> None:
-            bar.advance(task)
-            _row(outcome, say, fmt)
+            def progress(outcome: "Outcome") -> None:
+                seen.append(outcome)
+                bar.advance(task)
+                _row(outcome, say, fmt)
 
-        report = Ingest(s, store).run(inputs, refresh=refresh, with_companions=with_playlist, progress=progress,
-                                      source=DIRECT_SOURCE)
+            report = run.run(inputs, refresh=refresh, with_companions=with_playlist, progress=progress,
+                             source=DIRECT_SOURCE)
+    except KeyboardInterrupt:
+        run.stop()
+        _interrupted(seen, len(inputs), say)
     raise typer.Exit(print_report(report, say))
+
+
+def _interrupted(seen: "list[Outcome]", given: int, say: "Callable[[str, int], None]") -> NoReturn:
+    """Ctrl-C during an ingest: one line of what was done, then exit 130 (128 + SIGINT) at once.
+
+    Each batch is committed before its rows are printed, so what the line counts as stored is
+    in the database. The connector threads may still wait on a slow server; a normal exit
+    would wait for them (Python joins a thread pool's threads at exit), so the process ends
+    with os._exit once the streams are flushed.
+    """
+    from pipeline.ingest import Status
+
+    stored = sum(1 for o in seen if o.status in (Status.stored, Status.fresh))
+    failed = len(seen) - stored
+    parts = [f"{stored} stored", *([f"{failed} failed"] if failed else []),
+             f"{max(given - len(seen), 0)} not fetched"]
+    say("interrupted: " + ", ".join(parts), logging.WARNING)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(130)
 
 
 class _NoBar:

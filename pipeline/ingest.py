@@ -139,6 +139,12 @@ class Ingest:
         self._connectors: dict[str, Any] = {}
         self._enrichers: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Tell the connector threads the run is over (Ctrl-C): they hand over nothing more and
+        log nothing, so the caller can exit at once; whatever was saved stays saved."""
+        self._stopping.set()
 
     def connector(self, name: str) -> Any:
         """The run's single instance of a connector (so quotas and delays are shared)."""
@@ -194,6 +200,8 @@ class Ingest:
         ahead: deque[Future[list[Fetched]]] = deque()
         with ThreadPoolExecutor(max_workers=ENRICH_AHEAD, thread_name_prefix=f"enrich-{name}") as pool:
             for fetched in results:
+                if self._stopping.is_set():  # interrupted: no new work for the pool
+                    return
                 batch.append(fetched)
                 if len(batch) >= ENRICH_BATCH:
                     ahead.append(pool.submit(enrich, batch))
@@ -313,8 +321,12 @@ class Ingest:
         def worker(name: str, refs: list[SourceRef]) -> None:
             try:
                 for fetched in self._enriched(name, self.connector(name).fetch(refs)):
+                    if self._stopping.is_set():
+                        return
                     results.put(fetched)
             except BaseException as exc:  # a connector bug must not lose the other connectors' work
+                if self._stopping.is_set():  # interrupted: the interpreter is going down, not a bug
+                    return
                 log.exception("%s connector failed", name)
                 results.put(exc)
                 for ref in refs:
@@ -328,7 +340,11 @@ class Ingest:
         running, done_refs = len(threads), set()
         batch: list[Fetched] = []
         while running:
-            item = results.get()
+            try:
+                item = results.get()
+            except KeyboardInterrupt:  # the daemon threads may sit in a slow request: leave them
+                self.stop()
+                raise
             if item is None:
                 running -= 1
             elif isinstance(item, BaseException):
