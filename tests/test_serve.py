@@ -382,6 +382,43 @@ def test_the_page_draft_lists_placed_items_in_the_exports_order(client, conf, st
     assert [i.id for i in view.pinned["tools"]] == ["github:acme/steady", "github:acme/fastlib", "github:acme/gainer"]
 
 
+def test_the_page_draft_names_every_item_the_export_holds_in_its_order(client, conf, store):
+    from markupsafe import escape
+
+    from pipeline.desk import actions
+    from pipeline.newsletter import load
+
+    save(store, [paper(3, title="Third paper"), paper(4, title="Fourth paper")], NOW - timedelta(hours=1))
+    post(client, "/triage", id="arxiv:2511.00004", action="shortlist")
+    doc = exported(None, store)
+    view = actions.draft_view(store, load(conf.newsletter), NOW, follow=60)
+    for section in doc["sections"]:
+        shown = [i.id for i in view.pinned[section["key"]]] + [i.id for i in view.following[section["key"]]]
+        assert shown == [i["id"] for i in section["items"]]
+    page = client.get("/").text
+    draft_panel = page[page.index('id="draft-title"'):]
+    for section in doc["sections"]:
+        for item in section["items"]:  # every exported title is in the Draft column, in the export's order
+            assert str(escape(item["title"])) in draft_panel
+    papers = [i["title"] for s in doc["sections"] if s["key"] == "papers" for i in s["items"]]
+    at = [draft_panel.index(str(escape(t))) for t in papers]
+    assert at == sorted(at) and len(papers) == 4
+    assert "Then 3 untriaged candidates, in the draft by score unless you reject them:" in draft_panel
+    assert "1 untriaged candidate, in the draft by score unless you reject it:" in draft_panel  # the video, alone
+    assert "follow by score" not in page and "candidates follows" not in page
+
+
+def test_past_the_title_limit_the_page_draft_counts_the_candidates_and_links_to_them(client, monkeypatch):
+    from pipeline.desk import app as desk_app
+
+    monkeypatch.setattr(desk_app, "FOLLOW_TITLES", 1)
+    page = client.get("/").text
+    draft_panel = page[page.index('id="draft-title"'):]
+    assert "2 untriaged candidates, in the draft by score unless you reject them (" in draft_panel
+    assert "Attention, again" not in draft_panel
+    assert 'href="/?section=papers&amp;status=candidate&amp;order=score"' in draft_panel
+
+
 def test_a_repo_stored_only_as_a_papers_code_is_not_a_candidate(client, store):
     from connectors.base import Fetched
     from schemas import SourceRef

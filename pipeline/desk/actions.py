@@ -261,14 +261,21 @@ class DraftView:
     rest: dict[str, int]
     """Per section key: the candidates that follow them in the export, by score (not triaged yet)."""
     left_out: int
+    following: dict[str, list[ExportItem]] = field(default_factory=dict)
+    """Per section key: those candidates themselves, in the export's order; empty when more
+    than `draft_view`'s `follow` candidates follow in all (then only `rest` counts them)."""
 
 
-def draft_view(store: Store, fmt: Newsletter, now: datetime, all_week: Week | None = None) -> DraftView:
+def draft_view(store: Store, fmt: Newsletter, now: datetime, all_week: Week | None = None,
+               follow: int = 0) -> DraftView:
     """The draft's placed items, in the order `draft.prepare` gives them, without building the
     whole draft: only the annotated and shortlisted items' records are read.
 
     Inside a section the editor's order comes first (annotation position, then id), then the
     shortlisted items by `draft.score`, newest first on a tie, as the export orders them.
+    When at most `follow` untriaged candidates follow them in all, their records are read too
+    and `following` lists them in the export's order (one that went out before last, then by
+    `draft.score`, newest first on a tie); past that the page only counts them, to stay fast.
     """
     w = all_week or week(store, fmt)
     notes = w.notes
@@ -293,11 +300,22 @@ def draft_view(store: Store, fmt: Newsletter, now: datetime, all_week: Week | No
             left_out += 1
         elif light.id not in placed_ids:
             rest[light.section.value] += 1
+    following: dict[str, list[ExportItem]] = {k.value: [] for k in SectionKey}
+    if 0 < sum(rest.values()) <= follow:
+        after = [i for i in lights if i.id not in placed_ids and i.id not in notes]
+        items = _full(store, after)
+        featured = draft.featured_before(store, items)
+        fresh = _entries(store, items, notes, w.since)
+        by_id = {light.id: light for light in after}
+        ranked = sorted(((bool(featured.get(i)), tuple(-x for x in draft.score(e)),
+                          -by_id[i].first_seen.timestamp(), i), e) for i, e in fresh.items())
+        for _, entry in ranked:
+            following[by_id[entry.id].section.value].append(entry)
     row = store.issue(w.number)
     return DraftView(number=w.number, title=(row.title if row and row.title else None) or fmt.default_title(w.number),
                      intro=row.intro if row else "",
                      pinned={k: [e for _, e in sorted(v, key=lambda pair: pair[0])] for k, v in pinned.items()},
-                     rest=rest, left_out=left_out)
+                     rest=rest, left_out=left_out, following=following)
 
 
 def item(store: Store, fmt: Newsletter, item_id: str) -> tuple[ExportItem, SectionKey]:

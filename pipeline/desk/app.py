@@ -296,6 +296,11 @@ def _handles(handler: Callable[..., Any]) -> Callable[..., Any]:
 # ---- pages
 
 
+FOLLOW_TITLES = 60
+"""The draft panel lists the untriaged candidates that follow the placed items by title when
+there are at most this many (their records are read and scored); past that it counts them."""
+
+
 async def desk_page(request: Request) -> Response:
     desk: Desk = request.app.state.desk
     q = request.query_params
@@ -316,7 +321,7 @@ async def desk_page(request: Request) -> Response:
         week = actions.week(desk.store, fmt)
         listing = actions.candidates(desk.store, fmt, now, section=section, status=status, query=q.get("q", ""),
                                      order=order, limit=limit, all_week=week)
-        return listing, actions.draft_view(desk.store, fmt, now, all_week=week)
+        return listing, actions.draft_view(desk.store, fmt, now, all_week=week, follow=FOLLOW_TITLES)
 
     listing, view = await run_in_threadpool(build)
     return _page(request, "desk.html", listing=listing, view=view, filters={
