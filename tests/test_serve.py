@@ -236,8 +236,20 @@ def test_publish_asks_first_then_publishes(client, store):
     assert ask.status_code == 200 and "Publish issue 1?" in ask.text
     assert store.get("arxiv:2511.00001").status == ItemStatus.candidate
     done = post(client, "/publish", number="1", confirm="yes")
-    assert "Issue 1 published" in done.text
+    assert "Issue 1 published: 5 items; the next draft is issue 2" in done.text
     assert store.get("arxiv:2511.00001").status == ItemStatus.published
+
+
+def test_counted_words_agree_with_their_number(client, store):
+    for item_id in ("arxiv:2511.00002", "youtube:video:aaaaaaaaaaa", "github:acme/fastlib",
+                    "web:https://blog.example.com/agents"):
+        post(client, "/triage", id=item_id, action="reject")
+    page = client.get("/", params={"section": "papers", "status": "candidate"}).text
+    assert "<p class=\"count\">1 match</p>" in page
+    assert "1 untriaged candidate, in the draft by score unless you reject it:" in page
+    post(client, "/export")
+    done = post(client, "/publish", number="1", confirm="yes")
+    assert "Issue 1 published: 1 item; the next draft is issue 2" in done.text
 
 
 def test_filters_search_and_status(client):

@@ -549,7 +549,8 @@ async def publish(request: Request) -> Response:
     if _text(form, "confirm") != "yes":
         return _page(request, "publish.html", number=number)
     done = actions.publish(desk.store, number, desk.now())
-    key = desk.flash.put(message=f"Issue {number} published: {len(done.ids)} items; the next draft is issue {number + 1}")
+    key = desk.flash.put(message=f"Issue {number} published: {len(done.ids)} item{'' if len(done.ids) == 1 else 's'}; "
+                                         f"the next draft is issue {number + 1}")
     return RedirectResponse(f"/?flash={key}", 303)
 
 
