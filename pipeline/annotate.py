@@ -53,6 +53,8 @@ class Edit:
     """The editor's blurb; None when the Markdown shows the blurb as it was drafted."""
     drafted: str | None = None
     """Markdown only: the normalized text under the item, to compare with what was drafted."""
+    heading: str | None = None
+    """Markdown only: the item's title line as the file holds it, to tell an edited title."""
 
 
 @dataclass
@@ -80,6 +82,8 @@ class Summary:
     picks: list[str] = field(default_factory=list)
     tldr: int = 0
     """TL;DR lines whose editor's sentence was written, changed or dropped."""
+    retitled: list[str] = field(default_factory=list)
+    """Ids of items whose title line the editor changed: not read back, the source's title stays."""
 
 
 # ---- reading files
@@ -158,7 +162,7 @@ def edits_from_markdown(text: str) -> Edits:
     for item in parsed.items:
         positions[item.section] = positions.get(item.section, 0) + 1
         edits.items.append(Edit(id=item.id, section=item.section, position=positions[item.section],
-                                include=item.section != LEFT_OUT, drafted=item.blurb))
+                                include=item.section != LEFT_OUT, drafted=item.blurb, heading=item.heading))
     return edits
 
 
@@ -280,6 +284,8 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
                 section, include, position = prev_section, False, prev.position if prev else 10_000 + edit.position
             else:
                 section, include, position = edit.section, edit.include, edit.position
+            if edit.heading is not None and " ".join(edit.heading.split()) != md_text(row.title):
+                summary.retitled.append(item_id)
             summary.items += 1
             summary.blurbs += blurb != (prev.blurb if prev else "")
             summary.left_out += prev_include and not include

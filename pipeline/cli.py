@@ -850,6 +850,8 @@ def annotate(
         summary = notes.apply(store, s, edits, path, data, fmt=fmt)
     except notes.AnnotateError as exc:
         fail(f"{path}: {exc}", EXIT_SOME_FAILED)
+    for item_id in summary.retitled:  # the title comes from the source: an edit would be lost silently
+        _err().print(f"! {item_id}: title edits are not read back; the source's title stays", markup=False)
     pick = ", ".join(summary.picks) or "none"
     tldr = f" · {plural(summary.tldr, 'TL;DR line')} changed" if summary.tldr else ""
     _err().print(f"issue {summary.number}: {plural(summary.items, 'item')} read · {plural(summary.blurbs, 'blurb')} changed · "

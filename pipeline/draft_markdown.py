@@ -463,6 +463,9 @@ class ParsedItem:
     """A SectionKey value, or LEFT_OUT."""
     blurb: str
     """The text under the details line, normalized (comments and an empty take line dropped)."""
+    heading: str | None = None
+    """The item's `### ` title line as the file holds it (not read back: the source's title
+    stays; annotate only warns when it was edited); None when the line is gone."""
 
 
 @dataclass
@@ -504,7 +507,7 @@ def parse(text: str) -> ParsedDraft:  # noqa: C901 - one pass over the lines, a 
     def close() -> None:
         nonlocal current, body
         if current is not None:
-            parsed.append(ParsedItem(id=current[0], section=current[1], blurb=_item_text(body)))
+            parsed.append(ParsedItem(id=current[0], section=current[1], blurb=_item_text(body), heading=_heading(body)))
         current, body = None, []
 
     seen_sections: set[str] = set()
@@ -567,6 +570,12 @@ def parse(text: str) -> ParsedDraft:  # noqa: C901 - one pass over the lines, a 
     keys = [key for key in (end[1] if end else []) if key != LEFT_OUT]
     tldr_texts = parse_tldr(tldr, keys) if tldr is not None else None
     return ParsedDraft(number=number, title=title, intro=intro_text, items=parsed, tldr=tldr_texts)
+
+
+def _heading(body: list[str]) -> str | None:
+    """The text of an item's `### ` title line, its first non-blank line; None when there is none."""
+    first = next((line.strip() for line in body if line.strip()), "")
+    return first[4:].strip() if first.startswith("### ") else None
 
 
 def _item_text(body: list[str]) -> str:

@@ -368,3 +368,25 @@ def test_a_tldr_without_a_line_per_section_is_refused_and_changes_nothing(curate
     result = curate("annotate", str(path))
     assert result.returncode == 1
     assert "the TL;DR has 4 lines where the draft has 5 sections" in result.stderr
+
+
+def test_an_edited_item_title_is_named_as_not_read_back_and_the_export_keeps_the_sources(curate, stocked, drafts):
+    assert curate("export").returncode == 0
+    path = drafts / "issue-1.md"
+    md = path.read_text()
+    item_id = "arxiv:2511.00003"
+    old = block(md, item_id)
+    title_line = old.splitlines()[1]
+    assert title_line.startswith("### ")
+    md = md.replace(old, old.replace(title_line, "### A title of my own"))
+    path.write_text(md)
+
+    result = curate("annotate", str(path))
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"! {item_id}: title edits are not read back; the source's title stays"
+    assert lines[1].startswith("issue 1: 11 items read · 0 blurbs changed")
+    assert curate("export").returncode == 0
+    again = path.read_text()
+    assert title_line in block(again, item_id) and "A title of my own" not in again
+    assert curate("annotate", str(path)).stderr.startswith("issue 1: ")  # untouched titles: no warning
