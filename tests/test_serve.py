@@ -252,6 +252,17 @@ def test_counted_words_agree_with_their_number(client, store):
     assert "Issue 1 published: 1 item; the next draft is issue 2" in done.text
 
 
+def test_dates_on_the_page_are_kept_whole(client):
+    page = client.get("/").text
+    row = page[page.index('data-id="arxiv:2511.00001"'):]
+    row = row[:row.index("</li>")]
+    details = re.search(r'<div class="details">(.*?)</div>', row, re.S)[1]
+    meta = re.search(r'<div class="meta">(.*?)</div>', row, re.S)[1]
+    assert re.search(r'<span class="date">\d{4}-\d{2}-\d{2}</span>', details)  # the published date
+    assert 'first seen <span class="date">2026-11-20</span>' in meta
+    assert ".date { white-space: nowrap; }" in client.get("/static/desk.css").text
+
+
 def test_filters_search_and_status(client):
     post(client, "/triage", id="arxiv:2511.00002", action="shortlist")
     only = client.get("/", params={"status": "shortlisted"}).text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 import secrets
 import time
 from collections import OrderedDict
@@ -81,9 +82,18 @@ def http_url(url: str | None) -> str:
     return md_url(url) or "#"
 
 
+_DATE = re.compile(r"(?<![\w-])(\d{4}-\d{2}-\d{2})(?![\w-])")
+_TAG = re.compile(r"(<[^>]*>)")
+
+
 def render_inline(text: str) -> Markup:
-    """One line of the export's Markdown (a details line) as inline HTML."""
-    return Markup(_MD.renderInline(text))
+    """One line of the export's Markdown (a details line) as inline HTML, each ISO date
+    (YYYY-MM-DD) in a `<span class="date">` that the stylesheet keeps on one line."""
+    html = _MD.renderInline(text)
+    # markdown-it has no hook for this; its output escapes every `<` of the text, so the
+    # parts between tags are text, and only those get the span (never a link's address)
+    return Markup("".join(part if part.startswith("<") else _DATE.sub(r'<span class="date">\1</span>', part)
+                          for part in _TAG.split(html)))
 
 
 _MD = _markdown()
