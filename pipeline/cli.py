@@ -182,24 +182,35 @@ def _sqlite_file(db: str) -> Path | None:
     return None if db in ("", ":memory:") else Path(db).expanduser()
 
 
-def open_store(s: "Settings", must_exist: bool = False, read_only: bool = False) -> "Store":
+def open_store(s: "Settings", must_exist: bool = False, read_only: bool = False, any_schema: bool = False) -> "Store":
     """The database of CURATE_DB; a command that only reads or edits what is stored (`must_exist`) never creates one.
 
     A command that writes brings the schema up to date first (`curate db upgrade`); one that
-    only reads (`read_only`) never changes it.
+    only reads (`read_only`) never changes it, and refuses (exit 2, the file untouched) a
+    database without curate's tables (an empty or foreign SQLite file) unless `any_schema`.
     """
-    from pipeline.store import Store, StoreError
+    from pipeline import preflight
+    from pipeline.store import Store, StoreError, _engine_url, _shown
 
     path = _sqlite_file(s.db)
     if must_exist and path is not None and not path.exists():
         fail(f"no database at {path} (CURATE_DB); curate ingest or curate run creates it")
-    from pipeline.store import _shown
-
     state.shown_db = _shown(s.db)
+    # "item" is in every curate schema (0.1's had no alembic_version); checked read-only before
+    # the store connects, since connecting sets WAL mode and so writes to the file
+    tables = ("item", "alembic_version")
+    not_curate = (f"the database {state.shown_db} (CURATE_DB) is not a curate database (no curate tables): "
+                  "point CURATE_DB at curate's database, or run curate db upgrade to make this one")
+    check = must_exist and read_only and not any_schema
     try:
-        return Store(s.db, upgrade=not read_only)
+        if check and preflight.has_tables(_engine_url(s.db), tables) is False:
+            fail(not_curate)
+        store = Store(s.db, upgrade=not read_only)
     except StoreError as exc:
         fail(str(exc))
+    if check and path is None and store.current() is None:  # a server database: an empty schema
+        fail(not_curate)
+    return store
 
 
 def _version(value: bool) -> None:
@@ -1047,7 +1058,7 @@ def db_current() -> None:
     """Print the database's schema revision, and whether it is this curate's (changes nothing)."""
     from pipeline.store import BASELINE
 
-    store = open_store(settings(), must_exist=True, read_only=True)
+    store = open_store(settings(), must_exist=True, read_only=True, any_schema=True)
     revision, head = store.current(), store.head()
     if revision == head:
         label = "head"

@@ -81,6 +81,27 @@ def check(url: str, newest: int, shown: str, *, meta_table: str = "meta", versio
         conn.close()
 
 
+def has_tables(url: str, names: Collection[str]) -> bool | None:
+    """Whether an existing SQLite file holds any of the tables `names`, reading only (`mode=ro`:
+    no journal mode set, nothing created); None for a missing or unreadable file (`check`
+    says why) or another database."""
+    path = sqlite_path(url)
+    if path is None or not path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+    except sqlite3.Error:
+        return None  # `check` says what is wrong with a file that cannot be read
+    try:
+        marks = ", ".join("?" for _ in names)
+        return conn.execute(f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ({marks})",
+                            tuple(names)).fetchone() is not None
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
 def _int(value: Any) -> int:
     try:
         return int(value)

@@ -312,6 +312,24 @@ def test_read_only_commands_on_a_missing_database_create_nothing(curate, tmp_pat
     assert not missing.parent.exists()
 
 
+def test_read_only_commands_refuse_an_empty_or_foreign_sqlite_file_untouched(curate, tmp_path):
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    foreign = tmp_path / "foreign.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.close()
+    before = foreign.read_bytes()
+    for db in (empty, foreign):
+        for args in (["list"], ["show", "x"], ["search", "mixture"]):
+            result = curate("--db", str(db), *args)
+            assert (result.returncode, result.stdout) == (2, ""), (db, args)
+            assert result.stderr.startswith(f"error: the database {db} ") and result.stderr.count("\n") == 1, result.stderr
+            assert "is not a curate database" in result.stderr and "curate db upgrade" in result.stderr
+    assert empty.read_bytes() == b"" and foreign.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db", "foreign.db"]  # no -wal or -shm beside them
+
+
 def test_version_and_help_without_type_names(curate):
     from importlib.metadata import version
 
