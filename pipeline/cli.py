@@ -182,6 +182,13 @@ def _sqlite_file(db: str) -> Path | None:
     return None if db in ("", ":memory:") else Path(db).expanduser()
 
 
+def _require_database(s: "Settings") -> None:
+    """Exit 2 when CURATE_DB names a SQLite file that is not there (a typo must not create one)."""
+    path = _sqlite_file(s.db)
+    if path is not None and not path.exists():
+        fail(f"no database at {path} (CURATE_DB); curate ingest or curate run creates it")
+
+
 def open_store(s: "Settings", must_exist: bool = False, read_only: bool = False, any_schema: bool = False) -> "Store":
     """The database of CURATE_DB; a command that only reads or edits what is stored (`must_exist`) never creates one.
 
@@ -193,8 +200,8 @@ def open_store(s: "Settings", must_exist: bool = False, read_only: bool = False,
     from pipeline.store import Store, StoreError, _engine_url, _shown
 
     path = _sqlite_file(s.db)
-    if must_exist and path is not None and not path.exists():
-        fail(f"no database at {path} (CURATE_DB); curate ingest or curate run creates it")
+    if must_exist:
+        _require_database(s)
     state.shown_db = _shown(s.db)
     # "item" is in every curate schema (0.1's had no alembic_version); checked read-only before
     # the store connects, since connecting sets WAL mode and so writes to the file
@@ -933,6 +940,7 @@ def serve(
     setting (a non-loopback --host without CURATE_SERVE_TOKEN, a port in use).
     """
     s = settings()
+    _require_database(s)
     from pipeline.desk.serve import ServeError, run_server
 
     try:

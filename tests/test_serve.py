@@ -291,13 +291,13 @@ def test_row_anchor_is_stable_and_safe():
     assert re.fullmatch(r"i-[0-9a-f]{12}", row_anchor("github:o/n"))
 
 
-def test_serve_refuses_another_address_without_a_token(curate):
+def test_serve_refuses_another_address_without_a_token(curate, store):
     result = curate("serve", "--host", "0.0.0.0", "--port", "0")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "CURATE_SERVE_TOKEN" in result.stderr
 
 
-def test_serve_names_a_port_in_use(curate):
+def test_serve_names_a_port_in_use(curate, store):
     import socket
 
     with socket.socket() as taken:
@@ -306,6 +306,14 @@ def test_serve_names_a_port_in_use(curate):
         port = taken.getsockname()[1]
         result = curate("serve", "--port", str(port))
     assert result.returncode == 2 and f"port {port} on 127.0.0.1 is in use" in result.stderr
+
+
+def test_serve_on_a_missing_database_creates_nothing(curate, tmp_path):
+    missing = tmp_path / "w" / "nope.db"
+    result = curate("serve", "--port", "0", extra_env={"CURATE_DB": str(missing)})
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: no database at {missing} (CURATE_DB); curate ingest or curate run creates it\n"
+    assert not missing.parent.exists()
 
 
 def test_curate_serve_starts_prints_its_address_and_serves_the_page(env, store):
