@@ -61,6 +61,9 @@ def configure_logging(level: int, fmt: str, secrets: Sequence[str]) -> None:
     handler.setFormatter(RedactingFormatter(inner, secrets))
     root.addHandler(handler)
     root.setLevel(level)
-    # PyGithub adds its own INFO handler on import; googleapiclient logs full URLs at DEBUG
+    # PyGithub adds its own INFO handler on import; googleapiclient logs full URLs at DEBUG;
+    # urllib3 warns of each retry, which curate's own one line per link already sums up:
+    # their warnings show with --verbose, their INFO with --debug
+    quiet = {logging.DEBUG: logging.INFO, logging.INFO: logging.WARNING}.get(level, max(level, logging.ERROR))
     for noisy in ("github", "googleapiclient", "urllib3", "httpx", "httpcore", "arxiv"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING) if level > logging.DEBUG else logging.INFO)
+        logging.getLogger(noisy).setLevel(quiet)

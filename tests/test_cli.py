@@ -374,3 +374,13 @@ def test_shell_completion_of_the_installed_command(curate_process):
     kinds = curate_process(extra_env={"_CURATE_COMPLETE": "complete_bash", "COMP_WORDS": "curate list --kind p",
                                       "COMP_CWORD": "3"})
     assert kinds.stdout.split() == ["paper", "playlist"]
+
+
+def test_library_retry_warnings_show_only_with_verbose(curate):
+    down = {"CURATE_GITHUB_API_URL": "http://127.0.0.1:9"}  # nothing listens on the discard port
+    result = curate("ingest", "https://github.com/a/b", extra_env=down)
+    assert result.returncode == 1
+    assert "✗ https://github.com/a/b  could not connect to GitHub" in result.stderr
+    assert "urllib3" not in result.stderr and "Retrying" not in result.stderr
+    verbose = curate("--verbose", "ingest", "https://github.com/a/b", extra_env=down)
+    assert verbose.stderr.count("WARNING urllib3.connectionpool: Retrying") == 3  # total=2 retries after the first try
