@@ -182,11 +182,18 @@ def _sqlite_file(db: str) -> Path | None:
     return None if db in ("", ":memory:") else Path(db).expanduser()
 
 
+def _db_fail(message: str) -> NoReturn:
+    """`fail` with a database message naming what the user set: `--db` when given, else CURATE_DB."""
+    if state.db is not None:
+        message = message.replace("(CURATE_DB)", "(--db)").replace("point CURATE_DB at", "point --db at")
+    fail(message)
+
+
 def _require_database(s: "Settings") -> None:
-    """Exit 2 when CURATE_DB names a SQLite file that is not there (a typo must not create one)."""
+    """Exit 2 when CURATE_DB (or --db) names a SQLite file that is not there (a typo must not create one)."""
     path = _sqlite_file(s.db)
     if path is not None and not path.exists():
-        fail(f"no database at {path} (CURATE_DB); curate ingest or curate run creates it")
+        _db_fail(f"no database at {path} (CURATE_DB); curate ingest or curate run creates it")
 
 
 def open_store(s: "Settings", must_exist: bool = False, read_only: bool = False, any_schema: bool = False) -> "Store":
@@ -211,12 +218,12 @@ def open_store(s: "Settings", must_exist: bool = False, read_only: bool = False,
     check = must_exist and read_only and not any_schema
     try:
         if check and preflight.has_tables(_engine_url(s.db), tables) is False:
-            fail(not_curate)
+            _db_fail(not_curate)
         store = Store(s.db, upgrade=not read_only)
     except StoreError as exc:
-        fail(str(exc))
+        _db_fail(str(exc))
     if check and path is None and store.current() is None:  # a server database: an empty schema
-        fail(not_curate)
+        _db_fail(not_curate)
     return store
 
 

@@ -384,3 +384,15 @@ def test_library_retry_warnings_show_only_with_verbose(curate):
     assert "urllib3" not in result.stderr and "Retrying" not in result.stderr
     verbose = curate("--verbose", "ingest", "https://github.com/a/b", extra_env=down)
     assert verbose.stderr.count("WARNING urllib3.connectionpool: Retrying") == 3  # total=2 retries after the first try
+
+
+def test_database_errors_name_the_option_the_user_gave(curate, tmp_path):
+    missing = tmp_path / "x.db"
+    result = curate("--db", str(missing), "list")
+    assert (result.returncode, result.stderr) == (2, f"error: no database at {missing} (--db); curate ingest or curate run creates it\n")
+    empty = tmp_path / "e.db"
+    empty.write_bytes(b"")
+    result = curate("--db", str(empty), "show", "x")
+    assert result.returncode == 2 and "(--db) is not a curate database" in result.stderr and "point --db at" in result.stderr
+    result = curate("list", extra_env={"CURATE_DB": str(missing)})
+    assert result.stderr == f"error: no database at {missing} (CURATE_DB); curate ingest or curate run creates it\n"
