@@ -42,6 +42,10 @@ class AnnotateError(Exception):
     """Nothing was changed; the message (one line) says why."""
 
 
+class UnreadableFile(AnnotateError):
+    """The file given cannot be opened (missing, no permission): a usage error, not a bad draft."""
+
+
 @dataclass
 class Edit:
     id: str
@@ -97,7 +101,8 @@ def read(path: Path, max_bytes: int = DRAFT_MAX_BYTES) -> tuple[Edits, bytes]:
     """The edits in an edited draft (JSON, or Markdown with its anchors), and the file's bytes.
 
     Only a regular file of at most `max_bytes` is read (`/dev/zero` or a FIFO never is), and
-    only a whole draft: see `edits_from_json` and `draft_markdown.parse`.
+    only a whole draft: see `edits_from_json` and `draft_markdown.parse`. Raises UnreadableFile
+    when the file cannot be opened, AnnotateError when it is not a draft curate can read.
     """
     import stat
 
@@ -107,7 +112,7 @@ def read(path: Path, max_bytes: int = DRAFT_MAX_BYTES) -> tuple[Edits, bytes]:
         with path.open("rb") as fh:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
-        raise AnnotateError(f"cannot read {path}: {exc.strerror}") from None
+        raise UnreadableFile(f"cannot read {path}: {exc.strerror}") from None
     if len(data) > max_bytes:
         raise AnnotateError(f"{path}: larger than {max_bytes:,} bytes (CURATE_DRAFT_MAX_BYTES), "
                             "far beyond any draft; nothing was read")

@@ -860,13 +860,16 @@ def annotate(
 
     The next export keeps them. An item the last export showed that the file no longer
     holds is left out. Exit status: 0 stored, 1 the file names an unknown id, is not a
-    draft or is not the current issue (nothing changed), 2 a bad option.
+    draft or is not the current issue (nothing changed), 2 a bad option or a file that
+    cannot be read (missing, no permission).
     """
     from pipeline import annotate as notes
 
     s = settings()
     try:
         edits, data = notes.read(path, s.draft_max_bytes)
+    except notes.UnreadableFile as exc:
+        fail(str(exc))
     except notes.AnnotateError as exc:
         fail(str(exc), EXIT_SOME_FAILED)
     fmt = newsletter(s)

@@ -208,9 +208,9 @@ def test_an_order_below_one_is_refused_naming_the_field(curate, stocked, drafts)
            "Input should be greater than or equal to 1\n")
 
 
-def test_a_missing_file_is_named(curate, tmp_path):
+def test_a_missing_file_is_a_usage_error_named(curate, tmp_path):
     result = curate("annotate", str(tmp_path / "nope.md"))
-    assert (result.returncode, result.stderr) == (1, f"error: cannot read {tmp_path / 'nope.md'}: No such file or directory\n")
+    assert (result.returncode, result.stderr) == (2, f"error: cannot read {tmp_path / 'nope.md'}: No such file or directory\n")
 
 
 def test_export_keeps_edits_that_were_not_read_back(curate, stocked, drafts):
