@@ -892,10 +892,15 @@ class MarkStatus(StrEnum):
     candidate = "candidate"
 
 
+def _complete_mark_status(incomplete: str) -> list[str]:
+    return [k.value for k in MarkStatus if k.value.startswith(incomplete)]
+
+
 @app.command()
 def mark(
     items: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids (arxiv:2512.07461) or links to stored items.")],
-    status: Annotated[MarkStatus, typer.Option("--status", help="shortlisted (first in its section), rejected (never in a draft), or candidate (undo).")],
+    status: Annotated[str, typer.Option("--status", metavar="STATUS", autocompletion=_complete_mark_status,
+                                        help="shortlisted (first in its section), rejected (never in a draft), or candidate (undo).")],
 ) -> None:
     """Triage items from the command line: shortlist or reject them.
 
@@ -904,14 +909,15 @@ def mark(
     from pipeline import annotate as notes
     from schemas import ItemStatus
 
+    status_v = _choice(status, "--status", MarkStatus)
     store = open_store(settings(), must_exist=True)
     try:
-        marked = notes.mark(store, items, ItemStatus(status.value))
+        marked = notes.mark(store, items, ItemStatus(status_v.value))
     except notes.AnnotateError as exc:
         fail(str(exc), EXIT_SOME_FAILED)
     for item_id in marked:
         _out().print(item_id, markup=False)
-    _err().print(f"{len(marked)} marked {status.value}", markup=False)
+    _err().print(f"{len(marked)} marked {status_v.value}", markup=False)
 
 
 @app.command()

@@ -240,7 +240,9 @@ def test_marking_an_unknown_id_changes_nothing(curate, stocked):
     assert result.returncode == 1
     assert result.stderr == "error: not in the database: github:nobody/nothing (nothing was changed; curate list shows what is)\n"
     assert stocked.get("arxiv:2511.00001").status.value == "candidate"
-    assert curate("mark", "arxiv:2511.00001", "--status", "published").returncode == 2
+    refused = curate("mark", "arxiv:2511.00001", "--status", "published")
+    assert (refused.returncode, refused.stderr) == (
+        2, "error: --status: 'published' is not one of shortlisted, rejected, candidate\n")  # one line, no box
 
 
 def test_publish_moves_on_to_the_next_issue_without_its_items(curate, stocked, drafts, settings):
