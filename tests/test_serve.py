@@ -263,6 +263,26 @@ def test_dates_on_the_page_are_kept_whole(client):
     assert ".date { white-space: nowrap; }" in client.get("/static/desk.css").text
 
 
+def test_each_row_offers_the_triage_its_status_allows(client):
+    def buttons(item_id: str) -> list[str]:
+        page = client.get("/").text
+        row = page[page.index(f'data-id="{item_id}"'):]
+        row = row[:row.index("</li>")]
+        return re.findall(r'<button type="submit" name="action" value="(\w+)" data-key="\w">(\w+)</button>', row)
+
+    item = "arxiv:2511.00002"
+    assert buttons(item) == [("shortlist", "Shortlist"), ("reject", "Reject"), ("pick", "Pick")]
+    post(client, "/triage", id=item, action="shortlist")
+    assert buttons(item) == [("reject", "Reject"), ("pick", "Pick")]
+    assert re.search(r'value="candidate" data-key="s" title="Back to candidates">Unshortlist<', client.get("/").text)
+    post(client, "/triage", id=item, action="candidate")  # what Unshortlist sends
+    assert buttons(item)[0] == ("shortlist", "Shortlist")
+    post(client, "/triage", id=item, action="reject")
+    page = client.get("/").text
+    assert re.search(r'value="candidate" data-key="x" title="Back to candidates">Unreject<', page)
+    assert "Back to candidates</button>" not in page
+
+
 def test_filters_search_and_status(client):
     post(client, "/triage", id="arxiv:2511.00002", action="shortlist")
     only = client.get("/", params={"status": "shortlisted"}).text
