@@ -774,6 +774,9 @@ def export(
     left_out = sum(len(sec.items) for sec in d.doc.sections) - sum(included.values())
     counts = ", ".join(plural(n, key.removesuffix("s"), key) for key, n in included.items())  # 1 tool, 2 tools
     err.print(f"issue {d.number}: {counts}" + (f" · {left_out} left out" if left_out else ""), markup=False)
+    if not any(sec.items for sec in d.doc.sections):  # an empty issue replaced the draft: say so, not silently
+        window = f"since {since}" if since is not None else "since the last published issue"
+        err.print(f"! the draft has no items {window}", markup=False)
     for key, n in d.capped.items():
         err.print(f"! {n} {key} over CURATE_CAP_{key.upper()} not in the draft", markup=False)
     if drafted is not None:

@@ -272,6 +272,16 @@ def test_a_section_cap_is_a_setting(curate, settings):
     assert "! 1 papers over CURATE_CAP_PAPERS not in the draft" in result.stderr
 
 
+def test_an_export_with_no_items_since_the_date_warns_on_stderr(curate, settings):
+    save(Store(settings.db), [paper(n) for n in range(1, 3)])
+    result = curate("export", "--since", "2099-01-01")
+    assert result.returncode == 0, result.stderr
+    assert "! the draft has no items since 2099-01-01" in result.stderr.splitlines()
+    full = curate("export")  # the papers are there without --since: no warning
+    assert full.returncode == 0, full.stderr
+    assert "no items" not in full.stderr
+
+
 def test_a_bad_since_is_a_usage_error(curate):
     result = curate("export", "--since", "soonish")
     assert result.returncode == 2
