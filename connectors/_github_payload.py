@@ -126,17 +126,24 @@ def repo_from_graphql(node: Mapping[str, Any]) -> Repo:
         stars=stars,
         forks=node.get("forkCount") if isinstance(node.get("forkCount"), int) else 0,
         language=_str(_map(node.get("primaryLanguage")).get("name")),
-        topics=[name for name in (_str(_map(_map(t).get("topic")).get("name")) for t in topics
-                                  if isinstance(topics, list)) if name],
+        topics=[
+            name
+            for name in (_str(_map(_map(t).get("topic")).get("name")) for t in topics if isinstance(topics, list))
+            if name
+        ],
         license=_license(_str(_map(node.get("licenseInfo")).get("spdxId"))),
         created=node.get("createdAt"),
         pushed=node.get("pushedAt"),
         archived=bool(node.get("isArchived")),
         fork=bool(node.get("isFork")),
         latest_release=Release(
-            tag=release["tagName"], name=_str(release.get("name")),
-            published=release.get("publishedAt"), url=_str(release.get("url")),
-        ) if _str(release.get("tagName")) else None,
+            tag=release["tagName"],
+            name=_str(release.get("name")),
+            published=release.get("publishedAt"),
+            url=_str(release.get("url")),
+        )
+        if _str(release.get("tagName"))
+        else None,
     )
 
 

@@ -34,7 +34,7 @@ def split(url: str) -> Link | None:
         return None
     for prefix in ("www.", "m."):
         if host.startswith(prefix):
-            host = host[len(prefix):]
+            host = host[len(prefix) :]
     segments = tuple(s for s in parts.path.split("/") if s)
     return Link(
         url=url,

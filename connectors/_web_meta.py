@@ -27,28 +27,77 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # schema.org's Article and the subtypes blogs and news sites use (https://schema.org/Article)
-ARTICLE_TYPES = frozenset({
-    "Article", "BlogPosting", "NewsArticle", "TechArticle", "ScholarlyArticle", "Report",
-    "LiveBlogPosting", "SocialMediaPosting", "DiscussionForumPosting", "AnalysisNewsArticle",
-    "OpinionNewsArticle", "ReportageNewsArticle", "ReviewNewsArticle", "BackgroundNewsArticle",
-    "AskPublicNewsArticle", "SatiricalArticle", "AdvertiserContentArticle",
-})
+ARTICLE_TYPES = frozenset(
+    {
+        "Article",
+        "BlogPosting",
+        "NewsArticle",
+        "TechArticle",
+        "ScholarlyArticle",
+        "Report",
+        "LiveBlogPosting",
+        "SocialMediaPosting",
+        "DiscussionForumPosting",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "ReportageNewsArticle",
+        "ReviewNewsArticle",
+        "BackgroundNewsArticle",
+        "AskPublicNewsArticle",
+        "SatiricalArticle",
+        "AdvertiserContentArticle",
+    }
+)
 
 # schema.org's Organization and the subtypes sites give an author or publisher (https://schema.org/Organization)
-ORGANIZATION_TYPES = frozenset({
-    "Organization", "NewsMediaOrganization", "Corporation", "EducationalOrganization", "GovernmentOrganization",
-    "NGO", "OnlineBusiness", "LocalBusiness", "ResearchOrganization", "Project", "WebSite", "Brand",
-})
+ORGANIZATION_TYPES = frozenset(
+    {
+        "Organization",
+        "NewsMediaOrganization",
+        "Corporation",
+        "EducationalOrganization",
+        "GovernmentOrganization",
+        "NGO",
+        "OnlineBusiness",
+        "LocalBusiness",
+        "ResearchOrganization",
+        "Project",
+        "WebSite",
+        "Brand",
+    }
+)
 
 # <meta name=…> keys beyond OpenGraph/Twitter that CMSs and analytics tags write (Dublin Core
 # keys are read with `dc:` and `dc.` alike: sites write both)
 _META_TITLE = ("title", "dc.title", "dcterms.title", "parsely-title", "sailthru.title")
-_META_AUTHOR = ("dc.creator", "dcterms.creator", "article:author", "parsely-author", "sailthru.author", "byl",
-                "citation_author", "bepress_citation_author")
-_META_DATE = ("article:published_time", "datepublished", "date", "pubdate", "publishdate", "publish-date",
-              "publication_date", "dc.date", "dc.date.issued", "dcterms.issued", "dcterms.created",
-              "parsely-pub-date", "sailthru.date", "citation_publication_date", "citation_date",
-              "bepress_citation_date")
+_META_AUTHOR = (
+    "dc.creator",
+    "dcterms.creator",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "byl",
+    "citation_author",
+    "bepress_citation_author",
+)
+_META_DATE = (
+    "article:published_time",
+    "datepublished",
+    "date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publication_date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dcterms.created",
+    "parsely-pub-date",
+    "sailthru.date",
+    "citation_publication_date",
+    "citation_date",
+    "bepress_citation_date",
+)
 _META_DESCRIPTION = ("description", "dc.description", "dcterms.description")
 _META_SITE = ("application-name", "apple-mobile-web-app-title")
 _META_PUBLISHER = ("dc.publisher", "dcterms.publisher", "citation_publisher")
@@ -81,7 +130,7 @@ class PageMeta:
     """`<link rel=canonical>`, else `og:url`, made absolute; None when absent or not http(s)."""
 
 
-def parse(text: str) -> "HtmlElement":
+def parse(text: str) -> HtmlElement:
     """An lxml tree of the page; Unparseable when there is no document in it."""
     import lxml.etree
     import lxml.html
@@ -181,7 +230,7 @@ class _Graph:
         return clean(value)
 
 
-def _jsonld_nodes(tree: "HtmlElement") -> list[dict[str, Any]]:
+def _jsonld_nodes(tree: HtmlElement) -> list[dict[str, Any]]:
     from extruct.jsonld import JsonLdExtractor
 
     extractor = JsonLdExtractor()
@@ -197,7 +246,7 @@ def _jsonld_nodes(tree: "HtmlElement") -> list[dict[str, Any]]:
     return nodes
 
 
-def _microdata_nodes(tree: "HtmlElement", url: str) -> list[dict[str, Any]]:
+def _microdata_nodes(tree: HtmlElement, url: str) -> list[dict[str, Any]]:
     """Microdata items in JSON-LD's shape (`@type`, properties at the top), nested items too."""
     from extruct.w3cmicrodata import MicrodataExtractor
 
@@ -217,7 +266,7 @@ def _microdata_nodes(tree: "HtmlElement", url: str) -> list[dict[str, Any]]:
     return [convert(i) for i in items]
 
 
-def _opengraph(tree: "HtmlElement") -> dict[str, list[str]]:
+def _opengraph(tree: HtmlElement) -> dict[str, list[str]]:
     from extruct.opengraph import OpenGraphExtractor
 
     props: dict[str, list[str]] = {}
@@ -227,7 +276,7 @@ def _opengraph(tree: "HtmlElement") -> dict[str, list[str]]:
     return props
 
 
-def _meta_tags(tree: "HtmlElement") -> dict[str, list[str]]:
+def _meta_tags(tree: HtmlElement) -> dict[str, list[str]]:
     """`<meta name|property|itemprop|http-equiv=… content=…>` by lower-cased key, in page order."""
     tags: dict[str, list[str]] = {}
     for el in tree.xpath("//meta[@content]"):
@@ -276,14 +325,15 @@ def _without_site(title: str | None, sites: Iterable[str | None]) -> str | None:
         return title
     for site in {s for s in sites if s}:
         name = re.escape(site)
-        cut = re.sub(rf"(?:{_TITLE_SEPARATOR}{name}$|^{name}(?:{_TITLE_SEPARATOR}|:\s+))", "", title,
-                     flags=re.IGNORECASE)
+        cut = re.sub(
+            rf"(?:{_TITLE_SEPARATOR}{name}$|^{name}(?:{_TITLE_SEPARATOR}|:\s+))", "", title, flags=re.IGNORECASE
+        )
         if cut != title and len(cut) >= 3:
             return cut
     return title
 
 
-def page_meta(tree: "HtmlElement", url: str, visible: bool = True) -> PageMeta:
+def page_meta(tree: HtmlElement, url: str, visible: bool = True) -> PageMeta:
     """The page's metadata, each field from the most trusted place that has it; `url` resolves relative links.
 
     The order per field follows what was right on real saved pages (`make eval-web`):
@@ -317,8 +367,13 @@ def page_meta(tree: "HtmlElement", url: str, visible: bool = True) -> PageMeta:
 
     website: dict[str, Any] = next((graph.deref(n) for n in graph.nodes if "WebSite" in _types(n)), {})
     publisher = graph.names(ld.get("publisher"))[:1]
-    site_name = _first(og1("og:site_name"), meta1(_META_SITE), *graph.names(website.get("name"))[:1], *publisher,
-                       meta1(_META_PUBLISHER))
+    site_name = _first(
+        og1("og:site_name"),
+        meta1(_META_SITE),
+        *graph.names(website.get("name"))[:1],
+        *publisher,
+        meta1(_META_PUBLISHER),
+    )
 
     people, organizations = _authors(graph, ld, meta, meta1, site_name, *publisher)
 
@@ -352,8 +407,15 @@ def page_meta(tree: "HtmlElement", url: str, visible: bool = True) -> PageMeta:
         *(_absolute(base, link.get("href")) for link in tree.xpath('//link[@rel="image_src"]')[:1]),
     )
 
-    title = _first(og1("og:title"), graph.text(ld.get("headline")), graph.text(ld.get("name")),
-                   og1("twitter:title"), meta1(_META_TITLE), head_title, h1)
+    title = _first(
+        og1("og:title"),
+        graph.text(ld.get("headline")),
+        graph.text(ld.get("name")),
+        og1("twitter:title"),
+        meta1(_META_TITLE),
+        head_title,
+        h1,
+    )
     html_lang = _first(*(tree.xpath("/html/@lang | /html/@xml:lang")[:1]))
     return PageMeta(
         title=_without_site(title, [site_name, *publisher, *graph.names(website.get("name"))]),
@@ -361,16 +423,23 @@ def page_meta(tree: "HtmlElement", url: str, visible: bool = True) -> PageMeta:
         authors=people,
         organizations=organizations,
         published=published,
-        description=_first(_description([og1("og:description"), og1("twitter:description"), meta1(["description"])]),
-                           meta1(_META_DESCRIPTION), graph.text(ld.get("description"))),
+        description=_first(
+            _description([og1("og:description"), og1("twitter:description"), meta1(["description"])]),
+            meta1(_META_DESCRIPTION),
+            graph.text(ld.get("description")),
+        ),
         image=image,
-        language=_first(_language(graph.text(ld.get("inLanguage"))), _language(og1("og:locale")),
-                        _language(meta1(_META_LANGUAGE)), _language(html_lang)),
+        language=_first(
+            _language(graph.text(ld.get("inLanguage"))),
+            _language(og1("og:locale")),
+            _language(meta1(_META_LANGUAGE)),
+            _language(html_lang),
+        ),
         canonical=canonical,
     )
 
 
-def _visible(tree: "HtmlElement", url: str) -> PageMeta:
+def _visible(tree: HtmlElement, url: str) -> PageMeta:
     """What the visible page says: bylines in the text, the date in the URL, a `<time>` or a
     date line (htmldate), the site's name. trafilatura's `extract_metadata` reads them; it
     reads a copy, never changing `tree`. Its date is a day, so `published` is naive."""
@@ -387,12 +456,20 @@ def _visible(tree: "HtmlElement", url: str) -> PageMeta:
             day = datetime.strptime(doc.date[:10], "%Y-%m-%d")
         except ValueError:
             day = None
-    return PageMeta(site_name=clean(doc.sitename), authors=[n for a in (doc.author or "").split(";") for n in byline_names(a)],
-                    published=parse_date(day.isoformat()) if day else None)
+    return PageMeta(
+        site_name=clean(doc.sitename),
+        authors=[n for a in (doc.author or "").split(";") for n in byline_names(a)],
+        published=parse_date(day.isoformat()) if day else None,
+    )
 
 
-def _authors(graph: _Graph, ld: Mapping[str, Any], meta: Mapping[str, list[str]],  # noqa: C901 - the places a page names its authors, most trusted first
-             meta1: "Callable[[Iterable[str]], str | None]", *sites: str | None) -> tuple[list[str], list[str]]:
+def _authors(
+    graph: _Graph,
+    ld: Mapping[str, Any],
+    meta: Mapping[str, list[str]],  # noqa: C901 - the places a page names its authors, most trusted first
+    meta1: Callable[[Iterable[str]], str | None],
+    *sites: str | None,
+) -> tuple[list[str], list[str]]:
     """(people, organisations) the page names as its authors, each once, in the page's order."""
     people: list[str] = []
     organizations: list[str] = []
@@ -434,11 +511,14 @@ def _authors(graph: _Graph, ld: Mapping[str, Any], meta: Mapping[str, list[str]]
     return people, organizations
 
 
-def metadata_html(tree: "HtmlElement", limit: int = 200_000) -> str:
+def metadata_html(tree: HtmlElement, limit: int = 200_000) -> str:
     """The markup the metadata comes from (`<head>`, and JSON-LD blocks in the body), kept as
     the raw payload so a record can be read again later without refetching; cut at `limit`."""
     import lxml.html
 
     parts = [lxml.html.tostring(head, encoding="unicode", with_tail=False) for head in tree.xpath("/html/head")[:1]]
-    parts += [lxml.html.tostring(s, encoding="unicode", with_tail=False) for s in tree.xpath('/html/body//script[@type="application/ld+json"]')]
+    parts += [
+        lxml.html.tostring(s, encoding="unicode", with_tail=False)
+        for s in tree.xpath('/html/body//script[@type="application/ld+json"]')
+    ]
     return "\n".join(parts)[:limit]

@@ -10,20 +10,23 @@ from __future__ import annotations
 import functools
 import html
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.message import Message
 from typing import Any
 
 # what a byline says before the names, in the languages of the pages we see
 _BYLINE_LEAD = re.compile(
     r"^(?:(?:view all posts|all posts|articles?|posts?|stories|posted|written|published|reported|words|text)\s+)?"
-    r"(?:by|von|par|por|di|door|av|af)\s*:?\s+", re.IGNORECASE)
+    r"(?:by|von|par|por|di|door|av|af)\s*:?\s+",
+    re.IGNORECASE,
+)
 # "and" in the languages of the pages we see; not Spanish "y" nor Portuguese "e", which join
 # the two surnames of one person ("Ortega y Gasset")
 _BYLINE_SPLIT = re.compile(r"\s*(?:;|\||&|\band\b|\bund\b|\bet\b)\s*", re.IGNORECASE)
 # placeholders CMSs print where a name belongs
-_NO_NAME = frozenset({"no author", "unknown", "admin", "administrator", "anonymous", "author", "none", "null",
-                      "guest", "editor", "n/a"})
+_NO_NAME = frozenset(
+    {"no author", "unknown", "admin", "administrator", "anonymous", "author", "none", "null", "guest", "editor", "n/a"}
+)
 # legal forms that mark a name as a company's (GmbH, Inc., S.L.): a company byline is kept apart from people
 LEGAL_FORM = re.compile(r"(?:\b(?i:gmbh|inc|ltd|llc|plc|corp|sas|srl|kgaa)\.?|\bAG|\b(?i:s\.a|s\.l|n\.v|b\.v)\.?)$")
 
@@ -83,10 +86,37 @@ def _sniffer() -> Any:
 # zone abbreviations as sites print them after a time ("Tue Jan 28 15:28:56 CET 2020", Java's
 # Date.toString); an abbreviation names different zones around the world (IST, CST), so only
 # these common ones are read and any other leaves the time without a zone
-_ZONES = {"UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "MET": 1,
-          "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "EST": -5, "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6,
-          "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11}
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ZONES = {
+    "UTC": 0,
+    "UT": 0,
+    "GMT": 0,
+    "Z": 0,
+    "WET": 0,
+    "WEST": 1,
+    "BST": 1,
+    "CET": 1,
+    "CEST": 2,
+    "MET": 1,
+    "MEST": 2,
+    "EET": 2,
+    "EEST": 3,
+    "MSK": 3,
+    "EST": -5,
+    "EDT": -4,
+    "CDT": -5,
+    "MST": -7,
+    "MDT": -6,
+    "PST": -8,
+    "PDT": -7,
+    "AKST": -9,
+    "AKDT": -8,
+    "HST": -10,
+    "JST": 9,
+    "KST": 9,
+    "AEST": 10,
+    "AEDT": 11,
+}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _zone(name: str | None, offset: int | None) -> timezone | None:
@@ -123,7 +153,7 @@ def parse_date(value: Any) -> datetime | None:
             return None
     if moment.year < 1900:
         return None
-    if abs((moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)) - _EPOCH) <= timedelta(days=1):
+    if abs((moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - _EPOCH) <= timedelta(days=1):
         return None
     return moment
 

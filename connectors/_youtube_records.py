@@ -7,7 +7,7 @@ this module only reads what came back.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -157,14 +157,16 @@ def playlist_from_api(
         if video is None:
             continue
         position = (item.get("snippet") or {}).get("position")
-        kept.append(PlaylistVideo(
-            position=position if isinstance(position, int) and position >= 0 else index,
-            video_id=video.video_id,
-            title=video.title,
-            duration_seconds=video.duration_seconds,
-            views=video.views,
-            published=video.published,
-        ))
+        kept.append(
+            PlaylistVideo(
+                position=position if isinstance(position, int) and position >= 0 else index,
+                video_id=video.video_id,
+                title=video.title,
+                duration_seconds=video.duration_seconds,
+                views=video.views,
+                published=video.published,
+            )
+        )
     return Playlist(
         id=f"youtube:playlist:{playlist_id}",
         url=playlist_url(playlist_id),
@@ -186,7 +188,7 @@ def playlist_from_api(
 
 def _utc(parsed: Any) -> datetime | None:
     """feedparser's struct_time (always UTC) as an aware datetime."""
-    return datetime(*parsed[:6]).replace(tzinfo=timezone.utc) if parsed else None
+    return datetime(*parsed[:6]).replace(tzinfo=UTC) if parsed else None
 
 
 def _channel_id(value: str | None) -> str | None:
@@ -209,13 +211,15 @@ def playlist_from_feed(feed: Any, playlist_id: str) -> Playlist:
         video_id = entry.get("yt_videoid") or (entry.get("id") or "").removeprefix("yt:video:")
         if not video_id:
             continue
-        videos.append(PlaylistVideo(
-            position=index,
-            video_id=video_id,
-            title=_fold(entry.get("title")) or video_id,
-            views=_count((entry.get("media_statistics") or {}).get("views")),
-            published=_utc(entry.get("published_parsed")),
-        ))
+        videos.append(
+            PlaylistVideo(
+                position=index,
+                video_id=video_id,
+                title=_fold(entry.get("title")) or video_id,
+                views=_count((entry.get("media_statistics") or {}).get("views")),
+                published=_utc(entry.get("published_parsed")),
+            )
+        )
     full = len(entries) >= FEED_MAX_ENTRIES
     thumbnails = entries[0].get("media_thumbnail") if entries else None
     return Playlist(

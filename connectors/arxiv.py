@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
+from connectors import http
 from connectors._urls import split
 from connectors.base import Fetched
 from connectors.errors import BadPayload, FetchError, LinkRefused, NotFound, Unavailable
-from connectors import http
 from connectors.http import USER_AGENT, Bounds
 from connectors.registry import BareId, Details, HttpUrl, KindRules, Link, Offline, Source, Strong, Text, stars
 from schemas import ExportItem, Kind, Paper, SectionKey, SourceRef
@@ -119,7 +119,7 @@ def _id_from_path(url: str, path: str) -> str | None:
     the path has none."""
     m = _PARTS.match(path)
     # after the id: `.pdf`, a page below it (html figures, src/…/anc files), or the full stop of a pasted sentence
-    if m is None or not re.fullmatch(r"(?:\.pdf)?\.*(?:/.*)?", path[m.end():], re.IGNORECASE):
+    if m is None or not re.fullmatch(r"(?:\.pdf)?\.*(?:/.*)?", path[m.end() :], re.IGNORECASE):
         return None
     arxiv_id = canonical_id(m.group(0))
     if arxiv_id is None:
@@ -131,16 +131,23 @@ def _refuse_listing(url: str, seg: tuple[str, ...]) -> None:
     """LinkRefused, naming the feed to add instead, for an arXiv author page, listing or feed."""
     if seg[:1] == ("a",) and len(seg) >= 2:
         author = re.sub(r"\.(?:html|atom2?|rss|json)$", "", seg[1])
-        raise LinkRefused(url, f"an arXiv author page, not a paper: add the author's feed "
-                               f"(https://arxiv.org/a/{author}.atom2) to data/sources.toml so the scheduled run finds "
-                               "their papers")
+        raise LinkRefused(
+            url,
+            f"an arXiv author page, not a paper: add the author's feed "
+            f"(https://arxiv.org/a/{author}.atom2) to data/sources.toml so the scheduled run finds "
+            "their papers",
+        )
     if seg[:1] in (("list",), ("archive",)) and len(seg) >= 2:
-        raise LinkRefused(url, f"an arXiv listing, not a paper: add the listing's feed "
-                               f"(https://rss.arxiv.org/rss/{seg[1]}) to data/sources.toml so the scheduled run finds "
-                               "its new papers")
+        raise LinkRefused(
+            url,
+            f"an arXiv listing, not a paper: add the listing's feed "
+            f"(https://rss.arxiv.org/rss/{seg[1]}) to data/sources.toml so the scheduled run finds "
+            "its new papers",
+        )
     if seg[:1] in (("rss",), ("atom",)) and len(seg) >= 2:
-        raise LinkRefused(url, "an arXiv feed, not a paper: add it to data/sources.toml so the scheduled run finds "
-                               "its new papers")
+        raise LinkRefused(
+            url, "an arXiv feed, not a paper: add it to data/sources.toml so the scheduled run finds its new papers"
+        )
 
 
 def code_links(*texts: str | None) -> list[str]:
@@ -166,7 +173,7 @@ def code_links(*texts: str | None) -> list[str]:
     return found
 
 
-def paper_from_result(result: "arxiv.Result") -> Paper:
+def paper_from_result(result: arxiv.Result) -> Paper:
     """A Paper from one parsed arXiv API entry (the package's `Result`)."""
     short = result.get_short_id()
     m = ARXIV_ID.fullmatch(short)
@@ -195,8 +202,10 @@ def paper_from_result(result: "arxiv.Result") -> Paper:
         doi=result.doi or None,
         pdf_url=result.pdf_url,
         code_links=code_links(result.comment, result.summary),
-        code_sources={**dict.fromkeys(code_links(result.summary), "abstract"),
-                      **dict.fromkeys(code_links(result.comment), "comment")},
+        code_sources={
+            **dict.fromkeys(code_links(result.summary), "abstract"),
+            **dict.fromkeys(code_links(result.comment), "comment"),
+        },
         withdrawn=bool(_WITHDRAWN.search(comment or "")),
     )
 
@@ -205,7 +214,7 @@ class _Malformed(Exception):
     """The API answered 200 with something that is not an Atom feed."""
 
 
-def _session(timeout: float, bounds: Bounds) -> "requests.Session":
+def _session(timeout: float, bounds: Bounds) -> requests.Session:
     """A requests session with a timeout, our User-Agent, answers read within `bounds` and a
     check that 200s are Atom.
 
@@ -277,14 +286,15 @@ class ArxivConnector:
     kinds: ClassVar[tuple[Kind, ...]] = (Kind.paper,)
     batch_size: ClassVar[int] = 100  # an id_list of 100 keeps the query URL near 1.4 kB, far under arXiv's limits
 
-    def __init__(self, api_url: str, delay: float, retries: int = 3, timeout: float = 20.0,
-                 bounds: Bounds | None = None) -> None:
+    def __init__(
+        self, api_url: str, delay: float, retries: int = 3, timeout: float = 20.0, bounds: Bounds | None = None
+    ) -> None:
         self.api_url, self.delay, self.retries, self.timeout = api_url, delay, retries, timeout
         self.bounds = bounds or Bounds(deadline=timeout)
         self._client: arxiv.Client | None = None
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "ArxivConnector":
+    def from_settings(cls, settings: Any) -> ArxivConnector:
         return cls(
             api_url=settings.arxiv_api_url,
             delay=settings.arxiv_delay,
@@ -307,10 +317,15 @@ class ArxivConnector:
                 if host == "huggingface.co" and seg[0] != "papers":
                     return None
                 arxiv_id = _id_from_path(url, "/".join(seg[1:]))
-                if arxiv_id is None and host not in ("alphaxiv.org", "huggingface.co") and seg[0] not in ("papers", "overview"):
+                if (
+                    arxiv_id is None
+                    and host not in ("alphaxiv.org", "huggingface.co")
+                    and seg[0] not in ("papers", "overview")
+                ):
                     # arXiv's own paper pages hold nothing but ids (alphaXiv's and Hugging Face's hold others)
-                    raise LinkRefused(url, f"{'/'.join(seg[1:])!r} is not an arXiv id (such as 2512.07461 or "
-                                           "hep-th/9901001)")
+                    raise LinkRefused(
+                        url, f"{'/'.join(seg[1:])!r} is not an arXiv id (such as 2512.07461 or hep-th/9901001)"
+                    )
                 return make_ref(arxiv_id) if arxiv_id else None
             if host in _FEED_HOSTS:
                 _refuse_listing(url, seg)
@@ -318,11 +333,11 @@ class ArxivConnector:
         if host in ("doi.org", "dx.doi.org") and len(seg) >= 2 and seg[0] == "10.48550":
             doi = "/".join(seg[1:])
             if doi.lower().startswith("arxiv."):
-                arxiv_id = _id_from_path(url, doi[len("arxiv."):])
+                arxiv_id = _id_from_path(url, doi[len("arxiv.") :])
                 return make_ref(arxiv_id) if arxiv_id else None
         return None
 
-    def _arxiv_client(self) -> "arxiv.Client":
+    def _arxiv_client(self) -> arxiv.Client:
         if self._client is None:
             import arxiv
 
@@ -366,7 +381,12 @@ class ArxivConnector:
             # a live answer with none of several ids is far likelier a glitch (arxiv.py does not retry an
             # empty first page) than all of them gone: retryable, so the scheduled run asks again
             for ref in refs:
-                yield Fetched(ref, error=Unavailable(ref, f"arXiv answered with none of the {len(ids)} papers asked for; try again later"))
+                yield Fetched(
+                    ref,
+                    error=Unavailable(
+                        ref, f"arXiv answered with none of the {len(ids)} papers asked for; try again later"
+                    ),
+                )
             return
         raw = _entries_by_id(session.bodies)
         by_id: dict[str, Paper] = {}
@@ -383,8 +403,14 @@ class ArxivConnector:
                 # arXiv has the paper but sent an entry arxiv.py skips or we cannot read: not "not
                 # found" (which a scheduled run takes as final), a bad answer worth asking again for
                 lacking = _missing_fields(raw[arxiv_id])
-                yield Fetched(ref, error=Unavailable(ref, "arXiv sent an incomplete entry for this paper"
-                                                          f"{f' (no <{lacking}>)' if lacking else ''}; try again later"))
+                yield Fetched(
+                    ref,
+                    error=Unavailable(
+                        ref,
+                        "arXiv sent an incomplete entry for this paper"
+                        f"{f' (no <{lacking}>)' if lacking else ''}; try again later",
+                    ),
+                )
             elif found is None:
                 yield Fetched(ref, error=NotFound(ref, "not found on arXiv"))
             else:
@@ -454,7 +480,8 @@ def _feed_link(entry: Mapping[str, Any], href: str | None) -> str | None:
 
 class ArxivFeedOptions(BaseModel):
     announce_types: list[Literal["new", "cross", "replace", "replace-cross"]] = Field(
-        default_factory=list, description="arXiv only: keep these announce types (`new` skips revisions and cross-lists)."
+        default_factory=list,
+        description="arXiv only: keep these announce types (`new` skips revisions and cross-lists).",
     )
 
 

@@ -43,7 +43,7 @@ class Connector(Protocol):
     """What a source's `connector` class provides (`Source.connector` is typed with it)."""
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "Connector":
+    def from_settings(cls, settings: Any) -> Connector:
         """The run's one instance, from the CLI's Settings (so quotas and delays are shared)."""
         ...
 

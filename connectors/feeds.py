@@ -91,8 +91,9 @@ def link_of_entry(entry: Mapping[str, Any], base_url: str = "", registry: Regist
     return (registry or default()).feed_link(entry, href or None)
 
 
-def entry_from_feedparser(entry: Mapping[str, Any], base_url: str = "",
-                          registry: Registry | None = None) -> FeedEntry | None:
+def entry_from_feedparser(
+    entry: Mapping[str, Any], base_url: str = "", registry: Registry | None = None
+) -> FeedEntry | None:
     """A FeedEntry from one feedparser entry, or None when it names no link."""
     link = link_of_entry(entry, base_url, registry)
     if link is None:
@@ -133,9 +134,10 @@ def syntax_error(body: bytes, parsed: Mapping[str, Any], lines_before: int = 0) 
     expat stops at its first error, so after either of the last two the body is judged
     again without it: a cut-off further down must not hide behind them.
     """
-    import feedparser
     from xml.parsers.expat import errors
     from xml.sax import SAXParseException
+
+    import feedparser
 
     exc = parsed.get("bozo_exception")
     if not isinstance(exc, SAXParseException):
@@ -168,7 +170,7 @@ def entries_from_bytes(body: bytes, url: str, content_type: str = "") -> list[Fe
     skipped = 0
     if lead is not None:  # one BOM is kept: it names the encoding, as the declaration may not
         skipped = lead.group(0).count(b"\n")
-        body = (_BOM if _BOM in lead.group(0) else b"") + body[lead.end():]
+        body = (_BOM if _BOM in lead.group(0) else b"") + body[lead.end() :]
     parsed = feedparser.parse(body)  # bytes: a str would be taken for a URL or a file path
     if not parsed.entries and not parsed.get("version"):
         kind = content_type.split(";")[0].strip()
@@ -177,8 +179,11 @@ def entries_from_bytes(body: bytes, url: str, content_type: str = "") -> list[Fe
         raise BadPayload(url, f"{answer}; check the feed's URL")
     broken = syntax_error(body, parsed, skipped)
     if broken is not None:
-        raise Unavailable(url, f"not well-formed XML ({broken}), so cut off or broken on the way; nothing was "
-                               "taken from it, and the next run reads it again in full")
+        raise Unavailable(
+            url,
+            f"not well-formed XML ({broken}), so cut off or broken on the way; nothing was "
+            "taken from it, and the next run reads it again in full",
+        )
     entries = []
     for raw in parsed.entries:
         entry = entry_from_feedparser(raw, url)
@@ -189,7 +194,7 @@ def entries_from_bytes(body: bytes, url: str, content_type: str = "") -> list[Fe
     return entries
 
 
-def client(timeout: float, *, allow_private: bool, **kwargs: Any) -> "httpx.Client":
+def client(timeout: float, *, allow_private: bool, **kwargs: Any) -> httpx.Client:
     """The web connector's guarded client, for feeds: a feed's host, and every host it
     redirects to, must resolve to public addresses unless `allow_private` (tests, an intranet).
 
@@ -228,8 +233,14 @@ def _classify(exc: Exception, url: str, timeout: float) -> FetchError:
     return FetchError(url, f"{type(exc).__name__}: {exc}")
 
 
-def read_feed(http: "httpx.Client", url: str, etag: str | None = None, last_modified: str | None = None,
-              timeout: float = 20.0, registry: Registry | None = None) -> FeedRead:
+def read_feed(
+    http: httpx.Client,
+    url: str,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    timeout: float = 20.0,
+    registry: Registry | None = None,
+) -> FeedRead:
     """One conditional GET of `url` with `http` (made by `client()`); never raises: a
     failure is `FeedRead.error`, with no entries and no validators.
 

@@ -12,11 +12,12 @@ import math
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import AliasChoices, BaseModel, Field
 
+from connectors import http
 from connectors._github_payload import alias_errors, arxiv_ids_in, graphql_query, repo_from_graphql, repo_from_rest
 from connectors._urls import split
 from connectors.base import Fetched
@@ -31,7 +32,6 @@ from connectors.errors import (
     Unauthorized,
     Unavailable,
 )
-from connectors import http
 from connectors.http import USER_AGENT, Bounds
 from connectors.registry import Credential, Details, HttpUrl, KindRules, Link, Part, Source, Text, stars
 from schemas import ExportItem, Kind, SectionKey, SourceRef
@@ -48,10 +48,36 @@ _OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 # first path segments that are GitHub's own pages, not owners
 _RESERVED = {
-    "about", "apps", "collections", "contact", "customer-stories", "enterprise", "events",
-    "explore", "features", "login", "join", "marketplace", "new", "notifications", "orgs",
-    "organizations", "pricing", "pulls", "issues", "search", "security", "settings",
-    "sponsors", "site", "team", "topics", "trending", "codespaces", "readme", "users",
+    "about",
+    "apps",
+    "collections",
+    "contact",
+    "customer-stories",
+    "enterprise",
+    "events",
+    "explore",
+    "features",
+    "login",
+    "join",
+    "marketplace",
+    "new",
+    "notifications",
+    "orgs",
+    "organizations",
+    "pricing",
+    "pulls",
+    "issues",
+    "search",
+    "security",
+    "settings",
+    "sponsors",
+    "site",
+    "team",
+    "topics",
+    "trending",
+    "codespaces",
+    "readme",
+    "users",
 }
 ANONYMOUS_LIMIT = 60
 """REST requests an hour without a token (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api)."""
@@ -82,7 +108,9 @@ def _owns(url: str) -> SourceRef | None:
     if link is None:
         return None
     if link.host in _GIST_HOSTS:
-        raise LinkRefused(url, "a GitHub gist, not a repository: curate ingests repositories (github.com/<owner>/<repo>)")
+        raise LinkRefused(
+            url, "a GitHub gist, not a repository: curate ingests repositories (github.com/<owner>/<repo>)"
+        )
     if link.host not in _REPO_HOSTS:
         return None
     written = link.segments
@@ -110,12 +138,15 @@ def _owner_name(ref: SourceRef) -> tuple[str, str]:
 
 
 def _utc(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, timezone.utc)
+    return datetime.fromtimestamp(epoch, UTC)
 
 
 def _clock(when: datetime) -> str:
-    return when.strftime("%H:%M UTC") if abs((when - datetime.now(timezone.utc)).total_seconds()) < 86400 \
+    return (
+        when.strftime("%H:%M UTC")
+        if abs((when - datetime.now(UTC)).total_seconds()) < 86400
         else when.strftime("%Y-%m-%d %H:%M UTC")
+    )
 
 
 class GitHubConnector:
@@ -124,8 +155,15 @@ class GitHubConnector:
     batch_size: ClassVar[int] = 50
     """Repos per GraphQL query: 50 aliases cost 1 point and stay far below GitHub's node limits."""
 
-    def __init__(self, api_url: str, token: "SecretStr | None" = None, timeout: float = 20.0,
-                 max_wait: float = 60.0, retries: int = 3, bounds: Bounds | None = None) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        token: SecretStr | None = None,
+        timeout: float = 20.0,
+        max_wait: float = 60.0,
+        retries: int = 3,
+        bounds: Bounds | None = None,
+    ) -> None:
         self.api_url, self.max_wait, self.retries = api_url.rstrip("/"), max_wait, retries
         self.bounds = bounds or Bounds(deadline=timeout)
         self.timeout = max(1, math.ceil(timeout))  # PyGithub asserts that its timeout is an int
@@ -136,10 +174,15 @@ class GitHubConnector:
         self._pause_reason = ""
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "GitHubConnector":
-        return cls(api_url=settings.github_api_url, token=settings.github_token, timeout=settings.http_timeout,
-                   max_wait=settings.github_max_wait, retries=settings.github_retries,
-                   bounds=Bounds.from_settings(settings))
+    def from_settings(cls, settings: Any) -> GitHubConnector:
+        return cls(
+            api_url=settings.github_api_url,
+            token=settings.github_token,
+            timeout=settings.http_timeout,
+            max_wait=settings.github_max_wait,
+            retries=settings.github_retries,
+            bounds=Bounds.from_settings(settings),
+        )
 
     owns = staticmethod(_owns)
 
@@ -147,7 +190,7 @@ class GitHubConnector:
     def anonymous(self) -> bool:
         return self._token is None
 
-    def _client(self) -> "github.Github":
+    def _client(self) -> github.Github:
         if self._gh is None:
             import github
             from github import Auth, Github
@@ -180,7 +223,7 @@ class GitHubConnector:
     # ---- rate limits
 
     def _paused(self) -> bool:
-        return self._paused_until is not None and self._paused_until > datetime.now(timezone.utc)
+        return self._paused_until is not None and self._paused_until > datetime.now(UTC)
 
     def _postponed(self, ref: SourceRef) -> Fetched:
         return Fetched(ref, error=Deferred(ref, self._pause_reason, until=self._paused_until))
@@ -199,7 +242,7 @@ class GitHubConnector:
         assert self._gh is not None
         remaining, _limit = self._gh.requester.rate_limiting
         reset = self._gh.requester.rate_limiting_resettime
-        if remaining == 0 and reset and _utc(reset) > datetime.now(timezone.utc):
+        if remaining == 0 and reset and _utc(reset) > datetime.now(UTC):
             self._pause(_utc(reset), self._spent_reason(_utc(reset)))
 
     def _after_error(self, error: FetchError) -> None:
@@ -208,9 +251,11 @@ class GitHubConnector:
         elif isinstance(error, RateLimited):
             # keep off for the wait asked (a minute when unsaid) rather than press on with the rest
             wait = error.retry_after or 60.0
-            until = datetime.fromtimestamp(time.time() + wait, timezone.utc)
-            self._pause(until, f"GitHub asked to slow down (secondary rate limit); "
-                               f"postponed to the next run after {_clock(until)}")
+            until = datetime.fromtimestamp(time.time() + wait, UTC)
+            self._pause(
+                until,
+                f"GitHub asked to slow down (secondary rate limit); postponed to the next run after {_clock(until)}",
+            )
 
     # ---- REST, one request per repo (no token)
 
@@ -256,27 +301,40 @@ class GitHubConnector:
                 yield Fetched(ref, error=error)
             return
         self._after_response()
-        if not isinstance(body, Mapping) or not isinstance(body.get("data"), (Mapping, type(None))) \
-                or ("data" not in body and not body.get("errors")):
+        if (
+            not isinstance(body, Mapping)
+            or not isinstance(body.get("data"), (Mapping, type(None)))
+            or ("data" not in body and not body.get("errors"))
+        ):
             for ref in refs:
                 yield Fetched(ref, error=BadPayload(ref, "GitHub answered the GraphQL query in an unknown shape"))
             return
         rate = (body.get("data") or {}).get("rateLimit") or {}
         if rate:
-            log.info("github: %d repos in one GraphQL request in %.2f s (cost %s, %s points left)",
-                     len(refs), time.monotonic() - started, rate.get("cost"), rate.get("remaining"))
+            log.info(
+                "github: %d repos in one GraphQL request in %.2f s (cost %s, %s points left)",
+                len(refs),
+                time.monotonic() - started,
+                rate.get("cost"),
+                rate.get("remaining"),
+            )
         yield from self._graphql_results(refs, body, headers)
 
-    def _graphql_results(self, refs: Sequence[SourceRef], body: Mapping[str, Any],
-                         headers: Mapping[str, Any]) -> Iterator[Fetched]:
+    def _graphql_results(
+        self, refs: Sequence[SourceRef], body: Mapping[str, Any], headers: Mapping[str, Any]
+    ) -> Iterator[Fetched]:
         data = body.get("data") or {}
         by_alias, general = alias_errors(body)
-        limited = [e for e in general if str(e.get("type", "")).startswith("RATE_LIMIT")
-                   or str(e.get("message", "")).lower().startswith("api rate limit")]
+        limited = [
+            e
+            for e in general
+            if str(e.get("type", "")).startswith("RATE_LIMIT")
+            or str(e.get("message", "")).lower().startswith("api rate limit")
+        ]
         if limited:
             # a spent GraphQL limit is an HTTP 200 whose only content is this error
             reset = headers.get("x-ratelimit-reset")
-            until = _utc(int(float(reset))) if reset else datetime.fromtimestamp(time.time() + 3600, timezone.utc)
+            until = _utc(int(float(reset))) if reset else datetime.fromtimestamp(time.time() + 3600, UTC)
             self._pause(until, self._spent_reason(until))
             for ref in refs:
                 yield self._postponed(ref)
@@ -293,13 +351,18 @@ class GitHubConnector:
                     continue
                 yield Fetched(ref, record=record, payload=node)
             elif error is None and alias not in data:
-                reason = f"GitHub refused the query: {general[0].get('message', '')}" if general else \
-                    "GitHub's GraphQL answer lacks this repository"
+                reason = (
+                    f"GitHub refused the query: {general[0].get('message', '')}"
+                    if general
+                    else "GitHub's GraphQL answer lacks this repository"
+                )
                 yield Fetched(ref, error=BadPayload(ref, reason))
             elif error is None or error.get("type") == "NOT_FOUND":
                 yield Fetched(ref, error=NotFound(ref, "not found on GitHub (deleted, renamed away or private)"))
             else:
-                yield Fetched(ref, error=FetchError(ref, f"GitHub said {error.get('type', 'error')}: {error.get('message', '')}"))
+                yield Fetched(
+                    ref, error=FetchError(ref, f"GitHub said {error.get('type', 'error')}: {error.get('message', '')}")
+                )
 
     def notes(self) -> list[str]:
         if not self.anonymous or not self.requests:
@@ -313,7 +376,7 @@ class GitHubConnector:
         ]
 
 
-def _retry(total: int, max_wait: float) -> "github.GithubRetry":
+def _retry(total: int, max_wait: float) -> github.GithubRetry:
     """PyGithub's retry, with a ceiling on the Retry-After it will sleep.
 
     GithubRetry caps the wait for a primary limit's reset (`max_rate_limit_wait`) but sleeps
@@ -325,8 +388,15 @@ def _retry(total: int, max_wait: float) -> "github.GithubRetry":
     from github.GithubException import RateLimitExceededExceedsMaxWait
 
     class CappedRetry(GithubRetry):
-        def increment(self, method: Any = None, url: Any = None, response: Any = None, error: Any = None,
-                      _pool: Any = None, _stacktrace: Any = None) -> Any:
+        def increment(
+            self,
+            method: Any = None,
+            url: Any = None,
+            response: Any = None,
+            error: Any = None,
+            _pool: Any = None,
+            _stacktrace: Any = None,
+        ) -> Any:
             value = response.headers.get("Retry-After") if response is not None else None
             if value:
                 wait = _retry_after_wait(value)
@@ -355,8 +425,8 @@ def _retry_after_wait(value: str) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _reset_of(headers: Mapping[str, Any] | None) -> datetime | None:
@@ -384,21 +454,25 @@ def _classify(exc: BaseException, ref: SourceRef, anonymous: bool = False) -> Fe
         message = str(data.get("message") or "")
         primary = headers.get("x-ratelimit-remaining") == "0" or message.lower().startswith("api rate limit")
         if primary and (exc.status in (403, 429) or isinstance(exc, RateLimitExceededException)):
-            until = _reset_of(headers) or datetime.fromtimestamp(time.time() + 3600, timezone.utc)
+            until = _reset_of(headers) or datetime.fromtimestamp(time.time() + 3600, UTC)
             limit = f" ({ANONYMOUS_LIMIT} requests an hour without GITHUB_TOKEN)" if anonymous else ""
-            return Deferred(ref, f"GitHub rate limit used up{limit}; postponed to the next run after {_clock(until)}",
-                            until=until)
+            return Deferred(
+                ref, f"GitHub rate limit used up{limit}; postponed to the next run after {_clock(until)}", until=until
+            )
         if isinstance(exc, RateLimitExceededException) or exc.status == 429:
             wait = exc.wait if isinstance(exc, RateLimitExceededExceedsMaxWait) else None
             waited = f"{wait:.0f} s, more than CURATE_GITHUB_MAX_WAIT" if wait else "a while"
-            return RateLimited(ref, f"GitHub asked to slow down for {waited} (secondary rate limit); try again later",
-                               retry_after=wait)
+            return RateLimited(
+                ref, f"GitHub asked to slow down for {waited} (secondary rate limit); try again later", retry_after=wait
+            )
         if exc.status == 404:
             return NotFound(ref, "not found on GitHub (deleted, renamed away or private)")
         if exc.status == 451:
             return NotFound(ref, "blocked on GitHub for legal reasons (HTTP 451)")
         if exc.status == 401:
-            return Unauthorized(ref, "GitHub refused GITHUB_TOKEN (401 Bad credentials): renew it, or unset it to go without")
+            return Unauthorized(
+                ref, "GitHub refused GITHUB_TOKEN (401 Bad credentials): renew it, or unset it to go without"
+            )
         if exc.status >= 500:
             return Unavailable(ref, f"GitHub answered HTTP {exc.status}; try again later")
         if exc.status == 403:  # e.g. "Resource not accessible by integration": the token lacks a permission

@@ -52,9 +52,8 @@ class Bounds:
     """Nesting levels of a JSON or XML body; the answers curate reads nest fewer than 15."""
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "Bounds":
-        return cls(deadline=settings.http_timeout, max_bytes=settings.http_max_bytes,
-                   max_depth=settings.http_max_depth)
+    def from_settings(cls, settings: Any) -> Bounds:
+        return cls(deadline=settings.http_timeout, max_bytes=settings.http_max_bytes, max_depth=settings.http_max_depth)
 
 
 class AnswerRefused(Exception):
@@ -83,7 +82,7 @@ def _size(n: int) -> str:
     return f"{n / 1_000_000:g} MB" if n >= 1_000_000 else f"{n / 1000:g} kB"
 
 
-def fetch_error(exc: BaseException, ref: "SourceRef", source: str) -> "FetchError | None":
+def fetch_error(exc: BaseException, ref: SourceRef, source: str) -> FetchError | None:
     """The FetchError of `ref` for a broken bound (found on `exc` or its causes), else None.
 
     Too slow is Unavailable (a later run may find the server well); too large or too deep is
@@ -156,8 +155,9 @@ def check_depth(body: bytes, content_type: str, max_depth: int) -> None:
 
         depth = 0
         try:
-            for event, _ in etree.iterparse(io.BytesIO(body), events=("start", "end"),
-                                            resolve_entities=False, no_network=True):
+            for event, _ in etree.iterparse(
+                io.BytesIO(body), events=("start", "end"), resolve_entities=False, no_network=True
+            ):
                 depth += 1 if event == "start" else -1
                 if depth > max_depth:
                     raise TooDeep(max_depth)
@@ -169,7 +169,7 @@ def check_depth(body: bytes, content_type: str, max_depth: int) -> None:
 # ---- httpx
 
 
-def client(timeout: float = 20.0, *, bounds: Bounds | None = None, **kwargs: Any) -> "httpx.Client":
+def client(timeout: float = 20.0, *, bounds: Bounds | None = None, **kwargs: Any) -> httpx.Client:
     """An httpx client with our User-Agent whose every answer is read within `bounds`.
 
     `timeout` (or a request's own) bounds the whole of each request, body included; the body
@@ -216,11 +216,18 @@ class Httplib2Shim:
     which it retries; a cut-off answer stays an httpx.RemoteProtocolError.
     """
 
-    def __init__(self, client: "httpx.Client", bounds: Bounds) -> None:
+    def __init__(self, client: httpx.Client, bounds: Bounds) -> None:
         self.client, self.bounds = client, bounds
 
-    def request(self, uri: str, method: str = "GET", body: Any = None, headers: Mapping[str, str] | None = None,
-                redirections: int = 5, connection_type: Any = None) -> tuple[Any, bytes]:
+    def request(
+        self,
+        uri: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        redirections: int = 5,
+        connection_type: Any = None,
+    ) -> tuple[Any, bytes]:
         import httplib2
         import httpx
 
@@ -230,7 +237,9 @@ class Httplib2Shim:
             raise TooSlow(self.bounds.deadline) from exc
         except (httpx.ConnectError, httpx.NetworkError) as exc:
             raise ConnectionError("could not connect") from exc
-        info = {k.lower(): v for k, v in resp.headers.items() if k.lower() not in ("content-encoding", "content-length")}
+        info = {
+            k.lower(): v for k, v in resp.headers.items() if k.lower() not in ("content-encoding", "content-length")
+        }
         info["status"] = str(resp.status_code)
         answer = httplib2.Response(info)
         answer.reason = resp.reason_phrase
@@ -316,8 +325,9 @@ def _adapter_class() -> type:  # noqa: C901 - counts the methods of the classes 
 
     def _read_timeout(exc: BaseException) -> bool:
         reason = getattr(exc.args[0], "reason", None) if exc.args else None
-        return isinstance(exc, (requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError)) or \
-            isinstance(reason, urllib3.exceptions.ReadTimeoutError)
+        return isinstance(exc, (requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError)) or isinstance(
+            reason, urllib3.exceptions.ReadTimeoutError
+        )
 
     class BoundedAdapter(requests.adapters.HTTPAdapter):
         """requests' adapter that reads each body itself, within the bounds (requests has no cap)."""
@@ -330,8 +340,15 @@ def _adapter_class() -> type:  # noqa: C901 - counts the methods of the classes 
             super().init_poolmanager(*args, **kwargs)
             self.poolmanager.pool_classes_by_scheme = {"http": HTTPPool, "https": HTTPSPool}
 
-        def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-                 verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+        def send(
+            self,
+            request: requests.PreparedRequest,
+            stream: bool = False,
+            timeout: Any = None,
+            verify: Any = True,
+            cert: Any = None,
+            proxies: Any = None,
+        ) -> requests.Response:
             watch = _Watch(self.bounds.deadline)
             _local.watch = watch
             try:
@@ -351,11 +368,16 @@ def _adapter_class() -> type:  # noqa: C901 - counts the methods of the classes 
                 watch.stop()
                 _local.watch = None
 
-        def _send(self, request: requests.PreparedRequest, timeout: Any, verify: Any, cert: Any,
-                  proxies: Any) -> requests.Response:
+        def _send(
+            self, request: requests.PreparedRequest, timeout: Any, verify: Any, cert: Any, proxies: Any
+        ) -> requests.Response:
             resp = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
             declared = resp.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.bounds.max_bytes and not resp.headers.get("content-encoding"):
+            if (
+                declared.isdigit()
+                and int(declared) > self.bounds.max_bytes
+                and not resp.headers.get("content-encoding")
+            ):
                 resp.close()
                 raise TooLarge(self.bounds.max_bytes)
 
@@ -388,7 +410,7 @@ def _adapter_class() -> type:  # noqa: C901 - counts the methods of the classes 
     return BoundedAdapter
 
 
-def mount(session: "requests.Session", bounds: Bounds, **adapter_kwargs: Any) -> "requests.Session":
+def mount(session: requests.Session, bounds: Bounds, **adapter_kwargs: Any) -> requests.Session:
     """`session` with every http(s) answer read within `bounds`; adapter_kwargs go to HTTPAdapter."""
     adapter = _adapter_class()(bounds, **adapter_kwargs)
     session.mount("http://", adapter)
@@ -409,8 +431,9 @@ def bound_pygithub(gh: Any, bounds: Bounds) -> Any:
     class Bounded(base):  # type: ignore[misc, valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.adapter = _adapter_class()(bounds, max_retries=self.retry, pool_connections=self.pool_size,
-                                            pool_maxsize=self.pool_size)
+            self.adapter = _adapter_class()(
+                bounds, max_retries=self.retry, pool_connections=self.pool_size, pool_maxsize=self.pool_size
+            )
             self.session.mount(f"{self.protocol}://", self.adapter)
 
     requester._Requester__connectionClass = Bounded

@@ -68,10 +68,18 @@ def extra_from_paper(paper: Mapping[str, Any]) -> Extra:
     page = paper.get("projectPage")
     project = page.strip() if isinstance(page, str) and urlsplit(page.strip()).scheme in ("http", "https") else None
     keywords = [k for k in paper.get("ai_keywords") or [] if isinstance(k, str)]
-    data: dict[str, Any] = {"upvotes": metrics.get("upvotes"), "github_repo": code[0] if code else None,
-                            "project_page": project, "ai_keywords": keywords}
-    return Extra(metrics=metrics, links={"project": project} if project else {}, code=code[:1],
-                 data={k: v for k, v in data.items() if v not in (None, [])})
+    data: dict[str, Any] = {
+        "upvotes": metrics.get("upvotes"),
+        "github_repo": code[0] if code else None,
+        "project_page": project,
+        "ai_keywords": keywords,
+    }
+    return Extra(
+        metrics=metrics,
+        links={"project": project} if project else {},
+        code=code[:1],
+        data={k: v for k, v in data.items() if v not in (None, [])},
+    )
 
 
 def entries_from_daily(body: bytes, url: str) -> list[FeedEntry]:
@@ -92,12 +100,14 @@ def entries_from_daily(body: bytes, url: str) -> list[FeedEntry]:
             log.info("hf daily papers %s: an item without an arXiv id skipped", url)
             continue
         upvotes = paper.get("upvotes")  # type: ignore[union-attr]
-        entries.append(FeedEntry(
-            link=make_ref(arxiv_id).url,
-            title=" ".join(str(item.get("title") or paper.get("title") or "").split()),  # type: ignore[union-attr]
-            summary=" ".join(str(item.get("summary") or paper.get("summary") or "").split()),  # type: ignore[union-attr]
-            figures={"upvotes": upvotes} if isinstance(upvotes, int) else {},
-        ))
+        entries.append(
+            FeedEntry(
+                link=make_ref(arxiv_id).url,
+                title=" ".join(str(item.get("title") or paper.get("title") or "").split()),  # type: ignore[union-attr]
+                summary=" ".join(str(item.get("summary") or paper.get("summary") or "").split()),  # type: ignore[union-attr]
+                figures={"upvotes": upvotes} if isinstance(upvotes, int) else {},
+            )
+        )
     return entries
 
 
@@ -112,8 +122,13 @@ class Pace:
     and pyrate-limiter's blocking and bucket APIs have changed with each major version.
     """
 
-    def __init__(self, limit: int, window: float = WINDOW, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window: float = WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.limit, self.window, self.clock, self.sleep = limit, window, clock, sleep
         self.waited = 0.0
         self._sent: deque[float] = deque()
@@ -146,8 +161,14 @@ class HuggingFacePapers:
     kinds: ClassVar[tuple[Kind, ...]] = (Kind.paper,)
     refreshes: ClassVar[bool] = True  # upvotes move: papers are fetched again once their figures are old
 
-    def __init__(self, api_url: str, token: "SecretStr | None" = None, timeout: float = 20.0,
-                 bounds: http.Bounds | None = None, pace: Pace | None = None) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        token: SecretStr | None = None,
+        timeout: float = 20.0,
+        bounds: http.Bounds | None = None,
+        pace: Pace | None = None,
+    ) -> None:
         self.api_url = api_url.rstrip("/")
         self._token = token if token is not None and token.get_secret_value() else None
         self.timeout, self.bounds = timeout, bounds or http.Bounds(deadline=timeout)
@@ -159,9 +180,13 @@ class HuggingFacePapers:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "HuggingFacePapers":
-        return cls(api_url=settings.hf_api_url, token=settings.hf_token, timeout=settings.http_timeout,
-                   bounds=http.Bounds.from_settings(settings))
+    def from_settings(cls, settings: Any) -> HuggingFacePapers:
+        return cls(
+            api_url=settings.hf_api_url,
+            token=settings.hf_token,
+            timeout=settings.http_timeout,
+            bounds=http.Bounds.from_settings(settings),
+        )
 
     def enrich(self, records: Sequence[Any]) -> list[tuple[Extra | None, list[str]]]:
         """For each paper, in order: the Hub's Extra (None when it does not know the paper), and
@@ -174,7 +199,7 @@ class HuggingFacePapers:
             with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="hf") as pool:
                 return list(pool.map(lambda record: self._one(client, record), records))
 
-    def _one(self, client: "httpx.Client", record: Any) -> tuple[Extra | None, list[str]]:
+    def _one(self, client: httpx.Client, record: Any) -> tuple[Extra | None, list[str]]:
         if not isinstance(record, Paper) or "/" in record.arxiv_id:
             return None, []
         if self._stopped is not None:
@@ -194,7 +219,7 @@ class HuggingFacePapers:
                 self.known += 1
         return extra, []
 
-    def _get(self, client: "httpx.Client", record: Paper) -> Extra | None:
+    def _get(self, client: httpx.Client, record: Paper) -> Extra | None:
         import httpx
 
         url = f"{self.api_url}/api/papers/{quote(record.arxiv_id)}"
@@ -215,7 +240,9 @@ class HuggingFacePapers:
         if response.status_code >= 400:
             error = from_status(ref, response.status_code, "Hugging Face", response.headers.get("retry-after"))
             if response.status_code == 401:
-                error = Unauthorized(ref, "Hugging Face refused HF_TOKEN (HTTP 401): renew it, or unset it to go without")
+                error = Unauthorized(
+                    ref, "Hugging Face refused HF_TOKEN (HTTP 401): renew it, or unset it to go without"
+                )
             if isinstance(error, (RateLimited, Unauthorized)):
                 self._stop(error)
             raise error
@@ -237,11 +264,17 @@ class HuggingFacePapers:
     def notes(self) -> list[str]:
         out: list[str] = []
         if self._stopped is not None:
-            out.append(Alert(f"Hugging Face Papers stopped for this run ({self._stopped}): {self._skipped} papers "
-                             "without upvotes or community links; the next refresh asks again"))
+            out.append(
+                Alert(
+                    f"Hugging Face Papers stopped for this run ({self._stopped}): {self._skipped} papers "
+                    "without upvotes or community links; the next refresh asks again"
+                )
+            )
         if self.pace.waited >= 1:
-            out.append(f"Hugging Face Papers: waited {self.pace.waited:.0f} s to stay within "
-                       f"{self.pace.limit} requests per 5 minutes")
+            out.append(
+                f"Hugging Face Papers: waited {self.pace.waited:.0f} s to stay within "
+                f"{self.pace.limit} requests per 5 minutes"
+            )
         return out
 
 
@@ -260,7 +293,8 @@ class DailyPapers:
 
 class DailyPapersOptions(BaseModel):
     min_upvotes: int | None = Field(
-        default=None, ge=0,
+        default=None,
+        ge=0,
         description="Hugging Face daily papers only: keep papers with at least this many upvotes.",
     )
 

@@ -142,7 +142,7 @@ class FeedFormat(Protocol):
         """True for the feed URLs this format reads (told apart by URL, as the other feed kinds are)."""
         ...
 
-    def entries(self, body: bytes, url: str) -> list["FeedEntry"]:
+    def entries(self, body: bytes, url: str) -> list[FeedEntry]:
         """The entries of one answer; BadPayload when it is not this format."""
         ...
 
@@ -190,7 +190,7 @@ class Source:
     feed_format: FeedFormat | None = None
     feed_options: type[BaseModel] | None = None
     """Keys a `[[feeds]]` table may carry for this source's feeds (`min_upvotes`), as pydantic fields."""
-    feed_keep: Callable[[Any, "FeedEntry"], bool] | None = None
+    feed_keep: Callable[[Any, FeedEntry], bool] | None = None
     """Whether an entry passes those keys, given the feed's table."""
     enricher: Any = None
     """A class built with `from_settings(settings)` that satisfies Enricher, or None."""
@@ -234,8 +234,10 @@ def _credential(value: object) -> object:
     if isinstance(value, str):
         value = value.strip()
         if any(not "\x21" <= c <= "\x7e" for c in value):
-            raise ValueError("holds a character a credential cannot have (a space, a control or a non-ASCII "
-                             "character); copy it again from where it was issued")
+            raise ValueError(
+                "holds a character a credential cannot have (a space, a control or a non-ASCII "
+                "character); copy it again from where it was issued"
+            )
         return value or None
     return value
 
@@ -270,7 +272,7 @@ class Registry:
         self.host_pattern = "|".join(re.escape(h) for h in hosts) or r"(?!)"
         """The hosts taken from free text without a scheme, as one regex alternation."""
 
-    def with_source(self, source: Source) -> "Registry":
+    def with_source(self, source: Source) -> Registry:
         """A new registry with `source` added (tests register a fake source this way)."""
         return Registry([*self.sources, source])
 
@@ -320,7 +322,7 @@ class Registry:
     def feed_options(self) -> list[type[BaseModel]]:
         return [s.feed_options for s in self.sources if s.feed_options is not None]
 
-    def feed_keeps(self) -> list[Callable[[Any, "FeedEntry"], bool]]:
+    def feed_keeps(self) -> list[Callable[[Any, FeedEntry], bool]]:
         return [s.feed_keep for s in self.sources if s.feed_keep is not None]
 
     def connectors(self) -> dict[str, type[Connector]]:

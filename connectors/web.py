@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from email.message import Message
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
@@ -120,8 +120,9 @@ def _article(meta: PageMeta, url: str, content_type: str | None) -> Article:
         site_name=meta.site_name or _host(url).removeprefix("www.") or None,
         authors=meta.authors,
         organizations=meta.organizations,
-        published=meta.published if meta.published is None or meta.published.tzinfo else
-        meta.published.replace(tzinfo=timezone.utc),
+        published=meta.published
+        if meta.published is None or meta.published.tzinfo
+        else meta.published.replace(tzinfo=UTC),
         published_utc_assumed=meta.published is not None and meta.published.tzinfo is None,
         description=meta.description,
         image=meta.image,
@@ -148,8 +149,7 @@ def read_page(body: bytes | str, url: str, headers: Mapping[str, str] | None = N
     return article, meta
 
 
-def _read_page(body: bytes | str, url: str,
-               headers: Mapping[str, str] | None) -> tuple[Article, "HtmlElement", PageMeta]:
+def _read_page(body: bytes | str, url: str, headers: Mapping[str, str] | None) -> tuple[Article, HtmlElement, PageMeta]:
     content_type = _header(headers, "content-type")
     text = body if isinstance(body, str) else decode(body, content_type)
     tree = parse(text)
@@ -169,8 +169,7 @@ def article_from_headers(url: str, headers: Mapping[str, str]) -> Article:
         filename = msg.get_filename()  # handles RFC 6266 `filename*=UTF-8''…` too
     if not filename:
         filename = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
-    meta = PageMeta(title=" ".join((filename or "").split()) or None,
-                    language=_header(headers, "content-language"))
+    meta = PageMeta(title=" ".join((filename or "").split()) or None, language=_header(headers, "content-language"))
     return _article(meta, url, _header(headers, "content-type"))
 
 
@@ -227,7 +226,7 @@ class WebConnector:
         concurrency: int = 8,
         allow_private_hosts: bool = False,
         resolver: Callable[[str, int], list[str]] | None = None,
-        network: "httpcore.NetworkBackend | None" = None,
+        network: httpcore.NetworkBackend | None = None,
     ) -> None:
         """`resolver` (host, port → addresses) and `network` (httpcore's socket layer) default to
         the operating system's; tests pass a fake DNS and a fake network to check the address guard."""
@@ -239,7 +238,7 @@ class WebConnector:
         self._slots: dict[str, threading.BoundedSemaphore] = {}
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "WebConnector":
+    def from_settings(cls, settings: Any) -> WebConnector:
         return cls(
             timeout=settings.http_timeout,
             max_bytes=settings.web_max_bytes,
@@ -262,8 +261,13 @@ class WebConnector:
         from connectors import _web_net
 
         started = time.monotonic()
-        client = _web_net.client(self.timeout, allow_private=self.allow_private_hosts, resolver=self.resolver,
-                                 network=self.network, max_connections=max(self.concurrency * 2, 10))
+        client = _web_net.client(
+            self.timeout,
+            allow_private=self.allow_private_hosts,
+            resolver=self.resolver,
+            network=self.network,
+            max_connections=max(self.concurrency * 2, 10),
+        )
         workers = min(self.concurrency, len(refs))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="web")
         done: queue.SimpleQueue[tuple[int, Any]] = queue.SimpleQueue()
@@ -338,7 +342,7 @@ class WebConnector:
             log.info("web: %s: %s", ref.url, error.reason)
             return Fetched(ref, error=error)
 
-    def _download(self, client: "httpx.Client", ref: SourceRef, held: str) -> "_Body | tuple[Article, dict[str, Any]]":
+    def _download(self, client: httpx.Client, ref: SourceRef, held: str) -> _Body | tuple[Article, dict[str, Any]]:
         """Follow redirects by hand (every hop's scheme and address checked) and read one page's body.
 
         The caller holds a slot of `held` (the page's host) for the first hop; the deadline starts
@@ -359,7 +363,9 @@ class WebConnector:
                 if left <= 0:
                     raise _TooSlow()
                 slot = self._slot_of(_host(url)) if not first else self._slot_of(held)
-                if not first and not slot.acquire(timeout=left):  # a redirect to a busy host: its slot, within the deadline
+                if not first and not slot.acquire(
+                    timeout=left
+                ):  # a redirect to a busy host: its slot, within the deadline
                     raise _TooSlow()
                 first = False
                 try:
@@ -378,8 +384,12 @@ class WebConnector:
                         if response.status_code >= 400:
                             raise _Status(response.status_code, response.headers.get("retry-after"))
                         media = _media_type(response.headers.get("content-type"))
-                        payload = {"final_url": url, "redirects": hops, "status": response.status_code,
-                                   "content_type": response.headers.get("content-type")}
+                        payload = {
+                            "final_url": url,
+                            "redirects": hops,
+                            "status": response.status_code,
+                            "content_type": response.headers.get("content-type"),
+                        }
                         if media == "application/pdf":  # a paper or report: its headers are all we read
                             return article_from_headers(url, response.headers), payload
                         if media and media not in _HTML_TYPES:
@@ -397,7 +407,7 @@ class WebConnector:
             if first:  # never got as far as the first request: the slot taken for it is given back
                 self._slot_of(held).release()
 
-    def _read(self, response: "httpx.Response") -> bytes:
+    def _read(self, response: httpx.Response) -> bytes:
         """The body, stopped at `max_bytes` (decoded size); the client's deadline bounds the time."""
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:

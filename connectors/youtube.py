@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin
 
@@ -49,8 +49,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_HOSTS = {"youtube.com", "music.youtube.com", "gaming.youtube.com", "youtube-nocookie.com", "youtube.googleapis.com",
-          "youtu.be"}
+_HOSTS = {
+    "youtube.com",
+    "music.youtube.com",
+    "gaming.youtube.com",
+    "youtube-nocookie.com",
+    "youtube.googleapis.com",
+    "youtu.be",
+}
 VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 PLAYLIST_ID = re.compile(r"^[A-Za-z0-9_-]{10,64}$")
 _VIDEO_PATHS = {"shorts", "embed", "live", "v", "e", "watch"}
@@ -60,8 +66,10 @@ _PRIVATE_LISTS = ("RD", "LL", "WL")
 # pages of YouTube's own that carry the link they lead to in a parameter: the share button's
 # attribution_link (u=/watch?v=…), the sign-in and the EU consent pages (next=, continue=)
 _WRAPPERS = {"attribution_link": ("u",), "signin": ("next", "continue"), "m": ("continue",)}
-_CHANNEL_HINT = ("a YouTube channel, not a video: add the channel's feed to data/sources.toml "
-                 "(https://www.youtube.com/feeds/videos.xml?channel_id=…) so the scheduled run finds its videos")
+_CHANNEL_HINT = (
+    "a YouTube channel, not a video: add the channel's feed to data/sources.toml "
+    "(https://www.youtube.com/feeds/videos.xml?channel_id=…) so the scheduled run finds its videos"
+)
 
 _VIDEO_PARTS = "snippet,contentDetails,statistics"
 _QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
@@ -141,8 +149,9 @@ def _owns(url: str, _depth: int = 0) -> SourceRef | None:  # noqa: C901 - a flat
     elif seg and (seg[0].startswith("@") or seg[0] in _CHANNEL_PATHS):
         raise LinkRefused(url, _CHANNEL_HINT)
     elif seg[:1] == ("feeds",):
-        raise LinkRefused(url, "a YouTube feed, not a video: add it to data/sources.toml so the scheduled run finds "
-                               "its videos")
+        raise LinkRefused(
+            url, "a YouTube feed, not a video: add it to data/sources.toml so the scheduled run finds its videos"
+        )
     elif seg[:1] == ("clip",):
         raise LinkRefused(url, "a YouTube clip, which the API cannot look up: link to the video it was cut from")
     elif seg[:1] == ("redirect",) and link.param("q"):  # a link in a video's description, through YouTube
@@ -165,12 +174,17 @@ def _owns(url: str, _depth: int = 0) -> SourceRef | None:  # noqa: C901 - a flat
 def _list_ref(url: str, list_id: str | None) -> SourceRef:
     """The ref for a list= id; LinkRefused for one no one else can read (a mix, Watch later, Liked)."""
     if list_id in ("WL", "LL", "LM"):
-        raise LinkRefused(url, "a YouTube list private to its owner's account (Watch later, Liked videos), not a "
-                               "playlist others can see")
+        raise LinkRefused(
+            url,
+            "a YouTube list private to its owner's account (Watch later, Liked videos), not a playlist others can see",
+        )
     if list_id and list_id.startswith("RD"):
         seed = list_id[2:]
-        hint = f"link the video it starts from (https://www.youtube.com/watch?v={seed})" if VIDEO_ID.match(seed) \
+        hint = (
+            f"link the video it starts from (https://www.youtube.com/watch?v={seed})"
+            if VIDEO_ID.match(seed)
             else "link its videos one by one"
+        )
         raise LinkRefused(url, f"a YouTube mix, made anew for each viewer, not a playlist: {hint}")
     if not list_id or not PLAYLIST_ID.match(list_id):
         raise LinkRefused(url, f"a YouTube playlist link without a valid list= id ({list_id or 'none'})")
@@ -210,7 +224,7 @@ def quota_reset(now: datetime) -> datetime:
     except Exception:  # noqa: BLE001 - no tz database: Pacific standard time is close enough
         pacific = now.astimezone(timezone(timedelta(hours=-8)))
     midnight = (pacific + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight.astimezone(timezone.utc)
+    return midnight.astimezone(UTC)
 
 
 class _Said403Filter(logging.Filter):
@@ -237,11 +251,11 @@ class YouTubeConnector:
         self,
         api_url: str,
         web_url: str,
-        api_key: "SecretStr | None" = None,
+        api_key: SecretStr | None = None,
         max_items: int = 500,
         retries: int = 3,
         timeout: float = 20.0,
-        bounds: "http.Bounds | None" = None,
+        bounds: http.Bounds | None = None,
     ) -> None:
         self.api_url, self.web_url = api_url.rstrip("/"), web_url.rstrip("/")
         self.bounds = bounds or http.Bounds(deadline=timeout)
@@ -256,7 +270,7 @@ class YouTubeConnector:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "YouTubeConnector":
+    def from_settings(cls, settings: Any) -> YouTubeConnector:
         return cls(
             api_url=settings.youtube_api_url,
             web_url=settings.youtube_web_url,
@@ -287,11 +301,19 @@ class YouTubeConnector:
             out.append(f"YouTube Data API: {_plural(self.units, 'quota unit')} spent (10,000 a day by default)")
         if self._stopped is not None:
             why, then = self._stopped
-            filled = f": {_plural(self._fallback, 'link')} filled without the API (title and channel only)" if self._fallback else ""
+            filled = (
+                f": {_plural(self._fallback, 'link')} filled without the API (title and channel only)"
+                if self._fallback
+                else ""
+            )
             out.append(Alert(f"{why}{filled}; {then}"))
         elif self._keyless:
-            out.append(Alert(f"YouTube: no YOUTUBE_API_KEY, so {_plural(self._keyless, 'link')} got title and channel "
-                             "only (oEmbed, feed); a key gives complete data: dates, durations, views and whole playlists"))
+            out.append(
+                Alert(
+                    f"YouTube: no YOUTUBE_API_KEY, so {_plural(self._keyless, 'link')} got title and channel "
+                    "only (oEmbed, feed); a key gives complete data: dates, durations, views and whole playlists"
+                )
+            )
         return out
 
     # ---- the Data API
@@ -320,7 +342,10 @@ class YouTubeConnector:
         # the shim serves googleapiclient's requests with our bounded httpx client (httplib2 reads
         # a body whole, however slow or large); passing http= also skips the ADC lookup
         return build(
-            "youtube", "v3", static_discovery=True, cache_discovery=False,
+            "youtube",
+            "v3",
+            static_discovery=True,
+            cache_discovery=False,
             client_options={"api_endpoint": self.api_url},
             http=http.Httplib2Shim(http.client(timeout=self.timeout, bounds=self.bounds), self.bounds),
             requestBuilder=keyed,
@@ -343,14 +368,18 @@ class YouTubeConnector:
                 with self._lock:
                     self.units -= 1  # a call refused for quota is not charged
                     self._quota_out = True
-                reset = quota_reset(datetime.now(timezone.utc))
-                self._stop(f"YouTube quota used up ({reason}) after {_plural(self.units, 'unit')} this run",
-                           f"it comes back at {reset:%H:%M} UTC; run again with --refresh then for complete data")
+                reset = quota_reset(datetime.now(UTC))
+                self._stop(
+                    f"YouTube quota used up ({reason}) after {_plural(self.units, 'unit')} this run",
+                    f"it comes back at {reset:%H:%M} UTC; run again with --refresh then for complete data",
+                )
                 raise _ApiStopped from None
             if _KEY_REASONS.intersection(reasons):
                 reason = next(r for r in reasons if r in _KEY_REASONS)
-                self._stop(f"YouTube refused YOUTUBE_API_KEY ({reason})",
-                           "check the key, then run again with --refresh for complete data")
+                self._stop(
+                    f"YouTube refused YOUTUBE_API_KEY ({reason})",
+                    "check the key, then run again with --refresh for complete data",
+                )
                 raise _ApiStopped from None
             raise
         # googleapiclient hands back a non-JSON 200 (a proxy's HTML page) as a plain string
@@ -378,7 +407,7 @@ class YouTubeConnector:
                 fetched = list(pool.map(lambda ref: self._keyless_one(client, ref), refs))
         return {f.ref.key: f for f in fetched}
 
-    def _keyless_one(self, client: "httpx.Client", ref: SourceRef) -> Fetched:
+    def _keyless_one(self, client: httpx.Client, ref: SourceRef) -> Fetched:
         try:
             if ref.kind == Kind.playlist:
                 result = self._from_feed(client, ref)
@@ -388,9 +417,12 @@ class YouTubeConnector:
             error = _classify(exc, ref)
             if self._quota_out and isinstance(exc, _EmbedRefused):
                 # the API would give this video's data: try again when the quota is back
-                error = Deferred(ref, "the owner disabled embedding, so only the API can read this video: "
-                                      "postponed until the YouTube quota is back",
-                                 until=quota_reset(datetime.now(timezone.utc)))
+                error = Deferred(
+                    ref,
+                    "the owner disabled embedding, so only the API can read this video: "
+                    "postponed until the YouTube quota is back",
+                    until=quota_reset(datetime.now(UTC)),
+                )
             return Fetched(ref, error=error)
         with self._lock:
             if self._stopped is not None:
@@ -399,7 +431,7 @@ class YouTubeConnector:
                 self._keyless += 1
         return result
 
-    def _from_oembed(self, client: "httpx.Client", ref: SourceRef) -> Fetched:
+    def _from_oembed(self, client: httpx.Client, ref: SourceRef) -> Fetched:
         response = client.get(f"{self.web_url}/oembed", params={"url": ref.url, "format": "json"})
         if response.status_code in (401, 403):
             # embedding disabled (or a video oEmbed may not show); the body is a bare "Unauthorized"
@@ -408,7 +440,7 @@ class YouTubeConnector:
         data = response.json()  # a plain-text body despite a JSON content type raises ValueError
         return Fetched(ref, record=video_from_oembed(data, _id_of(ref)), payload=data)
 
-    def _from_feed(self, client: "httpx.Client", ref: SourceRef) -> Fetched:
+    def _from_feed(self, client: httpx.Client, ref: SourceRef) -> Fetched:
         from xml.sax import SAXException
 
         import feedparser
@@ -426,8 +458,11 @@ class YouTubeConnector:
             raise _FeedBroken(broken)
         if not feed.feed.get("title"):
             raise _NotAFeed("the playlist feed has no title: it is not a YouTube playlist feed")
-        return Fetched(ref, record=playlist_from_feed(feed, _id_of(ref)),
-                       payload=response.content.decode("utf-8", errors="replace"))
+        return Fetched(
+            ref,
+            record=playlist_from_feed(feed, _id_of(ref)),
+            payload=response.content.decode("utf-8", errors="replace"),
+        )
 
 
 class _ApiRun:
@@ -464,8 +499,9 @@ class _ApiRun:
             if self.c.stopped:
                 return self.out
             # only playlists that exist are paged: an unknown one costs no page (a quota unit each)
-            listings = self._listings([(ref, pool.submit(self._pages, _id_of(ref)))
-                                       for ref in playlists if ref.key not in self.out])
+            listings = self._listings(
+                [(ref, pool.submit(self._pages, _id_of(ref))) for ref in playlists if ref.key not in self.out]
+            )
             if self.c.stopped:
                 return self.out
             wanted = [_id_of(r) for r in videos]
@@ -479,7 +515,9 @@ class _ApiRun:
             elif vid in failed:
                 self.out[ref.key] = Fetched(ref, error=_classify(failed[vid], ref))
             elif vid in answered:
-                self.out[ref.key] = Fetched(ref, error=NotFound(ref, "video not found on YouTube (removed, private or a wrong id)"))
+                self.out[ref.key] = Fetched(
+                    ref, error=NotFound(ref, "video not found on YouTube (removed, private or a wrong id)")
+                )
         for ref in playlists:
             if ref.key in self.out or _id_of(ref) not in listings:
                 continue
@@ -490,8 +528,12 @@ class _ApiRun:
                 self.out[ref.key] = Fetched(ref, error=_classify(errors[0], ref))
             elif all(v in answered for v in ids):
                 self._settle(ref, lambda: self._playlist(ref, meta[_id_of(ref)], items, truncated, found))  # noqa: B023 - called at once
-        log.info("youtube: %d videos, %d playlists through the API; %d units spent so far",
-                 len(videos), len(playlists), self.c.units)
+        log.info(
+            "youtube: %d videos, %d playlists through the API; %d units spent so far",
+            len(videos),
+            len(playlists),
+            self.c.units,
+        )
         return self.out
 
     def _settle(self, ref: SourceRef, make: Callable[[], Fetched]) -> None:
@@ -501,8 +543,13 @@ class _ApiRun:
             self.out[ref.key] = Fetched(ref, error=_classify(exc, ref))
 
     @staticmethod
-    def _playlist(ref: SourceRef, meta: dict[str, Any], items: list[dict[str, Any]], truncated: bool,
-                  found: dict[str, dict[str, Any]]) -> Fetched:
+    def _playlist(
+        ref: SourceRef,
+        meta: dict[str, Any],
+        items: list[dict[str, Any]],
+        truncated: bool,
+        found: dict[str, dict[str, Any]],
+    ) -> Fetched:
         ids = {v for v in map(item_video_id, items) if v}
         videos: dict[str, Video] = {}
         for v in ids & found.keys():
@@ -511,15 +558,23 @@ class _ApiRun:
             except IncompleteAnswer:  # counted as unavailable, as a private video is
                 continue
         record = playlist_from_api(meta, items, videos, truncated=truncated)
-        warnings = [f"only the first {len(items)} items listed (CURATE_YOUTUBE_PLAYLIST_MAX_ITEMS)"] if truncated else []
+        warnings = (
+            [f"only the first {len(items)} items listed (CURATE_YOUTUBE_PLAYLIST_MAX_ITEMS)"] if truncated else []
+        )
         payload = {"playlist": meta, "items": items, "videos": [found[v] for v in ids if v in found]}
         return Fetched(ref, record=record, payload=payload, warnings=warnings)
 
     def _playlists(self, pool: ThreadPoolExecutor, refs: Sequence[SourceRef]) -> dict[str, dict[str, Any]]:
         """playlists.list for every playlist, 50 ids a call; unknown ids become NotFound."""
         batches = list(_chunks(refs, self.c.batch_size))
-        answers = pool.map(lambda batch: self._call(lambda yt: yt.playlists().list(
-            part="snippet,contentDetails", id=",".join(map(_id_of, batch)), maxResults=self.c.batch_size)), batches)
+        answers = pool.map(
+            lambda batch: self._call(
+                lambda yt: yt.playlists().list(
+                    part="snippet,contentDetails", id=",".join(map(_id_of, batch)), maxResults=self.c.batch_size
+                )
+            ),
+            batches,
+        )
         meta: dict[str, dict[str, Any]] = {}
         for batch, answer in zip(batches, answers, strict=True):
             if isinstance(answer, _ApiStopped):
@@ -530,7 +585,9 @@ class _ApiRun:
             meta.update({item["id"]: item for item in answer.get("items") or []})
             for ref in batch:
                 if _id_of(ref) not in meta:
-                    self.out[ref.key] = Fetched(ref, error=NotFound(ref, "playlist not found on YouTube (removed, private or a wrong id)"))
+                    self.out[ref.key] = Fetched(
+                        ref, error=NotFound(ref, "playlist not found on YouTube (removed, private or a wrong id)")
+                    )
         return meta
 
     def _listings(self, pages: Sequence[tuple[SourceRef, Future[Any]]]) -> dict[str, tuple[list[dict[str, Any]], bool]]:
@@ -551,8 +608,11 @@ class _ApiRun:
         token: str | None = None
         while True:
             want = min(self.c.batch_size, self.c.max_items - len(items))
-            answer = self._call(lambda yt: yt.playlistItems().list(
-                part="snippet,contentDetails", playlistId=playlist_id, maxResults=want, pageToken=token))  # noqa: B023 - called at once
+            answer = self._call(
+                lambda yt: yt.playlistItems().list(
+                    part="snippet,contentDetails", playlistId=playlist_id, maxResults=want, pageToken=token
+                )
+            )  # noqa: B023 - called at once
             if isinstance(answer, Exception):
                 return answer
             page = answer.get("items") or []
@@ -563,8 +623,9 @@ class _ApiRun:
             if len(items) >= self.c.max_items:
                 return items, True
 
-    def _videos(self, pool: ThreadPoolExecutor,
-                ids: Sequence[str]) -> tuple[dict[str, Any], dict[str, Exception], set[str]]:
+    def _videos(
+        self, pool: ThreadPoolExecutor, ids: Sequence[str]
+    ) -> tuple[dict[str, Any], dict[str, Exception], set[str]]:
         """videos.list over `ids`, 50 a call: (resources found, error per id of a failed call, ids answered).
 
         Ids of a call the stopped API did not answer are in none of the three: they go the keyless way.
@@ -573,8 +634,9 @@ class _ApiRun:
         failed: dict[str, Exception] = {}
         answered: set[str] = set()
         batches = list(_chunks(ids, self.c.batch_size))
-        answers = pool.map(lambda batch: self._call(lambda yt: yt.videos().list(part=_VIDEO_PARTS, id=",".join(batch))),
-                           batches)
+        answers = pool.map(
+            lambda batch: self._call(lambda yt: yt.videos().list(part=_VIDEO_PARTS, id=",".join(batch))), batches
+        )
         for batch, answer in zip(batches, answers, strict=True):
             if isinstance(answer, _ApiStopped):
                 continue
@@ -664,33 +726,45 @@ def _classify(exc: BaseException, ref: SourceRef) -> FetchError:  # noqa: C901 -
         if "playlistItemsNotAccessible" in reasons:
             return NotFound(ref, "the playlist is private: YouTube does not list its videos")
         if _QUOTA_REASONS.intersection(reasons):
-            until = quota_reset(datetime.now(timezone.utc))
-            return Deferred(ref, f"YouTube quota used up; postponed to the next run after {until:%H:%M} UTC",
-                            until=until)
+            until = quota_reset(datetime.now(UTC))
+            return Deferred(
+                ref, f"YouTube quota used up; postponed to the next run after {until:%H:%M} UTC", until=until
+            )
         if _KEY_REASONS.intersection(reasons) or (status == 403 and "PERMISSION_DENIED" in _statuses(exc)):
-            return Unauthorized(ref, "YouTube refused YOUTUBE_API_KEY (or got none): check the key, "
-                                     "or unset it to go without the API")
+            return Unauthorized(
+                ref, "YouTube refused YOUTUBE_API_KEY (or got none): check the key, or unset it to go without the API"
+            )
         if status == 429 or {"rateLimitExceeded", "userRateLimitExceeded"}.intersection(reasons):
-            return RateLimited(ref, "YouTube asked to slow down; try again later",
-                               retry_after=_retry_after(exc.resp.get("retry-after")))
+            return RateLimited(
+                ref,
+                "YouTube asked to slow down; try again later",
+                retry_after=_retry_after(exc.resp.get("retry-after")),
+            )
         if status >= 500:
             return Unavailable(ref, f"YouTube answered HTTP {status}; try again later")
         return BadPayload(ref, f"YouTube refused the request (HTTP {status}{' ' + reason if reason else ''})")
     if isinstance(exc, _EmbedRefused):
-        return FetchError(ref, f"the owner disabled embedding, so YouTube's oEmbed gives nothing (HTTP {exc.status}); "
-                               "set YOUTUBE_API_KEY to read this video")
+        return FetchError(
+            ref,
+            f"the owner disabled embedding, so YouTube's oEmbed gives nothing (HTTP {exc.status}); "
+            "set YOUTUBE_API_KEY to read this video",
+        )
     if isinstance(exc, (_NotAFeed, _Malformed)):
         return BadPayload(ref, str(exc))
     if isinstance(exc, _FeedBroken):
-        return Unavailable(ref, f"YouTube's playlist feed was cut off or garbled (an XML error at {exc}); "
-                                "try again later")
+        return Unavailable(
+            ref, f"YouTube's playlist feed was cut off or garbled (an XML error at {exc}); try again later"
+        )
     if isinstance(exc, httpx.HTTPStatusError):
         status = exc.response.status_code
         if status in (400, 404):
             return NotFound(ref, f"{what} not found on YouTube (removed, private or a wrong id)")
         if status == 429:
-            return RateLimited(ref, "YouTube asked to slow down; try again later",
-                               retry_after=_retry_after(exc.response.headers.get("retry-after")))
+            return RateLimited(
+                ref,
+                "YouTube asked to slow down; try again later",
+                retry_after=_retry_after(exc.response.headers.get("retry-after")),
+            )
         if status >= 500:
             return Unavailable(ref, f"YouTube answered HTTP {status}; try again later")
         return BadPayload(ref, f"YouTube refused the request (HTTP {status})")
@@ -768,8 +842,9 @@ SOURCE = Source(
     hosts=("youtube.com", "m.youtube.com", "music.youtube.com", "youtube-nocookie.com", "youtu.be"),
     kinds={
         Kind.video: KindRules(section=SectionKey.videos, details=_video_details, score=_video_score, refreshed=True),
-        Kind.playlist: KindRules(section=SectionKey.videos, details=_playlist_details, score=_playlist_score,
-                                 refreshed=True),
+        Kind.playlist: KindRules(
+            section=SectionKey.videos, details=_playlist_details, score=_playlist_score, refreshed=True
+        ),
     },
     settings=YouTubeSettings,
     feed_link=_feed_link,

@@ -10,14 +10,13 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from pipeline.blurbs import suggested
 from pipeline.config import Settings
-from pipeline.newsletter import Newsletter
 from pipeline.draft import OPEN, draft_path, remember, summary_of
 from pipeline.draft_markdown import (
     LEFT_OUT,
@@ -31,6 +30,7 @@ from pipeline.draft_markdown import (
     tldr_drafted,
     tldr_text,
 )
+from pipeline.newsletter import Newsletter
 from pipeline.store import AnnotationRow, IssueRow, IssueWork, ItemRow, Store
 from schemas import ExportDocument, ItemStatus, SectionKey, record_adapter
 from schemas.export import SuggestedBlurb
@@ -114,14 +114,16 @@ def read(path: Path, max_bytes: int = DRAFT_MAX_BYTES) -> tuple[Edits, bytes]:
     except OSError as exc:
         raise UnreadableFile(f"cannot read {path}: {exc.strerror}") from None
     if len(data) > max_bytes:
-        raise AnnotateError(f"{path}: larger than {max_bytes:,} bytes (CURATE_DRAFT_MAX_BYTES), "
-                            "far beyond any draft; nothing was read")
+        raise AnnotateError(
+            f"{path}: larger than {max_bytes:,} bytes (CURATE_DRAFT_MAX_BYTES), far beyond any draft; nothing was read"
+        )
     try:
         text = data.decode("utf-8-sig")  # some editors save a byte-order mark
     except UnicodeDecodeError:
         raise AnnotateError(f"{path}: not UTF-8 text") from None
-    is_json = path.suffix.lower() == ".json" or (path.suffix.lower() not in (".md", ".markdown")
-                                                  and text.lstrip().startswith("{"))
+    is_json = path.suffix.lower() == ".json" or (
+        path.suffix.lower() not in (".md", ".markdown") and text.lstrip().startswith("{")
+    )
     try:
         return (edits_from_json(text) if is_json else edits_from_markdown(text)), data
     except AnnotateError as exc:
@@ -145,15 +147,26 @@ def edits_from_json(text: str) -> Edits:
         raise AnnotateError("not a whole curate draft: schema_version is missing")
     if not raw.get("sections"):
         raise AnnotateError("not a whole curate draft: it has no sections")
-    edits = Edits(number=doc.issue.number, fmt="json", title=doc.issue.title,
-                  sections={section.key.value for section in doc.sections},
-                  tldr=doc.issue.tldr if "tldr" in raw.get("issue", {}) else None)  # drafts before 0005 lack it
+    edits = Edits(
+        number=doc.issue.number,
+        fmt="json",
+        title=doc.issue.title,
+        sections={section.key.value for section in doc.sections},
+        tldr=doc.issue.tldr if "tldr" in raw.get("issue", {}) else None,
+    )  # drafts before 0005 lack it
     for section in doc.sections:
         # the `order` field decides; items with the same order keep their place in the array
         ranked = sorted(enumerate(section.items), key=lambda pair: (pair[1].annotation.order, pair[0]))
         for position, (_, item) in enumerate(ranked, start=1):
-            edits.items.append(Edit(id=item.id, section=section.key.value, position=position,
-                                    include=item.annotation.include, blurb=item.annotation.blurb))
+            edits.items.append(
+                Edit(
+                    id=item.id,
+                    section=section.key.value,
+                    position=position,
+                    include=item.annotation.include,
+                    blurb=item.annotation.blurb,
+                )
+            )
     return edits
 
 
@@ -166,8 +179,16 @@ def edits_from_markdown(text: str) -> Edits:
     positions: dict[str, int] = {}
     for item in parsed.items:
         positions[item.section] = positions.get(item.section, 0) + 1
-        edits.items.append(Edit(id=item.id, section=item.section, position=positions[item.section],
-                                include=item.section != LEFT_OUT, drafted=item.blurb, heading=item.heading))
+        edits.items.append(
+            Edit(
+                id=item.id,
+                section=item.section,
+                position=positions[item.section],
+                include=item.section != LEFT_OUT,
+                drafted=item.blurb,
+                heading=item.heading,
+            )
+        )
     return edits
 
 
@@ -196,8 +217,9 @@ def _resolve(store: Store, work: IssueWork, ids: Sequence[str]) -> tuple[dict[st
     return resolved, rows
 
 
-def _drafted_texts(row: ItemRow, prev: AnnotationRow | None, fmt: Newsletter,
-                   suggested: Sequence[SuggestedBlurb] = ()) -> set[str]:
+def _drafted_texts(
+    row: ItemRow, prev: AnnotationRow | None, fmt: Newsletter, suggested: Sequence[SuggestedBlurb] = ()
+) -> set[str]:
     """The normalized texts the Markdown may have shown under this item when it was exported:
     the editor's blurb, else the draft blurb or any suggestion a model drafted for it."""
     summary = summary_of(record_adapter.validate_python(row.record).blurb_source())
@@ -234,19 +256,27 @@ def tldr_drafts(store: Store, settings: Settings, fmt: Newsletter, number: int) 
     from pipeline.blurbs import tldr_subject
     from pipeline.draft import caps_of, prepare
 
-    now = prepare(store, datetime.now(timezone.utc), caps=caps_of(settings), fmt=fmt)
+    now = prepare(store, datetime.now(UTC), caps=caps_of(settings), fmt=fmt)
     out: dict[str, set[str]] = {k.value: set(TLDR_EMPTY) for k in (f.key for f in fmt.sections)}
     for section_fmt, section in zip(fmt.sections, now.doc.sections, strict=True):
         items = [i for i in section.items if i.annotation.include]
-        out[section_fmt.key.value].add(tldr_drafted(section_fmt, items, fmt.tldr.style, now.tldr.get(section_fmt.key.value)))
+        out[section_fmt.key.value].add(
+            tldr_drafted(section_fmt, items, fmt.tldr.style, now.tldr.get(section_fmt.key.value))
+        )
     subjects = {tldr_subject(number, key): key for key in out}
     for subject, rows in store.suggestions_of(subjects).items():
         out[subjects[subject]] |= {one_line(md_text(r.text)) for r in rows}
     return out
 
 
-def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = None,  # noqa: C901 - each kind of edit, in one transaction
-          data: bytes | None = None, fmt: Newsletter | None = None) -> Summary:
+def apply(
+    store: Store,
+    settings: Settings,
+    edits: Edits,
+    path: Path | None = None,  # noqa: C901 - each kind of edit, in one transaction
+    data: bytes | None = None,
+    fmt: Newsletter | None = None,
+) -> Summary:
     """Store the edits as the annotations of their issue, in one transaction.
 
     An item the last export showed but the file no longer holds is left out
@@ -258,8 +288,10 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
     if edits.sections is not None:
         missing = [k.value for k in (f.key for f in fmt.sections) if k.value not in edits.sections]
         if missing:
-            raise AnnotateError(f"not a whole curate draft: section {missing[0]!r} is missing; "
-                                "move items between sections, but keep every section")
+            raise AnnotateError(
+                f"not a whole curate draft: section {missing[0]!r} is missing; "
+                "move items between sections, but keep every section"
+            )
     # built before the lock: it reads the draft as the export did
     drafted = tldr_drafts(store, settings, fmt, edits.number) if edits.tldr_shown is not None else {}
     with store.issue_work(edits.number) as work:  # an export running meanwhile waits, and keeps our digest
@@ -267,8 +299,10 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
         _check_number(work.last_published(), edits.number)
         resolved, rows = _resolve(store, work, [e.id for e in edits.items])
         previous = work.annotations()
-        drafts = {k: [suggested(r) for r in found]  # what a model drafted for them
-                  for k, found in store.suggestions_of(resolved.values()).items()}
+        drafts = {
+            k: [suggested(r) for r in found]  # what a model drafted for them
+            for k, found in store.suggestions_of(resolved.values()).items()
+        }
         placed: set[str] = set()
         for edit in edits.items:
             item_id = resolved[edit.id]
@@ -283,8 +317,10 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
             if blurb is None:
                 blurb = prev.blurb if prev else ""
             if len(blurb) > settings.blurb_max_chars:
-                raise AnnotateError(f"the blurb of {item_id} is {len(blurb):,} characters, over "
-                                    f"{settings.blurb_max_chars:,} (CURATE_BLURB_MAX_CHARS); nothing was changed")
+                raise AnnotateError(
+                    f"the blurb of {item_id} is {len(blurb):,} characters, over "
+                    f"{settings.blurb_max_chars:,} (CURATE_BLURB_MAX_CHARS); nothing was changed"
+                )
             if edit.section == LEFT_OUT:
                 section, include, position = prev_section, False, prev.position if prev else 10_000 + edit.position
             else:
@@ -297,8 +333,16 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
             summary.moved += include and section != prev_section
             if include and section == "pick":
                 summary.picks.append(item_id)
-            work.annotate(AnnotationRow(issue=edits.number, item_id=item_id, section=section,
-                                        position=position, include=include, blurb=blurb))
+            work.annotate(
+                AnnotationRow(
+                    issue=edits.number,
+                    item_id=item_id,
+                    section=section,
+                    position=position,
+                    include=include,
+                    blurb=blurb,
+                )
+            )
             placed.add(item_id)
         for item_id in issue.item_ids:
             if item_id in placed:
@@ -310,9 +354,16 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
             if kind_row is None:
                 continue
             home = fmt.section_of(kind_row.kind).value
-            work.annotate(AnnotationRow(issue=edits.number, item_id=item_id, section=prev.section if prev else home,
-                                        position=prev.position if prev else 10_000, include=False,
-                                        blurb=prev.blurb if prev else ""))
+            work.annotate(
+                AnnotationRow(
+                    issue=edits.number,
+                    item_id=item_id,
+                    section=prev.section if prev else home,
+                    position=prev.position if prev else 10_000,
+                    include=False,
+                    blurb=prev.blurb if prev else "",
+                )
+            )
             summary.left_out += 1
         if edits.title is not None:
             default_titles = (f"Issue #{edits.number}", fmt.default_title(edits.number))  # the first: drafts of 0.1.0
@@ -335,10 +386,14 @@ def apply(store: Store, settings: Settings, edits: Edits, path: Path | None = No
         summary.tldr = sum(before.get(k) != (issue.tldr or {}).get(k) for k in {*before, *(issue.tldr or {})})
         for key, text in (issue.tldr or {}).items():
             if key not in {k.value for k in SectionKey}:
-                raise AnnotateError(f"the TL;DR names no section {key!r} (one of {', '.join(k.value for k in SectionKey)})")
+                raise AnnotateError(
+                    f"the TL;DR names no section {key!r} (one of {', '.join(k.value for k in SectionKey)})"
+                )
             if len(text) > settings.blurb_max_chars:
-                raise AnnotateError(f"the TL;DR of {key} is {len(text):,} characters, over {settings.blurb_max_chars:,} "
-                                    "(CURATE_BLURB_MAX_CHARS); nothing was changed")
+                raise AnnotateError(
+                    f"the TL;DR of {key} is {len(text):,} characters, over {settings.blurb_max_chars:,} "
+                    "(CURATE_BLURB_MAX_CHARS); nothing was changed"
+                )
         issue.item_ids = list(dict.fromkeys([*issue.item_ids, *placed]))
         if path is not None and data is not None:
             default_path = draft_path(settings, edits.number, edits.fmt)
@@ -370,7 +425,9 @@ def mark(store: Store, inputs: Sequence[str], status: ItemStatus) -> list[str]:
     try:
         return store.set_status(keys, status)
     except KeyError as exc:
-        raise AnnotateError(f"not in the database: {exc.args[0]} (nothing was changed; curate list shows what is)") from None
+        raise AnnotateError(
+            f"not in the database: {exc.args[0]} (nothing was changed; curate list shows what is)"
+        ) from None
 
 
 @dataclass
@@ -399,7 +456,7 @@ def publish(store: Store, number: int, now: datetime) -> Published:
             ids.append(row.id)
         if not ids:
             raise AnnotateError(f"issue {number} includes no item: nothing to publish")
-        work.publish(ids, now.astimezone(timezone.utc))
+        work.publish(ids, now.astimezone(UTC))
         until = issue.until
     log.info("publish: issue %d, %d items", number, len(ids))
     return Published(number=number, ids=ids, next_since=until)

@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.draft import Draft
@@ -87,9 +87,14 @@ def _figures(item: ExportItem) -> str:
 
 
 def blurb_prompt(item: ExportItem, fmt: Newsletter) -> str:
-    return fmt.prompts.blurb.format(title=item.title, kind=item.kind.value, url=item.url,
-                                    authors=", ".join(item.authors) or "unknown", figures=_figures(item),
-                                    text=record_text(item))
+    return fmt.prompts.blurb.format(
+        title=item.title,
+        kind=item.kind.value,
+        url=item.url,
+        authors=", ".join(item.authors) or "unknown",
+        figures=_figures(item),
+        text=record_text(item),
+    )
 
 
 def _listing(items: Sequence[ExportItem]) -> str:
@@ -108,15 +113,24 @@ def get_model(model_id: str) -> Any:
     try:
         return llm.get_model(model_id)
     except llm.UnknownModelError:
-        raise ModelUnavailable(f"no model {model_id!r} (CURATE_LLM_MODEL): `llm models` lists the installed ones, "
-                               "plugins such as llm-ollama add more") from None
+        raise ModelUnavailable(
+            f"no model {model_id!r} (CURATE_LLM_MODEL): `llm models` lists the installed ones, "
+            "plugins such as llm-ollama add more"
+        ) from None
 
 
 class Drafter:
     """Asks the model for what a draft lacks and stores the answers; one per command."""
 
-    def __init__(self, store: Store, model_id: str, fmt: Newsletter, secrets: Sequence[str] = (),
-                 timeout: float = 120.0, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+    def __init__(
+        self,
+        store: Store,
+        model_id: str,
+        fmt: Newsletter,
+        secrets: Sequence[str] = (),
+        timeout: float = 120.0,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.store, self.model_id, self.fmt, self.timeout = store, model_id, fmt, timeout
         self.secrets = list(secrets)
         self.now = now
@@ -139,9 +153,17 @@ class Drafter:
             out.tokens_reported = True
             out.input_tokens += usage.input or 0
             out.output_tokens += usage.output or 0
-        self.store.save_suggestion(SuggestionRow(key=key, subject=subject, model=self.model_id, text=text,
-                                                 drafted_at=self.now(), input_tokens=usage.input,
-                                                 output_tokens=usage.output))
+        self.store.save_suggestion(
+            SuggestionRow(
+                key=key,
+                subject=subject,
+                model=self.model_id,
+                text=text,
+                drafted_at=self.now(),
+                input_tokens=usage.input,
+                output_tokens=usage.output,
+            )
+        )
         out.drafted.append(subject)
         log.info("blurb: %s drafted by %s", subject, self.model_id)
 
@@ -191,8 +213,12 @@ class Drafter:
                     shown = [i for i in section.items if i.annotation.include]
                     if shown:
                         name = self.fmt.section(section.key).name
-                        self._ask(tldr_subject(number, section.key.value),
-                                  self.fmt.prompts.tldr.format(section=name, items=_listing(shown)), redo, out)
+                        self._ask(
+                            tldr_subject(number, section.key.value),
+                            self.fmt.prompts.tldr.format(section=name, items=_listing(shown)),
+                            redo,
+                            out,
+                        )
                 if items:
                     self._ask(titles_subject(number), self.fmt.prompts.titles.format(items=_listing(items)), redo, out)
         except ModelUnavailable as exc:
@@ -204,7 +230,7 @@ class Drafter:
 
 
 def suggested(row: SuggestionRow) -> SuggestedBlurb:
-    at = row.drafted_at if row.drafted_at.tzinfo else row.drafted_at.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
+    at = row.drafted_at if row.drafted_at.tzinfo else row.drafted_at.replace(tzinfo=UTC)  # SQLite: naive UTC
     return SuggestedBlurb(text=" ".join(row.text.split()), model=row.model, drafted_at=at)
 
 
@@ -218,8 +244,11 @@ def attach(store: Store, draft: Draft) -> None:
     for item in items:
         row = latest.get(item.id)
         item.annotation.suggested_blurb = suggested(row) if row else None
-    draft.tldr = {k.value: latest[tldr_subject(number, k.value)].text
-                  for k in SectionKey if tldr_subject(number, k.value) in latest}
+    draft.tldr = {
+        k.value: latest[tldr_subject(number, k.value)].text
+        for k in SectionKey
+        if tldr_subject(number, k.value) in latest
+    }
     titles = latest.get(titles_subject(number))
     if titles is not None:
         lines = [" ".join(line.strip(" -*•\"'").split()) for line in titles.text.replace(" | ", "\n").splitlines()]

@@ -11,9 +11,11 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
+from datetime import UTC
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Callable, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from pipeline.config import Settings
     from pipeline.ingest import Outcome, Report
     from pipeline.store import Store
+
 
 def _help_without_type_names() -> None:
     """Help shows choices and metavars, never a Python annotation (`<bool>`, `<list[str]>`).
@@ -38,7 +41,9 @@ def _help_without_type_names() -> None:
         if original is None or getattr(original, "_curate", False):
             continue
 
-        def display(self: Any, ctx: Any, _original: Any = original, _argument: bool = cls is core.TyperArgument) -> str | None:
+        def display(
+            self: Any, ctx: Any, _original: Any = original, _argument: bool = cls is core.TyperArgument
+        ) -> str | None:
             if getattr(self, "is_flag", False) or _argument:
                 return None
             if self.metavar is not None:
@@ -51,6 +56,7 @@ def _help_without_type_names() -> None:
 
 
 _help_without_type_names()
+
 
 class _Commands(typer.core.TyperGroup):
     """Runs every command so that a database failing under it (read-only, locked, full,
@@ -106,14 +112,14 @@ class LogFormat(StrEnum):
     json = "json"
 
 
-def _err() -> "Console":
+def _err() -> Console:
     from rich.console import Console
 
     # emoji off: text from sources and users (`nope:x:`) is never turned into a picture
     return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
-def _out() -> "Console":
+def _out() -> Console:
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=True, emoji=False)
@@ -146,7 +152,7 @@ def _variable(name: str) -> str:
     return name if name.isupper() else f"CURATE_{name.upper()}"
 
 
-def settings() -> "Settings":
+def settings() -> Settings:
     """Settings from the environment, or a one-line error naming the bad variable."""
     from pydantic import ValidationError
 
@@ -166,7 +172,7 @@ def settings() -> "Settings":
     return s
 
 
-def _setup_logging(s: "Settings") -> None:
+def _setup_logging(s: Settings) -> None:
     from pipeline.redact import configure_logging
 
     level = logging.DEBUG if state.debug else logging.INFO if state.verbose else logging.WARNING
@@ -189,14 +195,14 @@ def _db_fail(message: str) -> NoReturn:
     fail(message)
 
 
-def _require_database(s: "Settings") -> None:
+def _require_database(s: Settings) -> None:
     """Exit 2 when CURATE_DB (or --db) names a SQLite file that is not there (a typo must not create one)."""
     path = _sqlite_file(s.db)
     if path is not None and not path.exists():
         _db_fail(f"no database at {path} (CURATE_DB); curate ingest or curate run creates it")
 
 
-def open_store(s: "Settings", must_exist: bool = False, read_only: bool = False, any_schema: bool = False) -> "Store":
+def open_store(s: Settings, must_exist: bool = False, read_only: bool = False, any_schema: bool = False) -> Store:
     """The database of CURATE_DB; a command that only reads or edits what is stored (`must_exist`) never creates one.
 
     A command that writes brings the schema up to date first (`curate db upgrade`); one that
@@ -213,8 +219,10 @@ def open_store(s: "Settings", must_exist: bool = False, read_only: bool = False,
     # "item" is in every curate schema (0.1's had no alembic_version); checked read-only before
     # the store connects, since connecting sets WAL mode and so writes to the file
     tables = ("item", "alembic_version")
-    not_curate = (f"the database {state.shown_db} (CURATE_DB) is not a curate database (no curate tables): "
-                  "point CURATE_DB at curate's database, or run curate db upgrade to make this one")
+    not_curate = (
+        f"the database {state.shown_db} (CURATE_DB) is not a curate database (no curate tables): "
+        "point CURATE_DB at curate's database, or run curate db upgrade to make this one"
+    )
     check = must_exist and read_only and not any_schema
     try:
         if check and preflight.has_tables(_engine_url(s.db), tables) is False:
@@ -235,7 +243,7 @@ def _version(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
-def newsletter(s: "Settings") -> "Any":
+def newsletter(s: Settings) -> Any:
     """The newsletter's format (CURATE_NEWSLETTER), or a one-line error and exit 2."""
     from pipeline.newsletter import NewsletterError, load
 
@@ -247,16 +255,23 @@ def newsletter(s: "Settings") -> "Any":
 
 @app.callback()
 def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log requests and waits to stderr.")] = False,
-    log_format: Annotated[LogFormat, typer.Option("--log-format", help="Log lines as text or JSON (for log collectors).")] = LogFormat.text,
-    db: Annotated[Optional[str], typer.Option("--db", metavar="PATH|URL", help="Database path or SQLAlchemy URL (overrides CURATE_DB).")] = None,
+    log_format: Annotated[
+        LogFormat, typer.Option("--log-format", help="Log lines as text or JSON (for log collectors).")
+    ] = LogFormat.text,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", metavar="PATH|URL", help="Database path or SQLAlchemy URL (overrides CURATE_DB)."),
+    ] = None,
 ) -> None:
     state.debug, state.verbose, state.log_format, state.db = debug, verbose, log_format.value, db
 
 
-def _read_inputs(urls: list[str], file: Optional[str]) -> list[str]:
+def _read_inputs(urls: list[str], file: str | None) -> list[str]:
     from pipeline.links import extract
 
     inputs = list(urls)
@@ -273,7 +288,7 @@ def _read_inputs(urls: list[str], file: Optional[str]) -> list[str]:
     return inputs
 
 
-def print_report(report: "Report", say: "Callable[[str, int], None]") -> int:
+def print_report(report: Report, say: Callable[[str, int], None]) -> int:
     """The summary line and the exit status of an ingest report.
 
     Links retried from an earlier run's postponed list are counted apart and never change
@@ -288,8 +303,12 @@ def print_report(report: "Report", say: "Callable[[str, int], None]") -> int:
         say(f"! {note}", logging.WARNING)
     counts: dict[str, int] = {}
     for o in report.outcomes:
-        label = {Status.stored: "stored", Status.fresh: "fresh", Status.deferred: "postponed",
-                 Status.refused: "refused"}.get(o.status, o.label or "failed")
+        label = {
+            Status.stored: "stored",
+            Status.fresh: "fresh",
+            Status.deferred: "postponed",
+            Status.refused: "refused",
+        }.get(o.status, o.label or "failed")
         if o.retried:
             label = f"earlier postponed {label}"
         counts[label] = counts.get(label, 0) + 1
@@ -310,7 +329,7 @@ class RowFormat(StrEnum):
     json = "json"
 
 
-def _write_row(fields: dict[str, Any], fmt: "RowFormat") -> None:
+def _write_row(fields: dict[str, Any], fmt: RowFormat) -> None:
     """One row on stdout: tab-separated values (tabs and newlines inside a value become spaces), or a JSON line.
 
     Written to sys.stdout itself, never through rich, so a row is never wrapped, padded or
@@ -324,12 +343,16 @@ def _write_row(fields: dict[str, Any], fmt: "RowFormat") -> None:
     sys.stdout.flush()
 
 
-def _row(outcome: "Outcome", say: "Callable[[str, int], None]", fmt: "RowFormat") -> None:
+def _row(outcome: Outcome, say: Callable[[str, int], None], fmt: RowFormat) -> None:
     from pipeline.ingest import Status
 
     if outcome.status in (Status.stored, Status.fresh):
-        row = {"status": outcome.status.value, "id": outcome.item_id,
-               "kind": outcome.ref.kind.value if outcome.ref else "", "title": outcome.title or ""}
+        row = {
+            "status": outcome.status.value,
+            "id": outcome.item_id,
+            "kind": outcome.ref.kind.value if outcome.ref else "",
+            "title": outcome.title or "",
+        }
         _write_row(row if fmt == RowFormat.table else {**row, "input": outcome.input}, fmt)
     elif outcome.status == Status.deferred or outcome.retried:
         prefix = "postponed earlier, failed again: " if outcome.retried and outcome.status != Status.deferred else ""
@@ -340,11 +363,35 @@ def _row(outcome: "Outcome", say: "Callable[[str, int], None]", fmt: "RowFormat"
 
 @app.command()
 def ingest(
-    urls: Annotated[Optional[list[str]], typer.Argument(metavar="URL...", help="Links or arXiv ids, space separated.", show_default=False)] = None,
-    file: Annotated[Optional[str], typer.Option("--file", "-f", metavar="PATH", help="Also take every link in this text, Markdown or HTML file ('-' reads stdin).")] = None,
-    refresh: Annotated[bool, typer.Option("--refresh", help="Fetch again even when the stored record is fresh (younger than CURATE_MAX_AGE).")] = False,
-    with_playlist: Annotated[bool, typer.Option("--with-playlist", help="For a YouTube link with &list=…, ingest the playlist too.")] = False,
-    fmt: Annotated[RowFormat, typer.Option("--format", help="Rows as tab-separated columns (status, id, kind, title) or JSON lines (the same, and the input link).")] = RowFormat.table,
+    urls: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="URL...", help="Links or arXiv ids, space separated.", show_default=False),
+    ] = None,
+    file: Annotated[
+        str | None,
+        typer.Option(
+            "--file",
+            "-f",
+            metavar="PATH",
+            help="Also take every link in this text, Markdown or HTML file ('-' reads stdin).",
+        ),
+    ] = None,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh", help="Fetch again even when the stored record is fresh (younger than CURATE_MAX_AGE)."
+        ),
+    ] = False,
+    with_playlist: Annotated[
+        bool, typer.Option("--with-playlist", help="For a YouTube link with &list=…, ingest the playlist too.")
+    ] = False,
+    fmt: Annotated[
+        RowFormat,
+        typer.Option(
+            "--format",
+            help="Rows as tab-separated columns (status, id, kind, title) or JSON lines (the same, and the input link).",
+        ),
+    ] = RowFormat.table,
 ) -> None:
     """Fetch links (arXiv, YouTube, GitHub, any web page) and store their records.
 
@@ -362,26 +409,27 @@ def ingest(
 
     err = _err()
     say = _sayer("curate.ingest", err)
-    seen: list["Outcome"] = []
+    seen: list[Outcome] = []
     run = Ingest(s, store)
     try:
         with _progress_bar(err) as bar:
             task = bar.add_task("ingest", total=len(inputs))
 
-            def progress(outcome: "Outcome") -> None:
+            def progress(outcome: Outcome) -> None:
                 seen.append(outcome)
                 bar.advance(task)
                 _row(outcome, say, fmt)
 
-            report = run.run(inputs, refresh=refresh, with_companions=with_playlist, progress=progress,
-                             source=DIRECT_SOURCE)
+            report = run.run(
+                inputs, refresh=refresh, with_companions=with_playlist, progress=progress, source=DIRECT_SOURCE
+            )
     except KeyboardInterrupt:
         run.stop()
         _interrupted(seen, len(inputs), say)
     raise typer.Exit(print_report(report, say))
 
 
-def _interrupted(seen: "list[Outcome]", given: int, say: "Callable[[str, int], None]") -> NoReturn:
+def _interrupted(seen: list[Outcome], given: int, say: Callable[[str, int], None]) -> NoReturn:
     """Ctrl-C during an ingest: one line of what was done, then exit 130 (128 + SIGINT) at once.
 
     Each batch is committed before its rows are printed, so what the line counts as stored is
@@ -393,8 +441,7 @@ def _interrupted(seen: "list[Outcome]", given: int, say: "Callable[[str, int], N
 
     stored = sum(1 for o in seen if o.status in (Status.stored, Status.fresh))
     failed = len(seen) - stored
-    parts = [f"{stored} stored", *([f"{failed} failed"] if failed else []),
-             f"{max(given - len(seen), 0)} not fetched"]
+    parts = [f"{stored} stored", *([f"{failed} failed"] if failed else []), f"{max(given - len(seen), 0)} not fetched"]
     say("interrupted: " + ", ".join(parts), logging.WARNING)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -406,7 +453,7 @@ class _NoBar:
     """What the ingest loop calls on a progress bar, doing nothing: stderr is not a terminal
     (cron, a pipe), so rich.progress is not even imported."""
 
-    def __enter__(self) -> "_NoBar":
+    def __enter__(self) -> _NoBar:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -419,7 +466,7 @@ class _NoBar:
         return None
 
 
-def _progress_bar(err: "Console") -> Any:
+def _progress_bar(err: Console) -> Any:
     """rich's progress bar on stderr when it is a terminal and lines are text, else `_NoBar`."""
     if not err.is_terminal or state.log_format == LogFormat.json.value:
         return _NoBar()
@@ -427,8 +474,15 @@ def _progress_bar(err: "Console") -> Any:
 
     # the bar draws on stderr only; rich would otherwise capture sys.stdout while it is live
     # and the rows would land on the terminal instead of the pipe
-    return Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), console=err, transient=True,
-                    redirect_stdout=False, redirect_stderr=False)
+    return Progress(
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
 
 
 EXIT_BUSY = 75
@@ -441,7 +495,7 @@ A notice, not a failure: the editor is working on the draft. sysexits.h has no c
 """
 
 
-def _sayer(logger: str, console: "Console | None" = None) -> "Callable[[str, int], None]":
+def _sayer(logger: str, console: Console | None = None) -> Callable[[str, int], None]:
     """A function printing a person's line on stderr: plain text, or a JSON log record under --log-format json.
 
     Lines go through `console` when given (the one a progress bar draws on, so the bar is
@@ -464,7 +518,7 @@ def _say(text: str, level: int = logging.INFO) -> None:
     _sayer("curate.run")(text, level)
 
 
-def _dry_store(s: "Settings") -> "Store":
+def _dry_store(s: Settings) -> Store:
     """The database for --dry-run: the real one if it exists, else an empty one in memory (no file made)."""
     from pipeline.store import Store
 
@@ -474,14 +528,16 @@ def _dry_store(s: "Settings") -> "Store":
     return open_store(s)
 
 
-def _run_summary(report: "Any", dry_run: bool) -> str:
+def _run_summary(report: Any, dry_run: bool) -> str:
     from pipeline.ingest import Status
 
     feeds = report.feeds
     read = sum(1 for f in feeds if not f.failed and not f.read.unchanged)
     unchanged = sum(1 for f in feeds if f.read.unchanged)
     failed = sum(1 for f in feeds if f.failed)
-    states = ", ".join(f"{n} {label}" for n, label in ((read, "read"), (unchanged, "unchanged"), (failed, "failed")) if n)
+    states = ", ".join(
+        f"{n} {label}" for n, label in ((read, "read"), (unchanged, "unchanged"), (failed, "failed")) if n
+    )
     parts = [plural(len(feeds), "feed") + (f" ({states})" if states else "")]
     known = sum(len(f.known) for f in feeds)
     skipped = sum(len(f.skipped) for f in feeds)
@@ -498,7 +554,8 @@ def _run_summary(report: "Any", dry_run: bool) -> str:
     for r in [report.pending, *[f.report for f in feeds]]:
         for o in r.outcomes if r else []:
             label = {Status.stored: "stored", Status.fresh: "already stored", Status.deferred: "postponed"}.get(
-                o.status, o.label or "failed")
+                o.status, o.label or "failed"
+            )
             counts[label] = counts.get(label, 0) + 1
     if known:
         counts["already stored"] = counts.get("already stored", 0) + known
@@ -521,10 +578,19 @@ def _run_summary(report: "Any", dry_run: bool) -> str:
 
 @app.command()
 def run(
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read the feeds and list what would be ingested on stdout; write nothing.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="A line per feed and per link (as the global --verbose).")] = False,
-    log_format: Annotated[Optional[LogFormat], typer.Option("--log-format", help="Lines as text or JSON (as the global option).")] = None,
-    fmt: Annotated[RowFormat, typer.Option("--format", help="--dry-run rows as tab-separated columns (url, kind, feed) or JSON lines.")] = RowFormat.table,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Read the feeds and list what would be ingested on stdout; write nothing.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="A line per feed and per link (as the global --verbose).")
+    ] = False,
+    log_format: Annotated[
+        LogFormat | None, typer.Option("--log-format", help="Lines as text or JSON (as the global option).")
+    ] = None,
+    fmt: Annotated[
+        RowFormat,
+        typer.Option("--format", help="--dry-run rows as tab-separated columns (url, kind, feed) or JSON lines."),
+    ] = RowFormat.table,
 ) -> None:
     """The scheduled job: read the feeds in CURATE_SOURCES, ingest what is new, refresh figures, export the draft.
 
@@ -544,7 +610,7 @@ def run(
     except SourcesError as exc:
         fail(str(exc))
 
-    def on_feed(f: "Any") -> None:
+    def on_feed(f: Any) -> None:
         _say_feed(f)
         if dry_run and not f.failed:
             for _, ref in f.new:
@@ -567,7 +633,7 @@ def run(
     raise typer.Exit(EXIT_SOME_FAILED if not report.ok else EXIT_DRAFT_HELD if report.draft_held else EXIT_OK)
 
 
-def _say_feed(f: "Any") -> None:
+def _say_feed(f: Any) -> None:
     """A read feed on stderr: its error, its warnings, and with --verbose its counts and skipped links."""
     name = f.feed.name
     if f.failed:
@@ -579,12 +645,14 @@ def _say_feed(f: "Any") -> None:
         if f.read.unchanged:
             _say(f"feed {name}: unchanged (304)")
         else:
-            _say(f"feed {name}: {f.listed} entries, {f.selected} selected, {len(f.new)} new, {len(f.known)} already stored")
+            _say(
+                f"feed {name}: {f.listed} entries, {f.selected} selected, {len(f.new)} new, {len(f.known)} already stored"
+            )
         for link, reason in f.skipped:
             _say(f"- {link}  skipped: {reason}")
 
 
-def _say_link(o: "Outcome") -> None:
+def _say_link(o: Outcome) -> None:
     """A scheduled run's link on stderr: a failure or postponement, and with --verbose a stored one."""
     from pipeline.ingest import Status
 
@@ -596,7 +664,7 @@ def _say_link(o: "Outcome") -> None:
         _say(f"✓ {o.item_id}  {o.ref.kind.value if o.ref else ''}  {o.title or ''}")
 
 
-def _say_run_report(report: "Any") -> None:
+def _say_run_report(report: Any) -> None:
     """What a finished run has to tell besides its summary: links given up, the draft, sources' notes."""
     for f in report.feeds:
         for link in f.gave_up:
@@ -617,7 +685,7 @@ def _say_run_report(report: "Any") -> None:
             _say(f"! {note}", logging.WARNING)
 
 
-def _choice(value: str | None, option: str, enum: "Any") -> "Any":
+def _choice(value: str | None, option: str, enum: Any) -> Any:
     """`value` as a member of `enum`, or a usage error naming the valid choices."""
     if value is None:
         return None
@@ -641,11 +709,27 @@ def _complete_status(incomplete: str) -> list[str]:
 
 @app.command("list")
 def list_items(
-    kind: Annotated[Optional[str], typer.Option("--kind", metavar="KIND", autocompletion=_complete_kind,
-                                                help="Only this kind: paper, video, playlist, repo, article.")] = None,
-    status: Annotated[Optional[str], typer.Option("--status", metavar="STATUS", autocompletion=_complete_status,
-                                                  help="Only this status: candidate, shortlisted, rejected, published.")] = None,
-    fmt: Annotated[RowFormat, typer.Option("--format", help="A table, or JSON lines (id, kind, status, title, fetched, url).")] = RowFormat.table,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            metavar="KIND",
+            autocompletion=_complete_kind,
+            help="Only this kind: paper, video, playlist, repo, article.",
+        ),
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            metavar="STATUS",
+            autocompletion=_complete_status,
+            help="Only this status: candidate, shortlisted, rejected, published.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        RowFormat, typer.Option("--format", help="A table, or JSON lines (id, kind, status, title, fetched, url).")
+    ] = RowFormat.table,
 ) -> None:
     """List stored items, newest first: id, kind, status, title, when last fetched (UTC)."""
     from schemas import ItemStatus, Kind
@@ -656,21 +740,34 @@ def list_items(
     _print_items(store.items(kind=kind_v, status=status_v), fmt)
 
 
-def _print_items(items: "list[Any]", fmt: "RowFormat") -> None:
+def _print_items(items: list[Any], fmt: RowFormat) -> None:
     """Items as `curate list` shows them: a table, or JSON lines; the count on stderr."""
     if fmt == RowFormat.json:
         for item in items:
-            _write_row({"id": item.id, "kind": item.kind.value, "status": item.status.value, "title": item.title,
-                        "fetched": item.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "url": item.url}, fmt)
+            _write_row(
+                {
+                    "id": item.id,
+                    "kind": item.kind.value,
+                    "status": item.status.value,
+                    "title": item.title,
+                    "fetched": item.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "url": item.url,
+                },
+                fmt,
+            )
         _err().print(plural(len(items), "item"), markup=False)
         return
     from rich.table import Table
     from rich.text import Text
 
     out = _out()
-    rows = [(i.id, i.kind.value, i.status.value, " ".join(i.title.split()), i.fetched_at.strftime("%Y-%m-%d %H:%M"))
-            for i in items]
-    widths = [max([len(h)] + [len(r[c]) for r in rows]) for c, h in enumerate(("id", "kind", "status", "title", "fetched"))]
+    rows = [
+        (i.id, i.kind.value, i.status.value, " ".join(i.title.split()), i.fetched_at.strftime("%Y-%m-%d %H:%M"))
+        for i in items
+    ]
+    widths = [
+        max([len(h)] + [len(r[c]) for r in rows]) for c, h in enumerate(("id", "kind", "status", "title", "fetched"))
+    ]
     fixed = widths[0] + widths[1] + widths[2] + widths[4] + 2 * 4
     if not out.is_terminal or out.width < fixed + 20:
         # piped or redirected: whole titles on one line, no 80-column guess; a terminal too
@@ -688,7 +785,9 @@ def _print_items(items: "list[Any]", fmt: "RowFormat") -> None:
         table.add_row(*(Text(cell) for cell in row))  # never markup
     with out.capture() as captured:
         out.print(table)
-    sys.stdout.writelines(line.rstrip() + "\n" for line in captured.get().splitlines())  # no padding after the last column
+    sys.stdout.writelines(
+        line.rstrip() + "\n" for line in captured.get().splitlines()
+    )  # no padding after the last column
     _err().print(plural(len(items), "item"), markup=False)
 
 
@@ -700,8 +799,12 @@ class ShowFormat(StrEnum):
 @app.command()
 def show(
     item_id: Annotated[str, typer.Argument(metavar="ID", help="An id (arxiv:2512.07461) or any link to the item.")],
-    payload: Annotated[bool, typer.Option("--payload", help="Print the raw API payload kept for the item instead.")] = False,
-    fmt: Annotated[ShowFormat, typer.Option("--format", help="Indented JSON, or the same on one line (a JSON line).")] = ShowFormat.pretty,
+    payload: Annotated[
+        bool, typer.Option("--payload", help="Print the raw API payload kept for the item instead.")
+    ] = False,
+    fmt: Annotated[
+        ShowFormat, typer.Option("--format", help="Indented JSON, or the same on one line (a JSON line).")
+    ] = ShowFormat.pretty,
 ) -> None:
     """Print one stored item as JSON: id, kind, url, title, status, times, sources and its record."""
     store = open_store(settings(), must_exist=True, read_only=True)
@@ -732,20 +835,36 @@ class ExportFormat(StrEnum):
 
 @app.command()
 def export(
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="json, markdown, or both (default).")] = ExportFormat.both,
-    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="PATH", help="Write here ('-' for stdout) instead of data/drafts/issue-<N>.<ext>.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="Take items first seen since this date (2026-11-17, 2026-11-17T09:00) or this long ago (7d), instead of since the last published issue.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite a draft file that has edits not read back by curate annotate.")] = False,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="json, markdown, or both (default).")
+    ] = ExportFormat.both,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", "-o", metavar="PATH", help="Write here ('-' for stdout) instead of data/drafts/issue-<N>.<ext>."
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            help="Take items first seen since this date (2026-11-17, 2026-11-17T09:00) or this long ago (7d), instead of since the last published issue.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite a draft file that has edits not read back by curate annotate.")
+    ] = False,
 ) -> None:
     """Export the next issue's draft as JSON (the contract other tools read) and Markdown.
 
     Exit status: 0 written, 1 a draft file has edits not read back (nothing written), 2 a bad option.
     """
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from pipeline import draft
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         since_v = draft.parse_since(since, now) if since is not None else None
     except ValueError as exc:
@@ -783,8 +902,7 @@ def export(
         say_drafted(drafted, err)
 
 
-def draft_with_model(store: "Store", s: "Settings", d: "Any", ids: "list[str] | None" = None,
-                     redo: bool = False) -> "Any":
+def draft_with_model(store: Store, s: Settings, d: Any, ids: list[str] | None = None, redo: bool = False) -> Any:
     """With CURATE_LLM_MODEL set: draft what `d` lacks as suggestions and show them in `d`; else None."""
     if not s.llm_model:
         return None
@@ -795,17 +913,19 @@ def draft_with_model(store: "Store", s: "Settings", d: "Any", ids: "list[str] | 
     return drafted
 
 
-def drafted_lines(drafted: "Any") -> tuple[str, str | None]:
+def drafted_lines(drafted: Any) -> tuple[str, str | None]:
     """The drafting summary (calls, answers reused, tokens when the model reports them) and the warning, if any."""
-    line = (f"{drafted.model}: {plural(drafted.calls, 'suggestion')} drafted, {len(drafted.cached)} from earlier answers"
-            + (f", {len(drafted.kept)} editor's blurbs kept" if drafted.kept else ""))
+    line = (
+        f"{drafted.model}: {plural(drafted.calls, 'suggestion')} drafted, {len(drafted.cached)} from earlier answers"
+        + (f", {len(drafted.kept)} editor's blurbs kept" if drafted.kept else "")
+    )
     if drafted.tokens_reported:
         line += f" · {drafted.input_tokens:,} tokens in, {drafted.output_tokens:,} out"
     warning = f"! {_redact(drafted.warning)}; the draft keeps its plain blurbs" if drafted.warning else None
     return line, warning
 
 
-def say_drafted(drafted: "Any", err: "Console") -> None:
+def say_drafted(drafted: Any, err: Console) -> None:
     for line in drafted_lines(drafted):
         if line:
             err.print(line, markup=False)
@@ -813,8 +933,20 @@ def say_drafted(drafted: "Any", err: "Console") -> None:
 
 @app.command()
 def blurb(
-    ids: Annotated[Optional[list[str]], typer.Argument(metavar="[ID]...", help="Items of the next issue (ids or links); default: every item without a blurb, plus the TL;DR and title ideas.", show_default=False)] = None,
-    redo: Annotated[bool, typer.Option("--redo", help="Ask the model again even where it answered before (never touches the editor's blurbs).")] = False,
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[ID]...",
+            help="Items of the next issue (ids or links); default: every item without a blurb, plus the TL;DR and title ideas.",
+            show_default=False,
+        ),
+    ] = None,
+    redo: Annotated[
+        bool,
+        typer.Option(
+            "--redo", help="Ask the model again even where it answered before (never touches the editor's blurbs)."
+        ),
+    ] = False,
 ) -> None:
     """Draft blurbs with the model CURATE_LLM_MODEL names, as suggestions for the editor.
 
@@ -823,32 +955,42 @@ def blurb(
     blurbs are never replaced. Exit status: 0 done, 1 the model failed or an id is not in
     the next issue, 2 CURATE_LLM_MODEL is not set.
     """
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from pipeline import draft
     from pipeline.annotate import key_of
 
     s = settings()
     if not s.llm_model:
-        fail("CURATE_LLM_MODEL is not set: name an llm model (`llm models` lists them), e.g. CURATE_LLM_MODEL=gpt-4o-mini")
+        fail(
+            "CURATE_LLM_MODEL is not set: name an llm model (`llm models` lists them), e.g. CURATE_LLM_MODEL=gpt-4o-mini"
+        )
     fmt = newsletter(s)
     store = open_store(s, must_exist=True)
-    d = draft.prepare(store, now=datetime.now(timezone.utc), caps=draft.caps_of(s), fmt=fmt)
+    d = draft.prepare(store, now=datetime.now(UTC), caps=draft.caps_of(s), fmt=fmt)
     wanted = None
     if ids:
         resolved = store.resolve([key_of(i) for i in ids])
         shown = set(d.ids())
         missing = [given for given in ids if resolved[key_of(given)] not in shown]
         if missing:
-            fail(f"not in issue {d.number}'s draft: {', '.join(missing)} (curate list shows what is stored)",
-                 EXIT_SOME_FAILED)
+            fail(
+                f"not in issue {d.number}'s draft: {', '.join(missing)} (curate list shows what is stored)",
+                EXIT_SOME_FAILED,
+            )
         wanted = list(resolved.values())
     drafted = draft_with_model(store, s, d, wanted, redo)
     done = set(drafted.drafted)
     for item in (i for sec in d.doc.sections for i in sec.items):
         if item.annotation.suggested_blurb and (item.id in done or item.id in drafted.cached):
-            _write_row({"state": "drafted" if item.id in done else "earlier", "id": item.id,
-                        "text": item.annotation.suggested_blurb.text}, RowFormat.table)
+            _write_row(
+                {
+                    "state": "drafted" if item.id in done else "earlier",
+                    "id": item.id,
+                    "text": item.annotation.suggested_blurb.text,
+                },
+                RowFormat.table,
+            )
     err = _err()
     say_drafted(drafted, err)
     if drafted.warning:
@@ -857,7 +999,9 @@ def blurb(
 
 @app.command()
 def annotate(
-    path: Annotated[Path, typer.Argument(metavar="PATH", help="An edited draft: issue-<N>.md (with its anchors) or issue-<N>.json.")],
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="An edited draft: issue-<N>.md (with its anchors) or issue-<N>.json.")
+    ],
 ) -> None:
     """Read the editor's edits back: blurbs, the TL;DR, items left out or moved, their order, the pick.
 
@@ -885,8 +1029,11 @@ def annotate(
         _err().print(f"! {item_id}: title edits are not read back; the source's title stays", markup=False)
     pick = ", ".join(summary.picks) or "none"
     tldr = f" · {plural(summary.tldr, 'TL;DR line')} changed" if summary.tldr else ""
-    _err().print(f"issue {summary.number}: {plural(summary.items, 'item')} read · {plural(summary.blurbs, 'blurb')} changed · "
-                 f"{summary.left_out} left out · {summary.moved} moved · pick: {pick}{tldr}", markup=False)
+    _err().print(
+        f"issue {summary.number}: {plural(summary.items, 'item')} read · {plural(summary.blurbs, 'blurb')} changed · "
+        f"{summary.left_out} left out · {summary.moved} moved · pick: {pick}{tldr}",
+        markup=False,
+    )
 
 
 class MarkStatus(StrEnum):
@@ -901,9 +1048,18 @@ def _complete_mark_status(incomplete: str) -> list[str]:
 
 @app.command()
 def mark(
-    items: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids (arxiv:2512.07461) or links to stored items.")],
-    status: Annotated[str, typer.Option("--status", metavar="STATUS", autocompletion=_complete_mark_status,
-                                        help="shortlisted (first in its section), rejected (never in a draft), or candidate (undo).")],
+    items: Annotated[
+        list[str], typer.Argument(metavar="ID...", help="Ids (arxiv:2512.07461) or links to stored items.")
+    ],
+    status: Annotated[
+        str,
+        typer.Option(
+            "--status",
+            metavar="STATUS",
+            autocompletion=_complete_mark_status,
+            help="shortlisted (first in its section), rejected (never in a draft), or candidate (undo).",
+        ),
+    ],
 ) -> None:
     """Triage items from the command line: shortlist or reject them.
 
@@ -932,24 +1088,29 @@ def publish(
     Publishes what the last export of issue N showed (with its annotations), not items
     stored since. Exit status: 0 published, 1 N is not the current draft or has none, 2 a bad option.
     """
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from pipeline import annotate as notes
 
     store = open_store(settings(), must_exist=True)
     try:
-        done = notes.publish(store, number, datetime.now(timezone.utc))
+        done = notes.publish(store, number, datetime.now(UTC))
     except notes.AnnotateError as exc:
         fail(str(exc), EXIT_SOME_FAILED)
     for item_id in done.ids:
         _out().print(item_id, markup=False)
     after = f" (items first seen after {done.next_since:%Y-%m-%d %H:%M:%S} UTC)" if done.next_since else ""
-    _err().print(f"issue {number} published: {plural(len(done.ids), 'item')}; the next draft is issue {number + 1}{after}", markup=False)
+    _err().print(
+        f"issue {number} published: {plural(len(done.ids), 'item')}; the next draft is issue {number + 1}{after}",
+        markup=False,
+    )
 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on; any but loopback needs CURATE_SERVE_TOKEN.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; any but loopback needs CURATE_SERVE_TOKEN.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on (0: any free port).", min=0, max=65535)] = 8000,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
 ) -> None:
@@ -970,20 +1131,46 @@ def serve(
 
 @app.command()
 def search(
-    query: Annotated[Optional[str], typer.Argument(metavar="QUERY", help="Words to find, all of them: `mixture of experts`.")] = None,
-    kind: Annotated[Optional[str], typer.Option("--kind", metavar="KIND", autocompletion=_complete_kind,
-                                                help="Only this kind: paper, video, playlist, repo, article.")] = None,
-    status: Annotated[Optional[str], typer.Option("--status", metavar="STATUS", autocompletion=_complete_status,
-                                                  help="Only this status: candidate, shortlisted, rejected, published.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", metavar="WHEN",
-                                                 help="Only items first seen since: a date (2026-11-17) or a duration back (30d).")] = None,
+    query: Annotated[
+        str | None, typer.Argument(metavar="QUERY", help="Words to find, all of them: `mixture of experts`.")
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            metavar="KIND",
+            autocompletion=_complete_kind,
+            help="Only this kind: paper, video, playlist, repo, article.",
+        ),
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            metavar="STATUS",
+            autocompletion=_complete_status,
+            help="Only this status: candidate, shortlisted, rejected, published.",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", metavar="WHEN", help="Only items first seen since: a date (2026-11-17) or a duration back (30d)."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, best first.")] = 50,
-    featured: Annotated[bool, typer.Option("--featured", help="What went out instead, issue by issue (QUERY optional): "
-                                                        "issue, id, kind, title.")] = False,
-    fmt: Annotated[RowFormat, typer.Option("--format", help="A table, or JSON lines (id, kind, status, title, fetched, url).")] = RowFormat.table,
+    featured: Annotated[
+        bool,
+        typer.Option(
+            "--featured", help="What went out instead, issue by issue (QUERY optional): issue, id, kind, title."
+        ),
+    ] = False,
+    fmt: Annotated[
+        RowFormat, typer.Option("--format", help="A table, or JSON lines (id, kind, status, title, fetched, url).")
+    ] = RowFormat.table,
 ) -> None:
     """Find stored items by title, authors, abstract or description, best match first."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from pipeline.draft import parse_since
     from schemas import ItemStatus, Kind
@@ -993,7 +1180,7 @@ def search(
     since_v = None
     if since is not None:
         try:
-            since_v = parse_since(since, datetime.now(timezone.utc))
+            since_v = parse_since(since, datetime.now(UTC))
         except ValueError as exc:
             fail(f"--since: {exc}")
     if query is None and not featured:
@@ -1002,8 +1189,11 @@ def search(
     from pipeline.store import StoreError
 
     try:
-        items = store.search(query, kind=kind_v, status=status_v, since=since_v,
-                             limit=None if featured else limit) if query is not None else None
+        items = (
+            store.search(query, kind=kind_v, status=status_v, since=since_v, limit=None if featured else limit)
+            if query is not None
+            else None
+        )
     except StoreError as exc:
         fail(str(exc))
     if not featured:
@@ -1012,7 +1202,7 @@ def search(
     _print_featured(store, None if items is None else {i.id for i in items}, kind_v, fmt)
 
 
-def _print_featured(store: "Store", only: "set[str] | None", kind: "Any", fmt: "RowFormat") -> None:
+def _print_featured(store: Store, only: set[str] | None, kind: Any, fmt: RowFormat) -> None:
     """`curate search --featured`: each published issue's items, oldest issue first (issue, id, kind, title)."""
     issues = store.published_issues()
     labels = store.labels(i for issue in issues for i in issue.item_ids)
@@ -1032,8 +1222,9 @@ def _print_featured(store: "Store", only: "set[str] | None", kind: "Any", fmt: "
     _err().print(f"{plural(shown, 'item')} in {plural(len(issues), 'published issue')}", markup=False)
 
 
-db_app = typer.Typer(help="The database itself: its schema version, upgrades, and copying it to a server.",
-                     no_args_is_help=True)
+db_app = typer.Typer(
+    help="The database itself: its schema version, upgrades, and copying it to a server.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 
 
@@ -1055,9 +1246,15 @@ def db_upgrade() -> None:
 
 @db_app.command("copy")
 def db_copy(
-    to: Annotated[str, typer.Option("--to", metavar="URL",
-                                    help="The empty database to copy into: postgresql+psycopg://user@host/db "
-                                         "(a password is safer in PGPASSWORD or ~/.pgpass than in the URL).")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            metavar="URL",
+            help="The empty database to copy into: postgresql+psycopg://user@host/db "
+            "(a password is safer in PGPASSWORD or ~/.pgpass than in the URL).",
+        ),
+    ],
 ) -> None:
     """Copy this database (CURATE_DB) into an empty one, then check that every table's count matches."""
     from pipeline.store import Store, StoreError, _shown
@@ -1069,15 +1266,22 @@ def db_copy(
     except StoreError as exc:
         fail(str(exc).replace("(CURATE_DB)", "(--to)"))
     expected = source.counts()
-    wrong = [f"{name}: {expected[name]} in CURATE_DB, {copied[name]} copied" for name in expected if copied[name] != expected[name]]
+    wrong = [
+        f"{name}: {expected[name]} in CURATE_DB, {copied[name]} copied"
+        for name in expected
+        if copied[name] != expected[name]
+    ]
     if wrong:
         fail("the copy's counts differ: " + "; ".join(wrong), EXIT_SOME_FAILED)
     for name, n in expected.items():
         _write_row({"table": name, "rows": n}, RowFormat.table)
-    _err().print(f"copied {_redact(_shown(settings().db))} to {_redact(_shown(to))}: "
-                 f"{plural(expected['item'], 'item')}, {plural(expected['metric'], 'metric snapshot')}, "
-                 f"{plural(expected['issue'], 'issue')}, {plural(expected['annotation'], 'annotation')}, "
-                 f"{plural(expected['feed_state'], 'feed')}; every table's count matches", markup=False)
+    _err().print(
+        f"copied {_redact(_shown(settings().db))} to {_redact(_shown(to))}: "
+        f"{plural(expected['item'], 'item')}, {plural(expected['metric'], 'metric snapshot')}, "
+        f"{plural(expected['issue'], 'issue')}, {plural(expected['annotation'], 'annotation')}, "
+        f"{plural(expected['feed_state'], 'feed')}; every table's count matches",
+        markup=False,
+    )
 
 
 @db_app.command("current")
@@ -1142,7 +1346,6 @@ def main() -> None:
         if state.debug:
             raise
         from rich.markup import escape
-
 
         detail = escape(_redact(f"{type(exc).__name__}: {exc}"))
         _err().print(f"[red]error:[/red] {detail} (run with --debug for the traceback)")

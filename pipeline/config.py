@@ -44,8 +44,9 @@ class CoreSettings(BaseSettings):
     """curate's own settings, the same for every source."""
 
     # a .env file in the working directory is read too; the environment wins over it
-    model_config = SettingsConfigDict(env_prefix="CURATE_", extra="ignore", populate_by_name=True,
-                                      env_file=".env", env_file_encoding="utf-8")
+    model_config = SettingsConfigDict(
+        env_prefix="CURATE_", extra="ignore", populate_by_name=True, env_file=".env", env_file_encoding="utf-8"
+    )
 
     db: str = "data/curate.db"
     """SQLite path or any SQLAlchemy URL."""

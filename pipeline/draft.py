@@ -16,7 +16,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 SUMMARY_CHARS = 400
 OPEN = (ItemStatus.candidate, ItemStatus.shortlisted)
 """Statuses an issue can carry; rejected and published items never come back."""
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 """`until` of a draft with nothing stored and no `since`: a fixed time, so it exports the same twice."""
 
 
@@ -111,8 +111,14 @@ def summary_of(text: str, limit: int = SUMMARY_CHARS) -> str:
         chosen.append(i)
         size += len(sentence)
     if not any(_NUMBER.search(parts[i]) for i in chosen):
-        later = next((i for i in range(len(chosen), len(parts))
-                      if _NUMBER.search(parts[i]) and size + len(parts[i]) <= limit * 1.5), None)
+        later = next(
+            (
+                i
+                for i in range(len(chosen), len(parts))
+                if _NUMBER.search(parts[i]) and size + len(parts[i]) <= limit * 1.5
+            ),
+            None,
+        )
         if later is not None:
             chosen.append(later)
     out = ""
@@ -156,7 +162,7 @@ def parse_since(text: str, now: datetime) -> datetime:
         if back is None or isinstance(back, str):
             raise ValueError(f"{text!r} is neither a date (2026-11-17, 2026-11-17T09:00) nor a duration (7d)") from None
         return now - back  # type: ignore[operator]
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # ---- ordering
@@ -269,9 +275,14 @@ def caps_of(settings: Settings) -> dict[SectionKey, int]:
     return {key: cap for key, cap in caps.items() if cap is not None}
 
 
-def prepare(store: Store, now: datetime, since: datetime | None = None,
-            caps: Mapping[SectionKey, int] | None = None, fmt: Newsletter | None = None,
-            registry: Registry | None = None) -> Draft:
+def prepare(
+    store: Store,
+    now: datetime,
+    since: datetime | None = None,
+    caps: Mapping[SectionKey, int] | None = None,
+    fmt: Newsletter | None = None,
+    registry: Registry | None = None,
+) -> Draft:
     """The next issue's draft.
 
     Candidates are the candidate and shortlisted items first seen at or after `since`
@@ -279,7 +290,7 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
     for this issue. Inside a section the editor's order comes first, then shortlisted
     items, then `score`; a cap cuts only items the editor has not annotated.
     """
-    now = now.astimezone(timezone.utc)
+    now = now.astimezone(UTC)
     fmt = fmt or Newsletter()
     registry = registry or default_registry()
     number = next_number(store)
@@ -289,8 +300,10 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
     row = store.issue(number)
     notes = store.annotations(number)
     items = [
-        i for i in store.items(statuses=OPEN, since=since, also=notes)  # filtered in SQL: the archive stays unread
-        if i.status in OPEN and (since is None or i.first_seen >= since or i.id in notes)
+        i
+        for i in store.items(statuses=OPEN, since=since, also=notes)  # filtered in SQL: the archive stays unread
+        if i.status in OPEN
+        and (since is None or i.first_seen >= since or i.id in notes)
         and (i.id in notes or not i.linked_only())  # a paper's code shows on the paper, unless placed
     ]
     extra = enrich(store, items, since, until)
@@ -308,8 +321,14 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
             rank: tuple = (0, note.position, item.id)
         else:
             # an item that went out before sorts last, unless the editor placed it
-            rank = (1, bool(entry.featured_in), item.status != ItemStatus.shortlisted, tuple(-x for x in score(entry, registry)),
-                    -item.first_seen.timestamp(), item.id)
+            rank = (
+                1,
+                bool(entry.featured_in),
+                item.status != ItemStatus.shortlisted,
+                tuple(-x for x in score(entry, registry)),
+                -item.first_seen.timestamp(),
+                item.id,
+            )
         placed[key].append((rank, entry))
     caps = dict(caps or {})
     capped: dict[str, int] = {}
@@ -329,8 +348,14 @@ def prepare(store: Store, now: datetime, since: datetime | None = None,
         sections.append(Section(key=key, title=fmt.section(key).name, items=ordered))
     title = (row.title if row and row.title else None) or fmt.default_title(number)
     doc = ExportDocument(
-        issue=IssueInfo(number=number, title=title, generated_at=now, since=since, until=until,
-                        tldr=dict(row.tldr or {}) if row else {}),
+        issue=IssueInfo(
+            number=number,
+            title=title,
+            generated_at=now,
+            since=since,
+            until=until,
+            tldr=dict(row.tldr or {}) if row else {},
+        ),
         sections=sections,
     )
     prepared = Draft(doc=doc, intro=row.intro if row else "", capped=capped, fmt=fmt)
@@ -449,8 +474,14 @@ def _replace(path: Path, data: bytes) -> None:
         raise
 
 
-def write(store: Store, settings: Settings, draft: Draft, formats: Sequence[str] = EXTENSIONS,
-          output: Path | None = None, force: bool = False) -> list[Path]:
+def write(
+    store: Store,
+    settings: Settings,
+    draft: Draft,
+    formats: Sequence[str] = EXTENSIONS,
+    output: Path | None = None,
+    force: bool = False,
+) -> list[Path]:
     """Write the draft files (default `<drafts_dir>/issue-<N>.<ext>`) and record the export.
 
     Refuses (DraftError, nothing written) to overwrite a default-path draft the editor has
@@ -459,8 +490,10 @@ def write(store: Store, settings: Settings, draft: Draft, formats: Sequence[str]
     if output is not None and len(formats) != 1:
         raise DraftError("--output needs a single format (--format json or --format markdown)")
     files = {
-        output or draft_path(settings, draft.number, ext):
-            (ext, (draft.to_json() if ext == "json" else draft.to_markdown()).encode("utf-8"))
+        output or draft_path(settings, draft.number, ext): (
+            ext,
+            (draft.to_json() if ext == "json" else draft.to_markdown()).encode("utf-8"),
+        )
         for ext in formats
     }
     if output is None:

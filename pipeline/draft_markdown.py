@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,8 +53,10 @@ _UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 # linkify, which also takes `evil.com/x`). Escaping its `.`, `:` and `@` renders the same
 # characters but leaves no run of text a linkifier matches; cmark-gfm finds e-mail addresses
 # after escapes are resolved, so an `@` also gets a WORD JOINER (U+2060, invisible) after it.
-_LINKISH = re.compile(r"(?i)[a-z][a-z0-9+.-]*://\S*|mailto:\S*|\bwww\d{0,3}\.\S*|[^\s@]+@[^\s@]+\.\S+"
-                      r"|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b\S*")
+_LINKISH = re.compile(
+    r"(?i)[a-z][a-z0-9+.-]*://\S*|mailto:\S*|\bwww\d{0,3}\.\S*|[^\s@]+@[^\s@]+\.\S+"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b\S*"
+)
 _LINK_PUNCT = re.compile(r"(?<!\\)([.:@])")
 # what turns the start of a line into a block: quote, list item, setext rule, ordered list
 _LINE_START = re.compile(r"^(?:([>+=-])|(\d{1,9})([.)]))")
@@ -129,7 +131,9 @@ def address(url: str | None) -> str | None:
     dest = md_url(url)
     if dest is None:
         return None
-    return dest if _PLAIN_URL.fullmatch(dest) and not dest.endswith((".", ",", ";", ":", "!", "?", "'")) else f"<{dest}>"
+    return (
+        dest if _PLAIN_URL.fullmatch(dest) and not dest.endswith((".", ",", ";", ":", "!", "?", "'")) else f"<{dest}>"
+    )
 
 
 def _segment(segment: Part | tuple[Part, ...], own: Any, url: str) -> str:
@@ -164,8 +168,12 @@ def item_lines(item: ExportItem, fmt: Newsletter | None = None, registry: Regist
         return link(label, item.url)
 
     lead, facts = _details(item, own, registry)
-    values = {"lead": SEPARATOR.join(lead), "byline": _byline(item, fmt.item.authors_shown) or "",
-              "facts": SEPARATOR.join(facts), "date": _date(item.published) or ""}
+    values = {
+        "lead": SEPARATOR.join(lead),
+        "byline": _byline(item, fmt.item.authors_shown) or "",
+        "facts": SEPARATOR.join(facts),
+        "date": _date(item.published) or "",
+    }
     lines = []
     for template in fmt.item.lines:
         parts = [part.format(**values) for part in template.split(SEPARATOR)]
@@ -192,8 +200,7 @@ def blurb_block(blurb: str, summary: str, take: bool = True, suggested: Suggeste
     (with a comment naming the model) or the draft blurb, and the empty take line."""
     if blurb.strip():
         # the editor's Markdown goes out as written, except a line that would read as our anchor
-        return "\n".join(re.sub(r"^(\s*)<!--(\s*curate:)", r"\1\\<!--\2", line)
-                         for line in blurb.strip().splitlines())
+        return "\n".join(re.sub(r"^(\s*)<!--(\s*curate:)", r"\1\\<!--\2", line) for line in blurb.strip().splitlines())
     drafted = md_text(suggested.text if suggested else summary)
     if suggested and drafted:
         drafted = f"{_suggestion_note(suggested.model)}\n{drafted}"
@@ -205,9 +212,15 @@ def blurb_block(blurb: str, summary: str, take: bool = True, suggested: Suggeste
 def item_block(item: ExportItem, fmt: Newsletter | None = None) -> str:
     """One item's Markdown as the draft shows it: its anchor, title, lines and blurb (no trailing blank)."""
     fmt = fmt or DEFAULT_FORMAT
-    return "\n".join([f"<!-- curate:item {anchor_id(item.id)} -->", f"### {md_text(item.title)}",
-                      *item_lines(item, fmt), "",
-                      blurb_block(item.annotation.blurb, item.summary, fmt.take, item.annotation.suggested_blurb)])
+    return "\n".join(
+        [
+            f"<!-- curate:item {anchor_id(item.id)} -->",
+            f"### {md_text(item.title)}",
+            *item_lines(item, fmt),
+            "",
+            blurb_block(item.annotation.blurb, item.summary, fmt.take, item.annotation.suggested_blurb),
+        ]
+    )
 
 
 def item_markdown(item: ExportItem, fmt: Newsletter | None = None) -> str:
@@ -248,11 +261,14 @@ def tldr_drafted(section: SectionFormat, items: Sequence[ExportItem], style: str
     return md_text(sentence) if sentence else tldr_text([i.title for i in items], style)
 
 
-def _tldr_line(section: SectionFormat, items: list[ExportItem], style: str, sentence: str | None,
-               editor: str | None = None) -> str:
+def _tldr_line(
+    section: SectionFormat, items: list[ExportItem], style: str, sentence: str | None, editor: str | None = None
+) -> str:
     label = section.title(len(items))
     # the editor's sentence is Markdown already: shown as written, on one line so it reads back
-    return f"- **{label}:** " + (one_line(editor) if editor and editor.strip() else tldr_drafted(section, items, style, sentence))
+    return f"- **{label}:** " + (
+        one_line(editor) if editor and editor.strip() else tldr_drafted(section, items, style, sentence)
+    )
 
 
 def parse_tldr(lines: Sequence[tuple[int, str]], keys: Sequence[str]) -> dict[str, str]:
@@ -273,8 +289,10 @@ def parse_tldr(lines: Sequence[tuple[int, str]], keys: Sequence[str]) -> dict[st
         else:
             raise MarkdownDraftError(f"line {lineno}: a TL;DR line opens with its label (- **Papers:** …)")
     if len(texts) != len(keys):
-        raise MarkdownDraftError(f"the TL;DR has {len(texts)} lines where the draft has {len(keys)} sections: "
-                                 "keep one line per section and edit the text after its label")
+        raise MarkdownDraftError(
+            f"the TL;DR has {len(texts)} lines where the draft has {len(keys)} sections: "
+            "keep one line per section and edit the text after its label"
+        )
     return {key: one_line(text) for key, text in zip(keys, texts, strict=True)}
 
 
@@ -286,8 +304,13 @@ def _intro_hint(titles: Sequence[str]) -> str:
     return f"<!-- {hint} -->"
 
 
-def context(doc: ExportDocument, intro: str = "", fmt: Newsletter | None = None,
-            tldr: Mapping[str, str] | None = None, titles: Sequence[str] = ()) -> dict[str, Any]:
+def context(
+    doc: ExportDocument,
+    intro: str = "",
+    fmt: Newsletter | None = None,
+    tldr: Mapping[str, str] | None = None,
+    titles: Sequence[str] = (),
+) -> dict[str, Any]:
     """What a layout needs, every piece already Markdown: the built-in layout and a Jinja2 template read the same."""
     fmt = fmt or DEFAULT_FORMAT
     info = doc.issue
@@ -298,14 +321,24 @@ def context(doc: ExportDocument, intro: str = "", fmt: Newsletter | None = None,
     for section_fmt in fmt.sections:
         section = by_key.get(section_fmt.key)
         items = [i for i in section.items if i.annotation.include] if section else []
-        sections.append({
-            "key": section_fmt.key.value, "name": section_fmt.name, "emoji": section_fmt.emoji, "count": len(items),
-            "anchor": f"<!-- curate:section {section_fmt.key.value} -->",
-            "heading": section_fmt.title(len(items)),
-            "tldr": _tldr_line(section_fmt, items, fmt.tldr.style, (tldr or {}).get(section_fmt.key.value),
-                               info.tldr.get(section_fmt.key.value)),
-            "items": [{"id": i.id, "block": item_block(i, fmt), "title": md_text(i.title)} for i in items],
-        })
+        sections.append(
+            {
+                "key": section_fmt.key.value,
+                "name": section_fmt.name,
+                "emoji": section_fmt.emoji,
+                "count": len(items),
+                "anchor": f"<!-- curate:section {section_fmt.key.value} -->",
+                "heading": section_fmt.title(len(items)),
+                "tldr": _tldr_line(
+                    section_fmt,
+                    items,
+                    fmt.tldr.style,
+                    (tldr or {}).get(section_fmt.key.value),
+                    info.tldr.get(section_fmt.key.value),
+                ),
+                "items": [{"id": i.id, "block": item_block(i, fmt), "title": md_text(i.title)} for i in items],
+            }
+        )
     dropped = [i for s in doc.sections for i in s.items if not i.annotation.include]
     return {
         "newsletter": fmt.name,
@@ -322,7 +355,7 @@ def context(doc: ExportDocument, intro: str = "", fmt: Newsletter | None = None,
             "anchor": f"<!-- curate:section {LEFT_OUT} -->",
             "heading": "Left out",
             "hint": "<!-- kept in the database but not in this issue: move a block up to bring it back, "
-                    "or here to drop it -->",
+            "or here to drop it -->",
             "items": [{"id": i.id, "block": item_block(i, fmt), "title": md_text(i.title)} for i in dropped],
         },
     }
@@ -337,24 +370,40 @@ def end_marker(number: int, sections: Sequence[str]) -> str:
     return f"<!-- curate:end {number} · sections {' '.join(sections)} -->"
 
 
-def render(doc: ExportDocument, intro: str = "", fmt: Newsletter | None = None,
-           tldr: Mapping[str, str] | None = None, titles: Sequence[str] = ()) -> str:
+def render(
+    doc: ExportDocument,
+    intro: str = "",
+    fmt: Newsletter | None = None,
+    tldr: Mapping[str, str] | None = None,
+    titles: Sequence[str] = (),
+) -> str:
     """The draft as the newsletter reads: header, intro, TL;DR, the sections in the format's
     order, then what was left out; through the format's Jinja2 template when it has one.
     The end line (`end_marker`) follows either."""
     fmt = fmt or DEFAULT_FORMAT
     ctx = context(doc, intro, fmt, tldr, titles)
     body = _layout(ctx, fmt)
-    anchors = [m["arg"] for m in map(_ANCHOR.match, (line.strip() for line in body.splitlines()))
-               if m is not None and m["what"] == "section" and m["arg"]]
+    anchors = [
+        m["arg"]
+        for m in map(_ANCHOR.match, (line.strip() for line in body.splitlines()))
+        if m is not None and m["what"] == "section" and m["arg"]
+    ]
     return body + end_marker(doc.issue.number, list(dict.fromkeys(anchors))) + "\n"
 
 
 def _layout(ctx: dict[str, Any], fmt: Newsletter) -> str:
     if fmt.template_text is not None:
         return _jinja(fmt.template_text).render(**ctx).rstrip("\n") + "\n"
-    lines = [f"# {ctx['title']}", ctx["issue_anchor"], "", ctx["intro"], "", f"## {ctx['tldr_heading']}", "",
-             ctx["tldr_open"]]
+    lines = [
+        f"# {ctx['title']}",
+        ctx["issue_anchor"],
+        "",
+        ctx["intro"],
+        "",
+        f"## {ctx['tldr_heading']}",
+        "",
+        ctx["tldr_open"],
+    ]
     lines += [s["tldr"] for s in ctx["sections"]]
     lines += [ctx["tldr_close"], ""]
     for section in ctx["sections"]:
@@ -389,22 +438,39 @@ def _jinja(source: str):
 
 
 def _sample() -> ExportDocument:
-    from datetime import timezone
 
     from schemas import Annotation, IssueInfo, Section
 
     def one(n: int, kind: Kind, include: bool = True) -> ExportItem:
-        return ExportItem(id=f"sample:{n}", kind=kind, url=f"https://example.com/{n}", title=f"Sample {n}",
-                          authors=["A. Author"], summary=f"Sample text {n}.", published=None, metrics={}, links={},
-                          details={}, annotation=Annotation(include=include))
+        return ExportItem(
+            id=f"sample:{n}",
+            kind=kind,
+            url=f"https://example.com/{n}",
+            title=f"Sample {n}",
+            authors=["A. Author"],
+            summary=f"Sample text {n}.",
+            published=None,
+            metrics={},
+            links={},
+            details={},
+            annotation=Annotation(include=include),
+        )
 
-    kinds = {SectionKey.papers: Kind.paper, SectionKey.videos: Kind.video, SectionKey.reads: Kind.article,
-             SectionKey.tools: Kind.repo, SectionKey.pick: Kind.article}
-    sections = [Section(key=key, title=key.value, items=[one(n, kinds[key])] + ([one(9, Kind.paper, False)] if n == 0 else []))
-                for n, key in enumerate(SectionKey)]
-    when = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    return ExportDocument(issue=IssueInfo(number=7, title="Sample", generated_at=when, since=None, until=when),
-                          sections=sections)
+    kinds = {
+        SectionKey.papers: Kind.paper,
+        SectionKey.videos: Kind.video,
+        SectionKey.reads: Kind.article,
+        SectionKey.tools: Kind.repo,
+        SectionKey.pick: Kind.article,
+    }
+    sections = [
+        Section(key=key, title=key.value, items=[one(n, kinds[key])] + ([one(9, Kind.paper, False)] if n == 0 else []))
+        for n, key in enumerate(SectionKey)
+    ]
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    return ExportDocument(
+        issue=IssueInfo(number=7, title="Sample", generated_at=when, since=None, until=when), sections=sections
+    )
 
 
 def required_markers(doc: ExportDocument) -> list[str]:
@@ -432,8 +498,10 @@ def check_template(fmt: Newsletter) -> None:
         raise TemplateError(f"cannot render a sample issue: {type(exc).__name__}: {exc}") from None
     for marker in required_markers(doc):
         if marker not in text:
-            raise TemplateError(f"the output lacks the marker {marker}{'' if marker.endswith('-->') else ' … -->'} "
-                                "that curate annotate needs")
+            raise TemplateError(
+                f"the output lacks the marker {marker}{'' if marker.endswith('-->') else ' … -->'} "
+                "that curate annotate needs"
+            )
     try:
         parsed = parse(text)
     except MarkdownDraftError as exc:
@@ -445,8 +513,10 @@ def check_template(fmt: Newsletter) -> None:
         if got.section != section:
             raise TemplateError(f"{got.id} comes back in section {got.section}, not {section}")
         if got.blurb != drafted:
-            raise TemplateError(f"the text under {got.id} reads back as {got.blurb!r}, not its blurb {drafted!r}: "
-                                "keep item blocks whole (`{{ item.block }}`)")
+            raise TemplateError(
+                f"the text under {got.id} reads back as {got.blurb!r}, not its blurb {drafted!r}: "
+                "keep item blocks whole (`{{ item.block }}`)"
+            )
 
 
 # ---- parsing
@@ -597,12 +667,16 @@ def _whole(number: int | None, in_intro: bool, end: tuple[int, list[str]] | None
     if in_intro:
         raise MarkdownDraftError("the intro is not closed (<!-- curate:/intro --> is missing)")
     if end is None:
-        raise MarkdownDraftError("not a whole draft: its last line <!-- curate:end … --> is missing (cut short?); "
-                                 "nothing was read. Export it again, or restore the whole file")
+        raise MarkdownDraftError(
+            "not a whole draft: its last line <!-- curate:end … --> is missing (cut short?); "
+            "nothing was read. Export it again, or restore the whole file"
+        )
     if end[0] != number:
         raise MarkdownDraftError(f"not a whole draft: it opens as issue {number} but ends as issue {end[0]}")
     missing = [key for key in end[1] if key not in seen_sections]
     if missing:
-        raise MarkdownDraftError(f"not a whole draft: section anchor <!-- curate:section {missing[0]} --> is missing; "
-                                 "move items between sections, but keep every section line")
+        raise MarkdownDraftError(
+            f"not a whole draft: section anchor <!-- curate:section {missing[0]} --> is missing; "
+            "move items between sections, but keep every section line"
+        )
     return number

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -230,7 +230,7 @@ class Ingest:
         # records are stamped when they are written, unless the caller fixes the time (tests,
         # replays): a long run must not stamp its last batch with the time it started
         self._fixed_now = now
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         report = Report()
         self._follow: list[list[str]] = []
         self._retried: set[str] = set()
@@ -282,7 +282,9 @@ class Ingest:
         if follow_refs:
             # marked as linked, not as the run's source: the draft shows such an item on the
             # record that links to it (a paper's code) unless something else asks for it too
-            report.followed = self._fetch_all(follow_refs, refresh=refresh, source=LINKED_SOURCE, progress=None, now=now)
+            report.followed = self._fetch_all(
+                follow_refs, refresh=refresh, source=LINKED_SOURCE, progress=None, now=now
+            )
         for connector in [*self._connectors.values(), *self._enrichers.values()]:
             report.notes += connector.notes()
         return report
@@ -311,8 +313,16 @@ class Ingest:
             inputs[ref.key] = text
             if ref.key in fresh:
                 item_id, title = titles.get(ref.key, (ref.key, None))
-                emit(Outcome(input=text, status=Status.fresh, ref=ref, item_id=item_id, title=title,
-                             message="fresh, not fetched again"))
+                emit(
+                    Outcome(
+                        input=text,
+                        status=Status.fresh,
+                        ref=ref,
+                        item_id=item_id,
+                        title=title,
+                        message="fresh, not fetched again",
+                    )
+                )
             else:
                 groups.setdefault(ref.connector, []).append(ref)
 
@@ -334,7 +344,9 @@ class Ingest:
             finally:
                 results.put(None)
 
-        threads = [threading.Thread(target=worker, args=(n, r), name=f"fetch-{n}", daemon=True) for n, r in groups.items()]
+        threads = [
+            threading.Thread(target=worker, args=(n, r), name=f"fetch-{n}", daemon=True) for n, r in groups.items()
+        ]
         for t in threads:
             t.start()
         running, done_refs = len(threads), set()
@@ -366,30 +378,58 @@ class Ingest:
             return {}
         return {
             item_id: "kept the complete record stored earlier; this fetch got less (no API key or quota spent)"
-            for item_id, record in self.store.records(partial).items() if not record.partial()
+            for item_id, record in self.store.records(partial).items()
+            if not record.partial()
         }
 
     def _save(self, batch: list[Fetched], inputs: dict[str, str], source: str | None, now: datetime) -> list[Outcome]:
         secrets = self.settings.secrets()
         batch = [without_secrets(f, secrets) for f in batch]
         kept = self._keep_richer(batch)
-        self.store.save([f for f in batch if f.record is None or f.record.id not in kept],
-                        now=self._fixed_now or datetime.now(timezone.utc), source=source)
+        self.store.save(
+            [f for f in batch if f.record is None or f.record.id not in kept],
+            now=self._fixed_now or datetime.now(UTC),
+            source=source,
+        )
         out: list[Outcome] = []
         for fetched in batch:
             text = inputs.get(fetched.ref.key, fetched.ref.url)
             if fetched.record is not None and fetched.record.id in kept:
-                out.append(Outcome(input=text, status=Status.fresh, ref=fetched.ref, item_id=fetched.record.id,
-                                   title=fetched.record.title, message=kept[fetched.record.id]))
+                out.append(
+                    Outcome(
+                        input=text,
+                        status=Status.fresh,
+                        ref=fetched.ref,
+                        item_id=fetched.record.id,
+                        title=fetched.record.title,
+                        message=kept[fetched.record.id],
+                    )
+                )
             elif fetched.record is not None and fetched.record.id in self._stored_ids:
                 # two links of one run landed on one item (a redirect, a canonical URL)
-                out.append(Outcome(input=text, status=Status.fresh, ref=fetched.ref, item_id=fetched.record.id,
-                                   title=fetched.record.title, message="the same item as an earlier link"))
+                out.append(
+                    Outcome(
+                        input=text,
+                        status=Status.fresh,
+                        ref=fetched.ref,
+                        item_id=fetched.record.id,
+                        title=fetched.record.title,
+                        message="the same item as an earlier link",
+                    )
+                )
             elif fetched.record is not None:
                 self._stored_ids.add(fetched.record.id)
                 self._follow.append(fetched.follow)
-                out.append(Outcome(input=text, status=Status.stored, ref=fetched.ref, item_id=fetched.record.id,
-                                   title=fetched.record.title, message="; ".join(fetched.warnings)))
+                out.append(
+                    Outcome(
+                        input=text,
+                        status=Status.stored,
+                        ref=fetched.ref,
+                        item_id=fetched.record.id,
+                        title=fetched.record.title,
+                        message="; ".join(fetched.warnings),
+                    )
+                )
             else:
                 error = fetched.error or FetchError(fetched.ref, "no record and no error")
                 status = Status.deferred if isinstance(error, Deferred) else Status.failed

@@ -31,8 +31,7 @@ def _text_link(registry: Registry) -> re.Pattern[str]:
     bare = "".join(f"|(?P<bare{i}>{b.pattern})" for i, b in enumerate(registry.bare_ids()))
     return re.compile(
         rf"(?P<url>https?://{_STOP}+)"
-        rf"|(?P<host>(?<![\w/.@-])(?:www\.)?(?:{registry.host_pattern})/{_STOP}+)"
-        + bare,
+        rf"|(?P<host>(?<![\w/.@-])(?:www\.)?(?:{registry.host_pattern})/{_STOP}+)" + bare,
         re.IGNORECASE,
     )
 

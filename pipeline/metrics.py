@@ -53,7 +53,9 @@ def _code(record: Any) -> list[str]:
     return list(record.all_links().get("code", []))
 
 
-def enrich(store: Store, items: Sequence[Item], since: datetime | None, now: datetime) -> dict[str, tuple[dict[str, int | float], dict[str, Any]]]:
+def enrich(
+    store: Store, items: Sequence[Item], since: datetime | None, now: datetime
+) -> dict[str, tuple[dict[str, int | float], dict[str, Any]]]:
     """For each item id: (metrics, links) for its export entry.
 
     Repos get `stars_gained` since `since` (the previous published issue; the last 7 days

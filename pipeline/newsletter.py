@@ -53,8 +53,9 @@ def _default_sections() -> list[SectionFormat]:
         (SectionKey.tools, "🛠", "Tools & Repos", "Tool & Repo", [Kind.repo], None),
         (SectionKey.pick, "🎓", "Pick of the Week", "Pick of the Week", [], "{emoji} {name}"),
     ]
-    return [SectionFormat(key=k, emoji=e, name=n, singular=s, kinds=kinds, empty=empty)
-            for k, e, n, s, kinds, empty in rows]
+    return [
+        SectionFormat(key=k, emoji=e, name=n, singular=s, kinds=kinds, empty=empty) for k, e, n, s, kinds, empty in rows
+    ]
 
 
 class ItemFormat(BaseModel):
@@ -68,14 +69,16 @@ class ItemFormat(BaseModel):
     """Names before "et al."."""
 
     @model_validator(mode="after")
-    def _known_placeholders(self) -> "ItemFormat":
+    def _known_placeholders(self) -> ItemFormat:
         import string
 
         for line in self.lines:
             for _, field_name, _, _ in string.Formatter().parse(line):
                 if field_name is not None and field_name not in ("lead", "byline", "facts", "date"):
-                    raise ValueError(f"unknown placeholder {{{field_name}}} in {line!r} "
-                                     "(use {lead}, {byline}, {facts}, {date})")
+                    raise ValueError(
+                        f"unknown placeholder {{{field_name}}} in {line!r} "
+                        "(use {lead}, {byline}, {facts}, {date})"
+                    )
         return self
 
 
@@ -132,14 +135,19 @@ class Newsletter(BaseModel):
     prompts: Prompts = Field(default_factory=Prompts)
 
     @model_validator(mode="after")
-    def _every_section_once(self) -> "Newsletter":
+    def _every_section_once(self) -> Newsletter:
         keys = [s.key for s in self.sections]
         missing = [k.value for k in SectionKey if k not in keys]
         twice = sorted({k.value for k in keys if keys.count(k) > 1})
         if missing or twice:
-            raise ValueError("sections: " + "; ".join(
-                ([f"missing {', '.join(missing)}"] if missing else []) + ([f"{', '.join(twice)} twice"] if twice else [])
-            ) + " (each of papers, videos, reads, tools, pick once)")
+            raise ValueError(
+                "sections: "
+                + "; ".join(
+                    ([f"missing {', '.join(missing)}"] if missing else [])
+                    + ([f"{', '.join(twice)} twice"] if twice else [])
+                )
+                + " (each of papers, videos, reads, tools, pick once)"
+            )
         kinds = [k for s in self.sections for k in s.kinds]
         doubled = sorted({k.value for k in kinds if kinds.count(k) > 1})
         if doubled:

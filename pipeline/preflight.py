@@ -9,8 +9,8 @@ into one line a user can act on. Both take plain values, so a migration path can
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 
 
@@ -30,8 +30,15 @@ QUICK_CHECK_MAX_BYTES = 200_000_000
 """Largest SQLite file whose every page `check` reads (quick_check) before each command."""
 
 
-def check(url: str, newest: int, shown: str, *, meta_table: str = "meta", version_key: str = "schema_version",
-          revisions: Collection[str] | None = None) -> None:
+def check(
+    url: str,
+    newest: int,
+    shown: str,
+    *,
+    meta_table: str = "meta",
+    version_key: str = "schema_version",
+    revisions: Collection[str] | None = None,
+) -> None:
     """Refuse a database curate must not write to, reading only.
 
     For an existing SQLite file: `PRAGMA quick_check` must answer `ok` (SQLite's check of
@@ -58,23 +65,30 @@ def check(url: str, newest: int, shown: str, *, meta_table: str = "meta", versio
         if problems != ["ok"]:
             lines = [line.strip() for p in problems for line in str(p).splitlines()]
             first = next((line for line in lines if line and not line.startswith("***")), "quick_check failed")
-            raise PreflightError(f"the database {shown} (CURATE_DB) is damaged ({first}); curate wrote nothing. "
-                                 "Restore it from a backup, or try `sqlite3 <file> .recover`")
-        has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                (meta_table,)).fetchone()
+            raise PreflightError(
+                f"the database {shown} (CURATE_DB) is damaged ({first}); curate wrote nothing. "
+                "Restore it from a backup, or try `sqlite3 <file> .recover`"
+            )
+        has_meta = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (meta_table,)
+        ).fetchone()
         if has_meta:
             row = conn.execute(f'SELECT value FROM "{meta_table}" WHERE key = ?', (version_key,)).fetchone()
             if row is not None and _int(row[0]) > newest:
                 raise PreflightError(
                     f"the database {shown} has schema version {row[0]}, newer than this curate understands "
-                    f"({newest}): upgrade curate, or point CURATE_DB at another database")
-        has_revision = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").fetchone()
+                    f"({newest}): upgrade curate, or point CURATE_DB at another database"
+                )
+        has_revision = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()
         if revisions is not None and has_revision:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
             if row is not None and row[0] not in revisions:
                 raise PreflightError(
                     f"the database {shown} has schema revision {row[0]}, newer than this curate understands: "
-                    "upgrade curate, or point CURATE_DB at another database")
+                    "upgrade curate, or point CURATE_DB at another database"
+                )
     except sqlite3.Error as exc:
         raise PreflightError(describe(exc, shown) or f"cannot read the database {shown} (CURATE_DB): {exc}") from None
     finally:
@@ -94,8 +108,12 @@ def has_tables(url: str, names: Collection[str]) -> bool | None:
         return None  # `check` says what is wrong with a file that cannot be read
     try:
         marks = ", ".join("?" for _ in names)
-        return conn.execute(f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ({marks})",
-                            tuple(names)).fetchone() is not None
+        return (
+            conn.execute(
+                f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", tuple(names)
+            ).fetchone()
+            is not None
+        )
     except sqlite3.Error:
         return None
     finally:

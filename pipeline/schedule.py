@@ -16,15 +16,15 @@ import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from connectors import feeds
 from connectors._urls import split
 from connectors.errors import Deferred, LinkRefused
-from connectors import feeds
 from connectors.feeds import FeedEntry, FeedRead, read_feed
 from connectors.registry import Registry
 from connectors.registry import default as default_registry
@@ -57,9 +57,15 @@ class FeedTable(BaseModel):
 
     name: str = Field(min_length=1, description="Shown in messages and kept in each found item's `sources`.")
     url: str = Field(description="The feed: arXiv RSS, a YouTube channel or playlist feed, a blog, a releases.atom.")
-    keywords: list[str] = Field(default_factory=list, description="Keep entries whose title or summary contains any (any case).")
-    regex: str | None = Field(default=None, description="Keep entries whose title or summary matches (Python `re.search`).")
-    categories: list[str] = Field(default_factory=list, description="Keep entries tagged with any: arXiv categories, blog tags.")
+    keywords: list[str] = Field(
+        default_factory=list, description="Keep entries whose title or summary contains any (any case)."
+    )
+    regex: str | None = Field(
+        default=None, description="Keep entries whose title or summary matches (Python `re.search`)."
+    )
+    categories: list[str] = Field(
+        default_factory=list, description="Keep entries tagged with any: arXiv categories, blog tags."
+    )
     max_per_run: int | None = Field(default=None, ge=1, description="Take at most this many entries of each fetch.")
 
     @field_validator("name")
@@ -125,7 +131,7 @@ class SourcesFile(BaseModel):
     feeds: list[FeedSource] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _unique(self) -> "SourcesFile":
+    def _unique(self) -> SourcesFile:
         for attr in ("name", "url"):
             seen: set[str] = set()
             for feed in self.feeds:
@@ -185,7 +191,9 @@ def load_sources(path: Path) -> list[FeedSource]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SourcesError(f"{path}: no such file; write one (see data/sources.toml) or point CURATE_SOURCES at it") from None
+        raise SourcesError(
+            f"{path}: no such file; write one (see data/sources.toml) or point CURATE_SOURCES at it"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SourcesError(f"{path}: cannot read it ({exc})") from None
     try:
@@ -322,21 +330,28 @@ class ScheduledRun:
     """One scheduled run over the feeds of a sources file, with one Ingest for all of it
     (so connectors, their delays and quotas are shared across feeds)."""
 
-    def __init__(self, settings: Settings, store: Store, feeds: Sequence[FeedSource],
-                 registry: Registry | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, feeds: Sequence[FeedSource], registry: Registry | None = None
+    ) -> None:
         self.settings, self.store, self.feeds = settings, store, list(feeds)
         self.ingest = Ingest(settings, store, registry)
         self._tried: dict[str, Outcome] = {}
         self._planned: set[str] = set()
 
-    def run(self, *, dry_run: bool = False, on_feed: FeedProgress | None = None,
-            on_link: LinkProgress | None = None, now: datetime | None = None) -> RunReport:
+    def run(
+        self,
+        *,
+        dry_run: bool = False,
+        on_feed: FeedProgress | None = None,
+        on_link: LinkProgress | None = None,
+        now: datetime | None = None,
+    ) -> RunReport:
         """Pending links, then every feed in file order, then the refresh, then the export.
 
         Under `dry_run` the feeds are read (conditional GETs) and nothing is written:
         no link fetched, no validator kept, no draft exported.
         """
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         report = RunReport(dry_run=dry_run)
         if not dry_run and any(row.until is None or row.until <= now for row in self.store.pending()):
             report.pending = self.ingest.run([], include_pending=True, progress=on_link, now=now)
@@ -345,14 +360,17 @@ class ScheduledRun:
             for feed in self.feeds:
                 outcome = self._feed(feed, http, dry_run, on_feed, on_link, now)
                 report.feeds.append(outcome)
-        stale = self.store.items(kinds=self.ingest.registry.refreshed_kinds(), statuses=_OPEN, fetched_before=now - self.settings.refresh_age)
+        stale = self.store.items(
+            kinds=self.ingest.registry.refreshed_kinds(), statuses=_OPEN, fetched_before=now - self.settings.refresh_age
+        )
         report.stale = [item for item in stale if item.id not in self._tried]
         if dry_run:
             return report
         if report.stale:
             log.info("refreshing %d items older than %s", len(report.stale), self.settings.refresh_age)
-            report.refreshed = self.ingest.run([item.url for item in report.stale], refresh=True,
-                                               include_pending=False, progress=on_link, now=now)
+            report.refreshed = self.ingest.run(
+                [item.url for item in report.stale], refresh=True, include_pending=False, progress=on_link, now=now
+            )
         self._export(report, now)
         return report
 
@@ -361,12 +379,24 @@ class ScheduledRun:
             if outcome.ref is not None:
                 self._tried[outcome.ref.key] = outcome
 
-    def _feed(self, feed: FeedSource, http: Any, dry_run: bool, on_feed: FeedProgress | None,
-              on_link: LinkProgress | None, now: datetime) -> FeedOutcome:
+    def _feed(
+        self,
+        feed: FeedSource,
+        http: Any,
+        dry_run: bool,
+        on_feed: FeedProgress | None,
+        on_link: LinkProgress | None,
+        now: datetime,
+    ) -> FeedOutcome:
         state = self.store.feed_state(feed.url)
-        read = read_feed(http, feed.url, state.etag if state else None, state.last_modified if state else None,
-                         registry=self.ingest.registry,
-                         timeout=self.settings.http_timeout)
+        read = read_feed(
+            http,
+            feed.url,
+            state.etag if state else None,
+            state.last_modified if state else None,
+            registry=self.ingest.registry,
+            timeout=self.settings.http_timeout,
+        )
         outcome = FeedOutcome(feed=feed, read=read)
         entries = [] if read.error or read.unchanged else read.entries
         outcome.listed = len(entries)
@@ -395,8 +425,11 @@ class ScheduledRun:
         outcome.dropped = [key for key in candidates if key in dropped and key not in known]
         if outcome.dropped:
             log.info("feed %s: %d links dropped by earlier runs skipped", feed.name, len(outcome.dropped))
-        outcome.new = [pair for key, pair in candidates.items() if key not in known and key not in dropped
-                       and key not in self._tried and key not in self._planned]
+        outcome.new = [
+            pair
+            for key, pair in candidates.items()
+            if key not in known and key not in dropped and key not in self._tried and key not in self._planned
+        ]
         if on_feed:
             on_feed(outcome)
         if dry_run:
@@ -406,16 +439,25 @@ class ScheduledRun:
         if known:
             self.store.add_source(known, feed.name)
         if outcome.new:
-            outcome.report = self.ingest.run([link for link, _ in outcome.new], source=feed.name,
-                                             include_pending=False, progress=on_link, now=now)
+            outcome.report = self.ingest.run(
+                [link for link, _ in outcome.new], source=feed.name, include_pending=False, progress=on_link, now=now
+            )
             self._remember(outcome.report)
         retry, done, gone = self._settle(feed, candidates, known, backlog, outcome, now)
         # a dropped link the feed has stopped listing is forgotten; only a full read tells
         listing = self._keys(entries) if read.error is None and not read.unchanged else None
         forget = [key for key in dropped if listing is not None and key not in listing]
         self.store.feed_done(
-            feed.url, now, read=read.error is None, changed=read.error is None and not read.unchanged,
-            etag=read.etag, last_modified=read.last_modified, retry=retry, done=done, dropped=gone, forget=forget,
+            feed.url,
+            now,
+            read=read.error is None,
+            changed=read.error is None and not read.unchanged,
+            etag=read.etag,
+            last_modified=read.last_modified,
+            retry=retry,
+            done=done,
+            dropped=gone,
+            forget=forget,
         )
         return outcome
 
@@ -428,9 +470,15 @@ class ScheduledRun:
                 continue
         return keys
 
-    def _settle(self, feed: FeedSource, candidates: dict[str, tuple[str, SourceRef]], known: set[str],
-                backlog: dict[str, FeedBacklogRow], outcome: FeedOutcome,
-                now: datetime) -> tuple[list[FeedBacklogRow], set[str], list[FeedDroppedRow]]:
+    def _settle(
+        self,
+        feed: FeedSource,
+        candidates: dict[str, tuple[str, SourceRef]],
+        known: set[str],
+        backlog: dict[str, FeedBacklogRow],
+        outcome: FeedOutcome,
+        now: datetime,
+    ) -> tuple[list[FeedBacklogRow], set[str], list[FeedDroppedRow]]:
         """Which of the feed's links wait in its backlog for the next run, which leave it, and
         which of those are dropped for good (skipped while the feed lists them)."""
         pending = {row.id: row.until for row in self.store.pending()}
@@ -451,19 +499,37 @@ class ScheduledRun:
             final = tried.status == Status.refused or (tried.error is not None and not tried.error.retryable)
             if final:
                 done.add(key)
-                gone.append(FeedDroppedRow(feed_url=feed.url, id=key, url=ref.url,
-                                           reason=tried.message or tried.label, dropped_at=now))
+                gone.append(
+                    FeedDroppedRow(
+                        feed_url=feed.url, id=key, url=ref.url, reason=tried.message or tried.label, dropped_at=now
+                    )
+                )
             elif attempts > MAX_ATTEMPTS:
                 done.add(key)
-                gone.append(FeedDroppedRow(feed_url=feed.url, id=key, url=ref.url,
-                                           reason=f"gave up after {attempts - 1} failed runs", dropped_at=now))
+                gone.append(
+                    FeedDroppedRow(
+                        feed_url=feed.url,
+                        id=key,
+                        url=ref.url,
+                        reason=f"gave up after {attempts - 1} failed runs",
+                        dropped_at=now,
+                    )
+                )
                 outcome.gave_up.append(link)
                 log.warning("feed %s: gave up on %s after %d failed runs", feed.name, link, attempts - 1)
             else:
-                retry.append(FeedBacklogRow(
-                    feed_url=feed.url, id=key, url=ref.url, feed=feed.name, reason=tried.message or tried.label,
-                    attempts=max(attempts, 1), until=pending.get(key), added=old.added if old else now,
-                ))
+                retry.append(
+                    FeedBacklogRow(
+                        feed_url=feed.url,
+                        id=key,
+                        url=ref.url,
+                        feed=feed.name,
+                        reason=tried.message or tried.label,
+                        attempts=max(attempts, 1),
+                        until=pending.get(key),
+                        added=old.added if old else now,
+                    )
+                )
         return retry, done, gone
 
     def _export(self, report: RunReport, now: datetime) -> None:
@@ -477,8 +543,13 @@ class ScheduledRun:
             if self.settings.llm_model:
                 from pipeline.blurbs import Drafter, attach
 
-                report.drafted = Drafter(self.store, self.settings.llm_model, fmt,
-                                         secrets=self.settings.secrets(), timeout=self.settings.llm_timeout).run(prepared)
+                report.drafted = Drafter(
+                    self.store,
+                    self.settings.llm_model,
+                    fmt,
+                    secrets=self.settings.secrets(),
+                    timeout=self.settings.llm_timeout,
+                ).run(prepared)
                 attach(self.store, prepared)
             report.draft = draft.write(self.store, self.settings, prepared)
         except draft.DraftEdited as exc:

@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -57,21 +57,21 @@ class UTCTime(TypeDecorator):
         if dialect.name == "sqlite":
             from sqlalchemy.dialects.sqlite import DATETIME
 
-            return dialect.type_descriptor(DATETIME(
-                storage_format=ISO_UTC,
-                regexp=r"(\d+)-(\d+)-(\d+)[T ](\d+):(\d+):(\d+)(?:\.(\d+))?Z?$"))
+            return dialect.type_descriptor(
+                DATETIME(storage_format=ISO_UTC, regexp=r"(\d+)-(\d+)-(\d+)[T ](\d+):(\d+):(\d+)(?:\.(\d+))?Z?$")
+            )
         return dialect.type_descriptor(DateTime(timezone=True))
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class MetaRow(SQLModel, table=True):
@@ -370,8 +370,9 @@ class Store:
             raise StoreError(str(exc)) from None
         except DBAPIError as exc:  # not a database, unreadable, locked for good
             reason = " ".join(str(exc.orig).split())  # one line: libpq's messages span several
-            raise StoreError(preflight.describe(exc, shown)
-                             or f"cannot open the database {shown} (CURATE_DB): {reason}") from None
+            raise StoreError(
+                preflight.describe(exc, shown) or f"cannot open the database {shown} (CURATE_DB): {reason}"
+            ) from None
         except (ArgumentError, NoSuchModuleError, ModuleNotFoundError) as exc:  # a URL SQLAlchemy cannot use
             raise StoreError(f"cannot use the database URL {shown} (CURATE_DB): {exc}") from None
         except OSError as exc:  # its folder cannot be made
@@ -482,7 +483,9 @@ class Store:
         aliases: dict[str, str] = {}
         with self.session() as session:
             for chunk in _chunks(ids):
-                aliases.update(session.exec(select(AliasRow.old_id, AliasRow.item_id).where(col(AliasRow.old_id).in_(chunk))).all())
+                aliases.update(
+                    session.exec(select(AliasRow.old_id, AliasRow.item_id).where(col(AliasRow.old_id).in_(chunk))).all()
+                )
         return {i: aliases.get(i, i) for i in ids}
 
     def fresh(self, ids: Iterable[str], max_age: timedelta, now: datetime) -> set[str]:
@@ -492,9 +495,11 @@ class Store:
         fresh_ids: set[str] = set()
         with self.session() as session:
             for chunk in _chunks(list(set(resolved.values()))):
-                fresh_ids.update(session.exec(
-                    select(ItemRow.id).where(col(ItemRow.id).in_(chunk), ItemRow.fetched_at > cutoff)
-                ).all())
+                fresh_ids.update(
+                    session.exec(
+                        select(ItemRow.id).where(col(ItemRow.id).in_(chunk), ItemRow.fetched_at > cutoff)
+                    ).all()
+                )
         return {given for given, stored in resolved.items() if stored in fresh_ids}
 
     def get(self, item_id: str) -> Item | None:
@@ -520,8 +525,12 @@ class Store:
         out: dict[str, tuple[str, str]] = {}
         with self.session() as session:
             for chunk in _chunks(list(dict.fromkeys(ids))):
-                out.update((i, (k, t)) for i, k, t in session.exec(
-                    select(ItemRow.id, ItemRow.kind, ItemRow.title).where(col(ItemRow.id).in_(chunk))))
+                out.update(
+                    (i, (k, t))
+                    for i, k, t in session.exec(
+                        select(ItemRow.id, ItemRow.kind, ItemRow.title).where(col(ItemRow.id).in_(chunk))
+                    )
+                )
         return out
 
     def records(self, ids: Iterable[str]) -> dict[str, Any]:
@@ -529,7 +538,9 @@ class Store:
         out: dict[str, Any] = {}
         with self.session() as session:
             for chunk in _chunks(list(set(ids))):
-                for item_id, record in session.exec(select(ItemRow.id, ItemRow.record).where(col(ItemRow.id).in_(chunk))):
+                for item_id, record in session.exec(
+                    select(ItemRow.id, ItemRow.record).where(col(ItemRow.id).in_(chunk))
+                ):
                     out[item_id] = record_adapter.validate_python(record)
         return out
 
@@ -538,10 +549,17 @@ class Store:
             row = session.get(ItemRow, self.resolve([item_id])[item_id])
             return row.payload if row else None
 
-    def items(self, kind: Kind | None = None, status: ItemStatus | None = None, *,
-              statuses: Iterable[ItemStatus] | None = None, since: datetime | None = None,
-              also: Iterable[str] = (), kinds: Iterable[Kind] | None = None,
-              fetched_before: datetime | None = None) -> list[Item]:
+    def items(
+        self,
+        kind: Kind | None = None,
+        status: ItemStatus | None = None,
+        *,
+        statuses: Iterable[ItemStatus] | None = None,
+        since: datetime | None = None,
+        also: Iterable[str] = (),
+        kinds: Iterable[Kind] | None = None,
+        fetched_before: datetime | None = None,
+    ) -> list[Item]:
         """Stored items, newest first.
 
         `statuses` and `kinds` keep those only; `since` keeps the items first seen at or after
@@ -565,8 +583,11 @@ class Store:
             query = query.where(ItemRow.fetched_at <= fetched_before)
         if since is not None:
             also = list(also)
-            query = query.where(or_(col(ItemRow.first_seen) >= since, col(ItemRow.id).in_(also)) if also
-                                else col(ItemRow.first_seen) >= since)
+            query = query.where(
+                or_(col(ItemRow.first_seen) >= since, col(ItemRow.id).in_(also))
+                if also
+                else col(ItemRow.first_seen) >= since
+            )
         with self.session() as session:
             return [_item(row) for row in session.exec(query).all()]
 
@@ -574,8 +595,9 @@ class Store:
         with self.session() as session:
             return session.exec(select(func.count()).select_from(ItemRow)).one()
 
-    def metric_changes(self, name: str, since: datetime, until: datetime,
-                       ids: Iterable[str] | None = None) -> dict[str, tuple[float, float | None]]:
+    def metric_changes(
+        self, name: str, since: datetime, until: datetime, ids: Iterable[str] | None = None
+    ) -> dict[str, tuple[float, float | None]]:
         """For every item with snapshots of `name` up to `until`: (latest value, value at the start).
 
         The start is the last snapshot at or before `since`, else the first one after it; it is
@@ -630,8 +652,9 @@ class Store:
         """The ids (as given, aliases followed) that are stored, however old their record."""
         return set(self.titles(ids))
 
-    def window(self, statuses: Iterable[ItemStatus], since: datetime | None = None,
-               also: Iterable[str] = ()) -> list[tuple[str, str, str, datetime, bool]]:
+    def window(
+        self, statuses: Iterable[ItemStatus], since: datetime | None = None, also: Iterable[str] = ()
+    ) -> list[tuple[str, str, str, datetime, bool]]:
         """(id, kind, status, first_seen, linked only) of the items in `statuses` first seen at or
         after `since` (plus the ids in `also`), newest first, without reading a record: a week of
         5,000 candidates in one query. "Linked only": stored only because another record links to it.
@@ -641,17 +664,29 @@ class Store:
         from sqlalchemy import select as select_core  # sqlmodel's select is typed for up to four columns
 
         linked = json.dumps([LINKED_SOURCE]).replace(" ", "")
-        query = (select_core(col(ItemRow.id), col(ItemRow.kind), col(ItemRow.status), col(ItemRow.first_seen),
-                             cast_sql(col(ItemRow.sources), Text))
-                 .where(col(ItemRow.status).in_([s.value for s in statuses]))
-                 .order_by(col(ItemRow.first_seen).desc(), ItemRow.id))
+        query = (
+            select_core(
+                col(ItemRow.id),
+                col(ItemRow.kind),
+                col(ItemRow.status),
+                col(ItemRow.first_seen),
+                cast_sql(col(ItemRow.sources), Text),
+            )
+            .where(col(ItemRow.status).in_([s.value for s in statuses]))
+            .order_by(col(ItemRow.first_seen).desc(), ItemRow.id)
+        )
         also = list(also)
         if since is not None:
-            query = query.where(or_(col(ItemRow.first_seen) >= since, col(ItemRow.id).in_(also)) if also
-                                else col(ItemRow.first_seen) >= since)
+            query = query.where(
+                or_(col(ItemRow.first_seen) >= since, col(ItemRow.id).in_(also))
+                if also
+                else col(ItemRow.first_seen) >= since
+            )
         with self.session() as session:
-            return [(i, k, st, seen, (raw or "").replace(" ", "") == linked)
-                    for i, k, st, seen, raw in session.connection().execute(query).all()]
+            return [
+                (i, k, st, seen, (raw or "").replace(" ", "") == linked)
+                for i, k, st, seen, raw in session.connection().execute(query).all()
+            ]
 
     def envelopes(self, ids: Iterable[str]) -> dict[str, tuple[str, str, datetime, int, list[str]]]:
         """(url, title, fetched_at, fetch_count, sources) of those stored `ids`, records left unread."""
@@ -660,9 +695,16 @@ class Store:
         out: dict[str, tuple[str, str, datetime, int, list[str]]] = {}
         with self.session() as session:
             for chunk in _chunks(list(dict.fromkeys(ids))):
-                for item_id, url, title, fetched_at, fetch_count, sources in session.connection().execute(select_core(
-                        col(ItemRow.id), col(ItemRow.url), col(ItemRow.title), col(ItemRow.fetched_at),
-                        col(ItemRow.fetch_count), col(ItemRow.sources)).where(col(ItemRow.id).in_(chunk))):
+                for item_id, url, title, fetched_at, fetch_count, sources in session.connection().execute(
+                    select_core(
+                        col(ItemRow.id),
+                        col(ItemRow.url),
+                        col(ItemRow.title),
+                        col(ItemRow.fetched_at),
+                        col(ItemRow.fetch_count),
+                        col(ItemRow.sources),
+                    ).where(col(ItemRow.id).in_(chunk))
+                ):
                     out[item_id] = (url, title, fetched_at, fetch_count, list(sources or []))
         return out
 
@@ -672,17 +714,28 @@ class Store:
 
     def feed_backlog(self, feed_url: str) -> list[FeedBacklogRow]:
         with self.session() as session:
-            return list(session.exec(
-                select(FeedBacklogRow).where(FeedBacklogRow.feed_url == feed_url).order_by(col(FeedBacklogRow.added))
-            ).all())
+            return list(
+                session.exec(
+                    select(FeedBacklogRow)
+                    .where(FeedBacklogRow.feed_url == feed_url)
+                    .order_by(col(FeedBacklogRow.added))
+                ).all()
+            )
 
     def feed_dropped(self, feed_url: str) -> set[str]:
         """The ids of the links the scheduled run dropped from this feed."""
         with self.session() as session:
             return set(session.exec(select(FeedDroppedRow.id).where(FeedDroppedRow.feed_url == feed_url)).all())
 
-    def search(self, query: str, *, kind: Kind | None = None, status: ItemStatus | None = None,
-               since: datetime | None = None, limit: int | None = 50) -> list[Item]:
+    def search(
+        self,
+        query: str,
+        *,
+        kind: Kind | None = None,
+        status: ItemStatus | None = None,
+        since: datetime | None = None,
+        limit: int | None = 50,
+    ) -> list[Item]:
         """Stored items whose title, authors, abstract or description hold every word of `query`.
 
         Best match first (a word in the title weighs most, then in the authors, then in the
@@ -697,12 +750,23 @@ class Store:
         with self.session() as session:
             rows: dict[str, ItemRow] = {}
             for chunk in _chunks(ids):
-                rows.update((r.id, r) for r in session.exec(
-                    select(ItemRow).options(defer(_PAYLOAD)).where(col(ItemRow.id).in_(chunk))).all())
+                rows.update(
+                    (r.id, r)
+                    for r in session.exec(
+                        select(ItemRow).options(defer(_PAYLOAD)).where(col(ItemRow.id).in_(chunk))
+                    ).all()
+                )
             return [_item(rows[i]) for i in ids]
 
-    def search_ids(self, query: str, *, kind: Kind | None = None, status: ItemStatus | None = None,
-                   since: datetime | None = None, limit: int | None = 50) -> list[str]:
+    def search_ids(
+        self,
+        query: str,
+        *,
+        kind: Kind | None = None,
+        status: ItemStatus | None = None,
+        since: datetime | None = None,
+        limit: int | None = 50,
+    ) -> list[str]:
         """The ids `search` finds, best match first, without reading a record."""
         from sqlalchemy import bindparam
 
@@ -728,13 +792,17 @@ class Store:
             # ranked in the index alone, the item table joined only to filter: a join for every
             # match costs 5x the ranking itself when a word is in 20,000 titles
             join = " JOIN item ON item.id = item_search.id" if where else ""
-            sql = (f"SELECT item_search.id FROM item_search{join} WHERE item_search MATCH :q{where} "
-                   f"ORDER BY bm25(item_search, 0.0, 10.0, 5.0, 1.0), item_search.rowid{tail}")
+            sql = (
+                f"SELECT item_search.id FROM item_search{join} WHERE item_search MATCH :q{where} "
+                f"ORDER BY bm25(item_search, 0.0, 10.0, 5.0, 1.0), item_search.rowid{tail}"
+            )
         else:
             params["q"] = " ".join(words)
-            sql = ("SELECT item.id FROM item_search JOIN item ON item.id = item_search.id, "
-                   f"plainto_tsquery('english', :q) AS query WHERE item_search.document @@ query{where} "
-                   f"ORDER BY ts_rank_cd(item_search.document, query) DESC, item.first_seen DESC, item.id{tail}")
+            sql = (
+                "SELECT item.id FROM item_search JOIN item ON item.id = item_search.id, "
+                f"plainto_tsquery('english', :q) AS query WHERE item_search.document @@ query{where} "
+                f"ORDER BY ts_rank_cd(item_search.document, query) DESC, item.first_seen DESC, item.id{tail}"
+            )
         statement = text(sql)
         if since is not None:
             statement = statement.bindparams(bindparam("since", type_=UTCTime))
@@ -745,8 +813,10 @@ class Store:
                 return [row[0] for row in session.connection().execute(statement, params)]
             except (OperationalError, ProgrammingError):
                 if self.current() != self.head():
-                    raise StoreError(f"the database {_shown(self.url)} has no search index yet: "
-                                     "curate db upgrade (or any command that writes) builds it") from None
+                    raise StoreError(
+                        f"the database {_shown(self.url)} has no search index yet: "
+                        "curate db upgrade (or any command that writes) builds it"
+                    ) from None
                 raise
 
     # ---- writing
@@ -759,15 +829,29 @@ class Store:
         with self.session() as session:
             # ids and sources only: the rows' records and payloads are not read to add one word
             for chunk in _chunks(resolved):
-                for item_id, sources in session.exec(select(ItemRow.id, ItemRow.sources).where(col(ItemRow.id).in_(chunk))):
+                for item_id, sources in session.exec(
+                    select(ItemRow.id, ItemRow.sources).where(col(ItemRow.id).in_(chunk))
+                ):
                     if source not in sources:
-                        session.exec(update(ItemRow).where(col(ItemRow.id) == item_id).values(sources=[*sources, source]))
+                        session.exec(
+                            update(ItemRow).where(col(ItemRow.id) == item_id).values(sources=[*sources, source])
+                        )
             session.commit()
 
-    def feed_done(self, url: str, now: datetime, *, read: bool, changed: bool = False, etag: str | None = None,
-                  last_modified: str | None = None, retry: Sequence[FeedBacklogRow] = (),
-                  done: Iterable[str] = (), dropped: Sequence[FeedDroppedRow] = (),
-                  forget: Iterable[str] = ()) -> None:
+    def feed_done(
+        self,
+        url: str,
+        now: datetime,
+        *,
+        read: bool,
+        changed: bool = False,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        retry: Sequence[FeedBacklogRow] = (),
+        done: Iterable[str] = (),
+        dropped: Sequence[FeedDroppedRow] = (),
+        forget: Iterable[str] = (),
+    ) -> None:
         """After a feed's links are stored: its backlog, its dropped links (`forget` those it
         no longer lists) and (when `read`) its validators, in one transaction.
 
@@ -785,21 +869,22 @@ class Store:
             session.flush()  # first: the feed's backlog and dropped rows point at it
             done = set(done)
             if done:
-                for row in session.exec(select(FeedBacklogRow).where(
-                        FeedBacklogRow.feed_url == url, col(FeedBacklogRow.id).in_(done))).all():
+                for row in session.exec(
+                    select(FeedBacklogRow).where(FeedBacklogRow.feed_url == url, col(FeedBacklogRow.id).in_(done))
+                ).all():
                     session.delete(row)
             for row in retry:
                 session.merge(row)
             forget = list(forget)
             for chunk in _chunks(forget):
-                for gone in session.exec(select(FeedDroppedRow).where(
-                        FeedDroppedRow.feed_url == url, col(FeedDroppedRow.id).in_(chunk))).all():
+                for gone in session.exec(
+                    select(FeedDroppedRow).where(FeedDroppedRow.feed_url == url, col(FeedDroppedRow.id).in_(chunk))
+                ).all():
                     session.delete(gone)
             for link in dropped:
                 session.merge(link)
             session.add(state)
             session.commit()
-
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -829,7 +914,7 @@ class Store:
         """
         from sqlalchemy import bindparam, delete, insert, update
 
-        now = now.astimezone(timezone.utc)
+        now = now.astimezone(UTC)
         ok = [r for r in results if r.record is not None]
         latest = {r.record.id: r for r in ok}  # type: ignore[union-attr]  # one id twice: the last one wins
         tables = SQLModel.metadata.tables
@@ -848,25 +933,46 @@ class Store:
             for item_id, result in latest.items():
                 record = result.record
                 assert record is not None
-                rows.append({"id": item_id, "kind": record.kind, "status": ItemStatus.candidate.value,
-                             "first_seen": now, "fetch_count": 1, "sources": [source] if source else [],
-                             "url": record.url, "title": record.title, "record": record.model_dump(mode="json"),
-                             "payload": _json_text(result.payload), "fetched_at": now})
+                rows.append(
+                    {
+                        "id": item_id,
+                        "kind": record.kind,
+                        "status": ItemStatus.candidate.value,
+                        "first_seen": now,
+                        "fetch_count": 1,
+                        "sources": [source] if source else [],
+                        "url": record.url,
+                        "title": record.title,
+                        "record": record.model_dump(mode="json"),
+                        "payload": _json_text(result.payload),
+                        "fetched_at": now,
+                    }
+                )
                 if source and item_id in existing and source not in existing[item_id]:
                     more_sources.append({"item_id": item_id, "sources": [*existing[item_id], source]})
-                snapshots += [{"item_id": item_id, "name": name, "value": int(value), "at": now}
-                              for name, value in record.all_metrics().items()]
+                snapshots += [
+                    {"item_id": item_id, "name": name, "value": int(value), "at": now}
+                    for name, value in record.all_metrics().items()
+                ]
             if rows:
                 # a new id is inserted; a stored one keeps its first_seen, status and sources
                 upsert = _insert_for(conn)(items)
-                conn.execute(upsert.on_conflict_do_update(index_elements=[items.c.id], set_={
-                    **{c: upsert.excluded[c] for c in ("url", "title", "record", "payload", "fetched_at")},
-                    "fetch_count": items.c.fetch_count + 1,
-                }), rows)
+                conn.execute(
+                    upsert.on_conflict_do_update(
+                        index_elements=[items.c.id],
+                        set_={
+                            **{c: upsert.excluded[c] for c in ("url", "title", "record", "payload", "fetched_at")},
+                            "fetch_count": items.c.fetch_count + 1,
+                        },
+                    ),
+                    rows,
+                )
                 index_for_search(conn, [(r["id"], r["title"], latest[r["id"]].record) for r in rows])
             if more_sources:
-                conn.execute(update(items).where(items.c.id == bindparam("item_id"))
-                             .values(sources=bindparam("sources")), more_sources)
+                conn.execute(
+                    update(items).where(items.c.id == bindparam("item_id")).values(sources=bindparam("sources")),
+                    more_sources,
+                )
             if snapshots:
                 conn.execute(insert(metric), snapshots)
             aliases = {r.ref.key: r.record.id for r in ok if r.ref.key != r.record.id}  # type: ignore[union-attr]
@@ -885,17 +991,22 @@ class Store:
             deferred = {r.ref.key: r for r in results if isinstance(r.error, Deferred)}
             if deferred:
                 conn.execute(delete(pending).where(pending.c.id.in_(list(deferred))))
-                conn.execute(insert(pending), [
-                    {"id": key, "url": r.ref.url, "reason": r.error.reason, "until": r.error.until, "added": now}  # type: ignore[union-attr]
-                    for key, r in deferred.items()
-                ])
+                conn.execute(
+                    insert(pending),
+                    [
+                        {"id": key, "url": r.ref.url, "reason": r.error.reason, "until": r.error.until, "added": now}  # type: ignore[union-attr]
+                        for key, r in deferred.items()
+                    ],
+                )
         return [r.record.id for r in ok]  # type: ignore[union-attr]
 
     def set_status(self, ids: Sequence[str], status: ItemStatus) -> list[str]:
         """Set the status of stored items; raises KeyError naming the ids that are not stored."""
         resolved = self.resolve(ids)
         with self.session() as session:
-            rows = {row.id: row for row in session.exec(select(ItemRow).where(col(ItemRow.id).in_(resolved.values()))).all()}
+            rows = {
+                row.id: row for row in session.exec(select(ItemRow).where(col(ItemRow.id).in_(resolved.values()))).all()
+            }
             missing = [given for given, stored in resolved.items() if stored not in rows]
             if missing:
                 raise KeyError(", ".join(missing))
@@ -905,19 +1016,29 @@ class Store:
             session.commit()
         return list(rows)
 
-
     # ---- moving to another database
 
-    COPIED = ("item", "alias", "metric", "pending", "feed_state", "feed_backlog", "feed_dropped", "issue",
-              "annotation", "suggestion")
+    COPIED = (
+        "item",
+        "alias",
+        "metric",
+        "pending",
+        "feed_state",
+        "feed_backlog",
+        "feed_dropped",
+        "issue",
+        "annotation",
+        "suggestion",
+    )
     """The tables `copy_to` copies, parents before the rows that point at them."""
 
     def counts(self) -> dict[str, int]:
         """Rows in each table `copy_to` copies."""
         tables = SQLModel.metadata.tables
         with self.engine.connect() as conn:
-            return {name: conn.execute(select(func.count()).select_from(tables[name])).scalar_one()
-                    for name in self.COPIED}
+            return {
+                name: conn.execute(select(func.count()).select_from(tables[name])).scalar_one() for name in self.COPIED
+            }
 
     def copy_to(self, target: Store, batch: int = 2000) -> dict[str, int]:
         """Copy every row into `target`, an empty database at this schema, in one transaction.
@@ -929,8 +1050,10 @@ class Store:
         """
         held = {name: n for name, n in target.counts().items() if n}
         if held:
-            raise StoreError(f"the database {_shown(target.url)} is not empty ({', '.join(f'{n} {t}' for t, n in held.items())} "
-                             "rows): copy into an empty database")
+            raise StoreError(
+                f"the database {_shown(target.url)} is not empty ({', '.join(f'{n} {t}' for t, n in held.items())} "
+                "rows): copy into an empty database"
+            )
         from sqlalchemy import insert
         from sqlalchemy import select as select_core  # sqlmodel's select takes models and columns, not a Table
 
@@ -942,12 +1065,17 @@ class Store:
                 for rows in result.partitions():
                     conn.execute(insert(table), [dict(row._mapping) for row in rows])
             result = source.execution_options(yield_per=batch).execute(
-                select(ItemRow.id, ItemRow.title, ItemRow.record))
+                select(ItemRow.id, ItemRow.title, ItemRow.record)
+            )
             for rows in result.partitions():
                 index_for_search(conn, [(r.id, r.title, r.record) for r in rows])
             if conn.dialect.name == "postgresql":  # ids were copied as they were: the next one follows them
-                conn.execute(text("SELECT setval(pg_get_serial_sequence('metric', 'id'), "
-                                  "coalesce((SELECT max(id) FROM metric), 0) + 1, false)"))
+                conn.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence('metric', 'id'), "
+                        "coalesce((SELECT max(id) FROM metric), 0) + 1, false)"
+                    )
+                )
         return target.counts()
 
     # ---- issues and the editor's annotations
@@ -969,8 +1097,11 @@ class Store:
     def featured(self) -> dict[str, list[int]]:
         """Every id a published issue carried → the numbers of those issues, oldest first."""
         with self.session() as session:
-            rows = session.exec(select(IssueRow.number, IssueRow.item_ids)
-                                .where(col(IssueRow.published_at).is_not(None)).order_by(col(IssueRow.number))).all()
+            rows = session.exec(
+                select(IssueRow.number, IssueRow.item_ids)
+                .where(col(IssueRow.published_at).is_not(None))
+                .order_by(col(IssueRow.number))
+            ).all()
         out: dict[str, list[int]] = {}
         for number, ids in rows:
             for item_id in ids:
@@ -980,8 +1111,11 @@ class Store:
     def published_issues(self) -> list[IssueRow]:
         """The published issues, oldest first."""
         with self.session() as session:
-            return list(session.exec(select(IssueRow).where(col(IssueRow.published_at).is_not(None))
-                                     .order_by(col(IssueRow.number))).all())
+            return list(
+                session.exec(
+                    select(IssueRow).where(col(IssueRow.published_at).is_not(None)).order_by(col(IssueRow.number))
+                ).all()
+            )
 
     def code_links(self, ids: Iterable[str]) -> dict[str, list[str]]:
         """The code links (`code_links`) the stored records of `ids` carry, for those with any.
@@ -992,7 +1126,8 @@ class Store:
         with self.session() as session:
             for chunk in _chunks(list(set(ids))):
                 for item_id, links in session.exec(
-                        select(ItemRow.id, ItemRow.record["code_links"]).where(col(ItemRow.id).in_(chunk))):
+                    select(ItemRow.id, ItemRow.record["code_links"]).where(col(ItemRow.id).in_(chunk))
+                ):
                     if links:
                         out[item_id] = list(links)
         return out
@@ -1012,8 +1147,11 @@ class Store:
         out: dict[str, SuggestionRow] = {}
         with self.session() as session:
             for chunk in _chunks(list(set(subjects))):
-                rows = session.exec(select(SuggestionRow).where(col(SuggestionRow.subject).in_(chunk))
-                                    .order_by(col(SuggestionRow.drafted_at))).all()
+                rows = session.exec(
+                    select(SuggestionRow)
+                    .where(col(SuggestionRow.subject).in_(chunk))
+                    .order_by(col(SuggestionRow.drafted_at))
+                ).all()
                 out.update((r.subject, r) for r in rows)  # later rows win
         return out
 
@@ -1022,8 +1160,11 @@ class Store:
         out: dict[str, list[SuggestionRow]] = {}
         with self.session() as session:
             for chunk in _chunks(list(set(subjects))):
-                for row in session.exec(select(SuggestionRow).where(col(SuggestionRow.subject).in_(chunk))
-                                        .order_by(col(SuggestionRow.drafted_at))).all():
+                for row in session.exec(
+                    select(SuggestionRow)
+                    .where(col(SuggestionRow.subject).in_(chunk))
+                    .order_by(col(SuggestionRow.drafted_at))
+                ).all():
                     out.setdefault(row.subject, []).append(row)
         return out
 
@@ -1047,8 +1188,9 @@ class Store:
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             else:  # FOR UPDATE locks a row that exists; two first exports of an issue would both insert it
                 schema = session.connection().execute(text("SELECT current_schema()")).scalar()
-                session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                             {"key": _lock_key(f"curate:issue:{schema}:{number}")})
+                session.connection().execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(f"curate:issue:{schema}:{number}")}
+                )
             row = session.get(IssueRow, number, with_for_update=True) or IssueRow(number=number)
             session.add(row)  # before any annotation of it is flushed: they point at it
             work = IssueWork(session, row)
@@ -1105,7 +1247,6 @@ class IssueWork:
 def _changes(name: str, since: datetime, until: datetime, ids: Sequence[str] | None) -> Any:
     """The query behind `Store.metric_changes`: each item's latest and start snapshots of `name`."""
     from sqlalchemy import case, or_
-
     from sqlalchemy import select as select_core  # sqlmodel's select is typed for up to four columns
 
     item_id, value, at = col(MetricRow.item_id), col(MetricRow.value), col(MetricRow.at)
@@ -1178,16 +1319,27 @@ def index_for_search(conn: Connection, rows: Sequence[tuple[str, str, Any]]) -> 
         return
     if conn.dialect.name == "sqlite":
         conn.execute(text("DELETE FROM item_search WHERE rowid = :rowid"), [{"rowid": d["rowid"]} for d in docs])
-        conn.execute(text("INSERT INTO item_search (rowid, id, title, authors, body) "
-                          "VALUES (:rowid, :id, :title, :authors, :body)"), docs)
+        conn.execute(
+            text(
+                "INSERT INTO item_search (rowid, id, title, authors, body) "
+                "VALUES (:rowid, :id, :title, :authors, :body)"
+            ),
+            docs,
+        )
     else:
-        conn.execute(text(
-            "INSERT INTO item_search (id, document) VALUES (:id, "
-            f"{_PG_DOCUMENT}) ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document"), docs)
+        conn.execute(
+            text(
+                "INSERT INTO item_search (id, document) VALUES (:id, "
+                f"{_PG_DOCUMENT}) ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document"
+            ),
+            docs,
+        )
 
 
-_PG_DOCUMENT = ("setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :authors), 'B')"
-                " || setweight(to_tsvector('english', :body), 'C')")
+_PG_DOCUMENT = (
+    "setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :authors), 'B')"
+    " || setweight(to_tsvector('english', :body), 'C')"
+)
 """An item's search document on PostgreSQL: title weighs most, then authors, then the text."""
 
 
@@ -1198,8 +1350,14 @@ def search_words(query: str) -> list[str]:
 
 def _item(row: ItemRow) -> Item:
     return Item(
-        id=row.id, kind=Kind(row.kind), url=row.url, title=row.title, status=ItemStatus(row.status),
-        first_seen=row.first_seen, fetched_at=row.fetched_at, fetch_count=row.fetch_count,
-        sources=list(row.sources), record=record_adapter.validate_python(row.record),
+        id=row.id,
+        kind=Kind(row.kind),
+        url=row.url,
+        title=row.title,
+        status=ItemStatus(row.status),
+        first_seen=row.first_seen,
+        fetched_at=row.fetched_at,
+        fetch_count=row.fetch_count,
+        sources=list(row.sources),
+        record=record_adapter.validate_python(row.record),
     )
-

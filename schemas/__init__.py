@@ -4,14 +4,15 @@ This package imports nothing of ours. Every timestamp is timezone-aware UTC.
 """
 
 from schemas.export import (
+    SECTION_TITLES,
     Annotation,
     ExportDocument,
     ExportItem,
     IssueInfo,
     Section,
-    SECTION_TITLES,
     SectionKey,
 )
+from schemas.item import Item, ItemStatus
 from schemas.records import (
     Article,
     Extra,
@@ -26,7 +27,6 @@ from schemas.records import (
     Video,
     record_adapter,
 )
-from schemas.item import Item, ItemStatus
 
 __all__ = [
     "Annotation",

@@ -52,11 +52,17 @@ class Annotation(BaseModel):
 
     blurb: str = Field(default="", description="The editor's text for this item; empty until written.")
     include: bool = Field(default=True, description="False when the editor dropped the item from this issue.")
-    order: int = Field(default=1, ge=1, description="Position inside its section: 1 for the first item. "
-                       "An edited draft may reuse a number; items with the same order keep their place.")
+    order: int = Field(
+        default=1,
+        ge=1,
+        description="Position inside its section: 1 for the first item. "
+        "An edited draft may reuse a number; items with the same order keep their place.",
+    )
     suggested_blurb: SuggestedBlurb | None = Field(
-        default=None, description="A model's draft of the blurb (null when none was drafted); the Markdown shows "
-        "it in place of `summary` while `blurb` is empty. Read back, it stays a suggestion until edited.")
+        default=None,
+        description="A model's draft of the blurb (null when none was drafted); the Markdown shows "
+        "it in place of `summary` while `blurb` is empty. Read back, it stays a suggestion until edited.",
+    )
 
 
 class ExportItem(BaseModel):
@@ -103,11 +109,17 @@ class IssueInfo(BaseModel):
     title: str
     generated_at: UTCDatetime
     since: UTCDatetime | None = Field(description="Items first seen at or after this time are candidates.")
-    until: UTCDatetime = Field(description="The time of the last fetch stored: the draft describes the database as "
-                                           "of then. With nothing stored: `since`, or 1970-01-01T00:00:00Z.")
-    tldr: dict[str, str] = Field(default_factory=dict, description=(
-        "The editor's TL;DR sentence (Markdown) by section key (`papers`, `videos`, …); a section without one "
-        "shows a model's suggestion or the default line built from its items. Read back by `curate annotate`."))
+    until: UTCDatetime = Field(
+        description="The time of the last fetch stored: the draft describes the database as "
+        "of then. With nothing stored: `since`, or 1970-01-01T00:00:00Z."
+    )
+    tldr: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "The editor's TL;DR sentence (Markdown) by section key (`papers`, `videos`, …); a section without one "
+            "shows a model's suggestion or the default line built from its items. Read back by `curate annotate`."
+        ),
+    )
 
 
 class ExportDocument(BaseModel):

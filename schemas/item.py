@@ -35,10 +35,14 @@ class Item(BaseModel):
     first_seen: UTCDatetime = Field(description="When curate first stored it.")
     fetched_at: UTCDatetime = Field(description="When its record was last fetched from the source.")
     fetch_count: int = Field(default=1, ge=1)
-    sources: list[str] = Field(default_factory=list, description="Feeds or inputs that found it: a feed's name, "
-                               f"{DIRECT_SOURCE!r} (asked for by name), {LINKED_SOURCE!r} (a paper's code link).")
+    sources: list[str] = Field(
+        default_factory=list,
+        description="Feeds or inputs that found it: a feed's name, "
+        f"{DIRECT_SOURCE!r} (asked for by name), {LINKED_SOURCE!r} (a paper's code link).",
+    )
 
     def linked_only(self) -> bool:
         """True when curate stored this only because another record links to it."""
         return self.sources == [LINKED_SOURCE]
+
     record: Record

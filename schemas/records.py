@@ -8,15 +8,24 @@ Every record answers the same four questions for the export (`byline`, `blurb_so
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 UTCDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
@@ -25,8 +34,10 @@ UTCDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 # terminal escape sequences as a whole (ECMA-48): CSI (`ESC [ … final`, recolouring), OSC
 # (`ESC ] … BEL|ST`, a window title or a link) and the two-byte escapes; their C1 forms too
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"
-                      r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[@-_]?")
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[@-_]?"
+)
 # C0 controls but tab and newline, DEL, C1 controls, bidi overrides and isolates (which reorder
 # what a reader sees, CVE-2021-42574); a carriage return, vertical tab or form feed becomes a space
 _CONTROLS = {
@@ -95,14 +106,16 @@ class Extra(_Text):
 
     metrics: dict[str, int | float] = Field(default_factory=dict, description="Figures for the export (`upvotes`).")
     links: dict[str, Any] = Field(default_factory=dict, description="Related links for the export (`project`).")
-    code: list[str] = Field(default_factory=list, description="Code links this source knows of; ingested in the same run.")
+    code: list[str] = Field(
+        default_factory=list, description="Code links this source knows of; ingested in the same run."
+    )
     data: dict[str, Any] = Field(default_factory=dict, description="Whatever else it said (`ai_keywords`).")
 
 
 class _RecordBase(_Text):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(description="Canonical id, e.g. `arxiv:2512.07461` (README \"Ids\").")
+    id: str = Field(description='Canonical id, e.g. `arxiv:2512.07461` (README "Ids").')
     url: str = Field(description="Canonical URL.")
     title: str = Field(description="Title as the source gives it, whitespace folded.")
     extras: dict[str, Extra] = Field(
@@ -394,5 +407,5 @@ class Article(_RecordBase):
         return self.published
 
 
-Record = Annotated[Union[Paper, Video, Playlist, Repo, Article], Field(discriminator="kind")]
+Record = Annotated[Paper | Video | Playlist | Repo | Article, Field(discriminator="kind")]
 record_adapter: TypeAdapter[Paper | Video | Playlist | Repo | Article] = TypeAdapter(Record)

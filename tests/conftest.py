@@ -14,8 +14,11 @@ from pipeline.config import Settings
 from tests.replay.server import Replay, replay_env
 
 CREDENTIALS = tuple(
-    name for info in Settings.model_fields.values() if info.validation_alias is not None
-    for name in info.validation_alias.choices if isinstance(name, str) and not name.startswith("CURATE_")  # type: ignore[union-attr]
+    name
+    for info in Settings.model_fields.values()
+    if info.validation_alias is not None
+    for name in info.validation_alias.choices
+    if isinstance(name, str) and not name.startswith("CURATE_")  # type: ignore[union-attr]
 )
 """The credentials' own variable names (GITHUB_TOKEN, YOUTUBE_API_KEY…), as the sources declare them."""
 
@@ -63,8 +66,10 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from tests import pg_server
 
     if pg_server.binaries() is None:
-        reason = ("no PostgreSQL server binaries (/usr/lib/postgresql/*/bin) and no TEST_POSTGRES_URL: "
-                  "apt-get install postgresql to run the PostgreSQL half of the tests")
+        reason = (
+            "no PostgreSQL server binaries (/usr/lib/postgresql/*/bin) and no TEST_POSTGRES_URL: "
+            "apt-get install postgresql to run the PostgreSQL half of the tests"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
@@ -131,15 +136,17 @@ class Cli:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
 
-    def __call__(self, *args: str, input: str | None = None, extra_env: dict[str, str] | None = None,
-                 timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str, input: str | None = None, extra_env: dict[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         """Run the installed `curate` command as a user would."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_") and k not in CREDENTIALS}
         env.update(self.env)
         env["COLUMNS"] = "200"
         env.update(extra_env or {})
-        return subprocess.run([CURATE, *args], env=env, input=input, capture_output=True, text=True,
-                              timeout=timeout, cwd=ROOT)
+        return subprocess.run(
+            [CURATE, *args], env=env, input=input, capture_output=True, text=True, timeout=timeout, cwd=ROOT
+        )
 
 
 class InProcessCli(Cli):
@@ -147,16 +154,18 @@ class InProcessCli(Cli):
     (`pipeline.cli.main`, so unexpected errors become one line as they do for users), the
     same environment and streams, without starting a Python each time."""
 
-    def __call__(self, *args: str, input: str | None = None, extra_env: dict[str, str] | None = None,
-                 timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str, input: str | None = None, extra_env: dict[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         import logging
 
         from typer.testing import CliRunner
 
         from pipeline import cli
 
-        env: dict[str, str | None] = {k: None for k in os.environ
-                                      if k.startswith("CURATE_") or k in ("GITHUB_TOKEN", "YOUTUBE_API_KEY")}
+        env: dict[str, str | None] = {
+            k: None for k in os.environ if k.startswith("CURATE_") or k in ("GITHUB_TOKEN", "YOUTUBE_API_KEY")
+        }
         env.update(self.env)
         env["COLUMNS"] = "200"
         env.update(extra_env or {})

@@ -62,7 +62,7 @@ def _title_forms(title: str) -> set[str]:
     forms = {folded}
     cuts = list(_SEPARATORS.finditer(folded))
     if cuts:
-        forms.add(folded[cuts[0].end():])  # "Site | Post" → "Post"
+        forms.add(folded[cuts[0].end() :])  # "Site | Post" → "Post"
         forms.add(folded[: cuts[-1].start()])  # "Post - Site" → "Post"
     return {f for f in forms if f}
 
@@ -113,8 +113,13 @@ def curate(body: bytes, url: str) -> Extracted:
 
     article, meta = read_page(body, url, {"content-type": "text/html"})
     local = meta.published  # as the page wrote it, in its own zone
-    return Extracted(article.title, article.byline(), local.date().isoformat() if local else None,
-                     article.site_name, article.description)
+    return Extracted(
+        article.title,
+        article.byline(),
+        local.date().isoformat() if local else None,
+        article.site_name,
+        article.description,
+    )
 
 
 def trafilatura(body: bytes, url: str) -> Extracted:
@@ -136,7 +141,9 @@ def evaluate(cases: Iterable[dict[str, Any]], folder: Path) -> dict[str, Any]:
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     logging.getLogger("htmldate").setLevel(logging.CRITICAL)
-    results: dict[str, Any] = {name: {"right": dict.fromkeys(FIELDS, 0), "ms": [], "misses": [], "host": 0} for name in TOOLS}
+    results: dict[str, Any] = {
+        name: {"right": dict.fromkeys(FIELDS, 0), "ms": [], "misses": [], "host": 0} for name in TOOLS
+    }
     cases = list(cases)
     for case in cases:
         body = (folder / case["file"]).read_bytes()
@@ -159,29 +166,39 @@ def report(results: dict[str, Any], show_misses: bool) -> str:
     lines = [f"web-dev: {pages} pages × {len(FIELDS)} fields, right per field (and share)", ""]
     lines.append(f"{'field':<12}" + "".join(f"{name:>18}" for name in TOOLS))
     for field in FIELDS:
-        cells = "".join(f"{results[n]['right'][field]:>9}/{pages} {results[n]['right'][field] / pages:>5.0%}"
-                        for n in TOOLS)
+        cells = "".join(
+            f"{results[n]['right'][field]:>9}/{pages} {results[n]['right'][field] / pages:>5.0%}" for n in TOOLS
+        )
         lines.append(f"{field:<12}{cells}")
     total = pages * len(FIELDS)
-    cells = "".join(f"{sum(results[n]['right'].values()):>9}/{total} {sum(results[n]['right'].values()) / total:>5.1%}"
-                    for n in TOOLS)
+    cells = "".join(
+        f"{sum(results[n]['right'].values()):>9}/{total} {sum(results[n]['right'].values()) / total:>5.1%}"
+        for n in TOOLS
+    )
     lines.append(f"{'total':<12}{cells}")
     lines.append(f"{'median ms':<12}" + "".join(f"{statistics.median(results[n]['ms']):>18.1f}" for n in TOOLS))
-    lines.append("publisher right by the host-name rule (the set names no site; the tool gave the host): "
-                 + ", ".join(f"{n} {results[n]['host']}" for n in TOOLS))
+    lines.append(
+        "publisher right by the host-name rule (the set names no site; the tool gave the host): "
+        + ", ".join(f"{n} {results[n]['host']}" for n in TOOLS)
+    )
     if show_misses:
         for name in TOOLS:
             lines += ["", f"{name} misses:"]
-            lines += [f"  {file}  {field}: got {got!r}, wanted {wanted!r}"
-                      for file, field, got, wanted in results[name]["misses"]]
+            lines += [
+                f"  {file}  {field}: got {got!r}, wanted {wanted!r}"
+                for file, field, got, wanted in results[name]["misses"]
+            ]
     return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
     expected = DEV_SET / "expected.json"
     if not expected.exists():
-        print(f"eval-web: skipped: the development set is not there ({DEV_SET}); "
-              "it lives in ../shared/corpus beside the repository", file=sys.stderr)
+        print(
+            f"eval-web: skipped: the development set is not there ({DEV_SET}); "
+            "it lives in ../shared/corpus beside the repository",
+            file=sys.stderr,
+        )
         return 0
     try:
         import trafilatura  # noqa: F401

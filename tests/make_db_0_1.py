@@ -38,16 +38,20 @@ def main(target: Path) -> None:
 
     try:
         links = [
-            "https://arxiv.org/abs/2512.07461", "2511.13945", "hep-th/9901001",
+            "https://arxiv.org/abs/2512.07461",
+            "2511.13945",
+            "hep-th/9901001",
             "https://www.youtube.com/playlist?list=PLx7bQz4Ck3mLp9VrT2wYn8Hd5Fa1Gs6Je",
-            "https://youtu.be/Mw3kR7tYp2Q", "https://github.com/GokuMohandas/Made-With-ML",
+            "https://youtu.be/Mw3kR7tYp2Q",
+            "https://github.com/GokuMohandas/Made-With-ML",
             "https://github.com/curate-fixtures/old-name",
             f"{replay.url}/site/blog/continuous_batching",
         ]
         curate("ingest", *links)
         feeds = [("arXiv cs.LG + cs.CL", "/rss/cs.LG+cs.CL"), ("Reading notes", "/feeds/blog/notes.atom")]
         Path(env["CURATE_SOURCES"]).write_text(
-            "".join(f'[[feeds]]\nname = "{n}"\nurl = "{replay.url}{p}"\n' for n, p in feeds), encoding="utf-8")
+            "".join(f'[[feeds]]\nname = "{n}"\nurl = "{replay.url}{p}"\n' for n, p in feeds), encoding="utf-8"
+        )
         curate("run")
         curate("mark", "--status", "shortlisted", "github:gokumohandas/made-with-ml")
         curate("mark", "--status", "rejected", "arxiv:hep-th/9901001")
@@ -57,8 +61,13 @@ def main(target: Path) -> None:
         curate("annotate", str(md))
         curate("publish", "1")
         replay.state["youtube_quota"] = 0
-        curate("ingest", "--refresh", "https://github.com/GokuMohandas/Made-With-ML",
-               "https://youtu.be/Mw3kR7tYp2Q", "https://youtu.be/Ee9nB1dIs4X")
+        curate(
+            "ingest",
+            "--refresh",
+            "https://github.com/GokuMohandas/Made-With-ML",
+            "https://youtu.be/Mw3kR7tYp2Q",
+            "https://youtu.be/Ee9nB1dIs4X",
+        )
         curate("export")
         curate("annotate", str(Path(env["CURATE_DRAFTS_DIR"]) / "issue-2.json"))
     finally:

@@ -24,7 +24,9 @@ USER = "curate"
 
 def binaries() -> Path | None:
     """The newest `/usr/lib/postgresql/<major>/bin` holding pg_ctl and initdb, or None."""
-    found = [p for p in Path("/usr/lib/postgresql").glob("*/bin") if (p / "pg_ctl").exists() and (p / "initdb").exists()]
+    found = [
+        p for p in Path("/usr/lib/postgresql").glob("*/bin") if (p / "pg_ctl").exists() and (p / "initdb").exists()
+    ]
     return max(found, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0) if found else None
 
 
@@ -81,8 +83,11 @@ def stop(folder: Path) -> None:
     bin_dir = binaries()
     folder = folder.resolve()
     if bin_dir is not None and (folder / "data" / "postmaster.pid").exists():
-        subprocess.run([*_as_server_user(folder), str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-m", "fast",
-                        "-w", "stop"], capture_output=True, cwd=folder)
+        subprocess.run(
+            [*_as_server_user(folder), str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-m", "fast", "-w", "stop"],
+            capture_output=True,
+            cwd=folder,
+        )
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC
 from pathlib import Path
 
 import jsonschema
 import pytest
 
 from pipeline.store import Store
-from tests.draft_records import article, newsletter, paper, repo, save, video
 from tests.conftest import BACKENDS
+from tests.draft_records import article, newsletter, paper, repo, save, video
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     """Every test here runs on SQLite and on PostgreSQL."""
     return request.param
+
 
 PAPERS = ["1706.03762", "2511.13945", "2512.01234", "2512.08296", "hep-th/9901001"]
 
@@ -83,7 +85,10 @@ def test_json_round_trip_keeps_blurbs_a_removal_and_the_pick(curate, stocked, dr
 
     result = curate("annotate", str(path))
     assert result.returncode == 0, result.stderr
-    assert result.stderr.strip() == f"issue 1: 11 items read · 2 blurbs changed · 1 left out · 1 moved · pick: {picked['id']}"
+    assert (
+        result.stderr.strip()
+        == f"issue 1: 11 items read · 2 blurbs changed · 1 left out · 1 moved · pick: {picked['id']}"
+    )
 
     again = export_json(curate)
     expected = without_clock(doc)
@@ -173,22 +178,38 @@ def test_an_unknown_id_is_an_error_that_changes_nothing(curate, stocked, drafts)
     one = section(before, "papers")["items"][0]["id"]
     old = block(md, one)
     md = md.replace(old, old.split("\n\n", 1)[0] + "\n\nAn edit that must not be stored.\n\n")
-    md = md.replace("<!-- curate:section tools -->", "<!-- curate:item arxiv:2999.00001 -->\n### Ghost\n\n<!-- curate:section tools -->")
+    md = md.replace(
+        "<!-- curate:section tools -->",
+        "<!-- curate:item arxiv:2999.00001 -->\n### Ghost\n\n<!-- curate:section tools -->",
+    )
     path.write_text(md)
     result = curate("annotate", str(path))
     assert result.returncode == 1
-    assert result.stderr == f"error: {path}: unknown item id arxiv:2999.00001: not in the database (nothing was changed)\n"
+    assert (
+        result.stderr == f"error: {path}: unknown item id arxiv:2999.00001: not in the database (nothing was changed)\n"
+    )
     assert without_clock(export_json(curate)) == without_clock(before)
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("issue-1.json", '{"schema_version": 1, "issue": ', "not valid JSON (line 1, column 32: Expecting value)"),
-    ("issue-1.json", '{"schema_version": 1, "sections": []}', "not a curate draft: issue: Field required"),
-    ("issue-1.md", "# My notes\n\nNothing curate wrote.\n", "not a curate draft: no <!-- curate:issue N --> line"),
-    ("issue-1.md", "<!-- curate:issue 1 -->\n<!-- curate:section gossip -->\n", "line 2: unknown section 'gossip' (one of papers, videos, reads, tools, pick, left-out)"),
-    ("issue-7.md", "<!-- curate:issue 7 -->\n<!-- curate:end 7 · sections -->\n",
-     "there is no issue 7 yet: the draft now is issue 1"),
-], ids=["cut-off json", "json without issue", "markdown without anchors", "unknown section", "future issue"])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("issue-1.json", '{"schema_version": 1, "issue": ', "not valid JSON (line 1, column 32: Expecting value)"),
+        ("issue-1.json", '{"schema_version": 1, "sections": []}', "not a curate draft: issue: Field required"),
+        ("issue-1.md", "# My notes\n\nNothing curate wrote.\n", "not a curate draft: no <!-- curate:issue N --> line"),
+        (
+            "issue-1.md",
+            "<!-- curate:issue 1 -->\n<!-- curate:section gossip -->\n",
+            "line 2: unknown section 'gossip' (one of papers, videos, reads, tools, pick, left-out)",
+        ),
+        (
+            "issue-7.md",
+            "<!-- curate:issue 7 -->\n<!-- curate:end 7 · sections -->\n",
+            "there is no issue 7 yet: the draft now is issue 1",
+        ),
+    ],
+    ids=["cut-off json", "json without issue", "markdown without anchors", "unknown section", "future issue"],
+)
 def test_a_broken_draft_is_one_line_and_exit_1(curate, stocked, tmp_path, name, content, message):
     path = tmp_path / name
     path.write_text(content)
@@ -204,13 +225,18 @@ def test_an_order_below_one_is_refused_naming_the_field(curate, stocked, drafts)
     path.write_text(json.dumps(doc))
     result = curate("annotate", str(path))
     assert (result.returncode, result.stderr) == (
-        1, f"error: {path}: not a curate draft: sections.0.items.2.annotation.order: "
-           "Input should be greater than or equal to 1\n")
+        1,
+        f"error: {path}: not a curate draft: sections.0.items.2.annotation.order: "
+        "Input should be greater than or equal to 1\n",
+    )
 
 
 def test_a_missing_file_is_a_usage_error_named(curate, tmp_path):
     result = curate("annotate", str(tmp_path / "nope.md"))
-    assert (result.returncode, result.stderr) == (2, f"error: cannot read {tmp_path / 'nope.md'}: No such file or directory\n")
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"error: cannot read {tmp_path / 'nope.md'}: No such file or directory\n",
+    )
 
 
 def test_export_keeps_edits_that_were_not_read_back(curate, stocked, drafts):
@@ -238,11 +264,16 @@ def test_mark_shortlists_by_link_and_rejects_by_id(curate, stocked):
 def test_marking_an_unknown_id_changes_nothing(curate, stocked):
     result = curate("mark", "arxiv:2511.00001", "github:nobody/nothing", "--status", "rejected")
     assert result.returncode == 1
-    assert result.stderr == "error: not in the database: github:nobody/nothing (nothing was changed; curate list shows what is)\n"
+    assert (
+        result.stderr
+        == "error: not in the database: github:nobody/nothing (nothing was changed; curate list shows what is)\n"
+    )
     assert stocked.get("arxiv:2511.00001").status.value == "candidate"
     refused = curate("mark", "arxiv:2511.00001", "--status", "published")
     assert (refused.returncode, refused.stderr) == (
-        2, "error: --status: 'published' is not one of shortlisted, rejected, candidate\n")  # one line, no box
+        2,
+        "error: --status: 'published' is not one of shortlisted, rejected, candidate\n",
+    )  # one line, no box
 
 
 def test_publish_moves_on_to_the_next_issue_without_its_items(curate, stocked, drafts, settings):
@@ -269,7 +300,10 @@ def test_publish_moves_on_to_the_next_issue_without_its_items(curate, stocked, d
     doc = json.loads((drafts / "issue-2.json").read_text())
     assert doc["issue"]["number"] == 2
     assert sorted(i["id"] for s in doc["sections"] for i in s["items"]) == [
-        "arxiv:2511.00042", "web:https://blog.example.com/later", "youtube:video:fresh000000"]
+        "arxiv:2511.00042",
+        "web:https://blog.example.com/later",
+        "youtube:video:fresh000000",
+    ]
 
     again = curate("publish", "1")
     assert (again.returncode, again.stderr) == (1, "error: issue 1 is already published; the draft now is issue 2\n")
@@ -303,7 +337,9 @@ def test_an_edited_tldr_line_comes_back_as_the_editors_and_the_export_shows_it(c
     md = path.read_text()
     drafted = tldr_lines(md)
     label = next(k for k in drafted if "Papers" in k)
-    path.write_text(md.replace(f"**{label}:** {drafted[label]}", f"**{label}:** Five papers on *attention*, old and new."))
+    path.write_text(
+        md.replace(f"**{label}:** {drafted[label]}", f"**{label}:** Five papers on *attention*, old and new.")
+    )
     result = curate("annotate", str(path))
     assert result.returncode == 0, result.stderr
     assert "1 TL;DR line changed" in result.stderr
@@ -323,18 +359,32 @@ def test_an_edited_tldr_line_comes_back_as_the_editors_and_the_export_shows_it(c
 
 
 def test_an_untouched_tldr_stays_drafted_when_items_or_suggestions_came_since(curate, stocked, drafts, settings):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from pipeline.store import SuggestionRow
 
-    stocked.save_suggestion(SuggestionRow(key="k1", subject="issue:1:tldr:videos", model="fake",
-                                          text="Two playlists worth a weekend.", drafted_at=datetime.now(timezone.utc)))
+    stocked.save_suggestion(
+        SuggestionRow(
+            key="k1",
+            subject="issue:1:tldr:videos",
+            model="fake",
+            text="Two playlists worth a weekend.",
+            drafted_at=datetime.now(UTC),
+        )
+    )
     assert curate("export").returncode == 0
     path = drafts / "issue-1.md"
     assert "Two playlists worth a weekend." in path.read_text()
     save(stocked, [paper(9, days_old=0)])  # the papers' default line changes with it
-    stocked.save_suggestion(SuggestionRow(key="k2", subject="issue:1:tldr:videos", model="fake",
-                                          text="Playlists, redrafted.", drafted_at=datetime.now(timezone.utc)))
+    stocked.save_suggestion(
+        SuggestionRow(
+            key="k2",
+            subject="issue:1:tldr:videos",
+            model="fake",
+            text="Playlists, redrafted.",
+            drafted_at=datetime.now(UTC),
+        )
+    )
     result = curate("annotate", str(path))
     assert result.returncode == 0, result.stderr
     assert "TL;DR" not in result.stderr
@@ -352,7 +402,9 @@ def test_json_round_trip_carries_the_editors_tldr(curate, stocked, drafts):
     path.write_text(json.dumps(doc))
     result = curate("annotate", str(path))
     assert result.returncode == 0, result.stderr
-    assert any(v == "Two repos to **try** this week." and "Tools" in k for k, v in tldr_lines(export_md(curate)).items())
+    assert any(
+        v == "Two repos to **try** this week." and "Tools" in k for k, v in tldr_lines(export_md(curate)).items()
+    )
     doc["issue"]["tldr"] = {"podcasts": "Nope."}
     path.write_text(json.dumps(doc))
     result = curate("annotate", str(path))

@@ -11,9 +11,28 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {"schemas": set(), "connectors": {"schemas"}, "pipeline": {"connectors", "schemas"}}
-HEAVY = ("sqlmodel", "sqlalchemy", "github", "googleapiclient", "arxiv", "feedparser", "httpx", "requests",
-         "extruct", "trafilatura", "lxml", "rich.progress", "starlette", "uvicorn", "jinja2", "alembic", "mako",
-         "psycopg", "llm", "html5lib")
+HEAVY = (
+    "sqlmodel",
+    "sqlalchemy",
+    "github",
+    "googleapiclient",
+    "arxiv",
+    "feedparser",
+    "httpx",
+    "requests",
+    "extruct",
+    "trafilatura",
+    "lxml",
+    "rich.progress",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "alembic",
+    "mako",
+    "psycopg",
+    "llm",
+    "html5lib",
+)
 
 
 def _imports(path: Path) -> set[str]:
@@ -32,11 +51,16 @@ def test_imports_point_one_way(package):
     ours = set(LAYERS)
     for path in sorted((ROOT / package).rglob("*.py")):
         backwards = (_imports(path) & ours) - LAYERS[package] - {package}
-        assert not backwards, f"{path.relative_to(ROOT)} imports {sorted(backwards)}: only {sorted(LAYERS[package])} allowed"
+        assert not backwards, (
+            f"{path.relative_to(ROOT)} imports {sorted(backwards)}: only {sorted(LAYERS[package])} allowed"
+        )
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["ingest", "--help"], ["export", "--help"], ["serve", "--help"],
-                                  ["ingest", "--no-such-option"]], ids=" ".join)
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["ingest", "--help"], ["export", "--help"], ["serve", "--help"], ["ingest", "--no-such-option"]],
+    ids=" ".join,
+)
 def test_help_imports_no_client_library_or_database_layer(argv):
     code = (
         f"import sys\nsys.argv = ['curate', *{argv!r}]\nfrom pipeline import cli\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -28,8 +28,8 @@ def test_paper_fields_come_through_normalized(arxiv):
     assert paper.authors == ["Zoë Müller-Łukasiewicz", "Jiří Dvořák", "佐藤 花子"]
     assert paper.abstract.startswith("Mixture-of-experts (MoE) layers")
     assert paper.primary_category == "cs.LG" and paper.categories == ["cs.LG", "cs.CL"]
-    assert paper.published == datetime(2025, 12, 8, 11, 39, 43, tzinfo=timezone.utc)
-    assert paper.updated == datetime(2025, 12, 10, 17, 2, 11, tzinfo=timezone.utc)
+    assert paper.published == datetime(2025, 12, 8, 11, 39, 43, tzinfo=UTC)
+    assert paper.updated == datetime(2025, 12, 10, 17, 2, 11, tzinfo=UTC)
     assert paper.version == 2
     assert paper.comment == "14 pages, 6 figures. Code: https://github.com/curate-fixtures/moe-capacity."
     assert paper.pdf_url == "https://arxiv.org/pdf/2512.07461v2"
@@ -81,13 +81,34 @@ def test_250_ids_cost_3_requests_of_at_most_100(arxiv, replay):
 @pytest.mark.parametrize(
     ("response", "error", "reason"),
     [
-        (Response(status=503, body="Service Unavailable", content_type="text/plain"), Unavailable, "arXiv answered HTTP 503"),
+        (
+            Response(status=503, body="Service Unavailable", content_type="text/plain"),
+            Unavailable,
+            "arXiv answered HTTP 503",
+        ),
         (Response(status=500, body="", content_type="text/plain"), Unavailable, "HTTP 500"),
-        (Response(body="<html><body>Rate exceeded</body></html>", content_type="text/html"), Unavailable, "text/html, not Atom"),
-        (Response(body="<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><entry><id>http://arxiv.org/abs/2512",
-                  content_type="application/atom+xml"), Unavailable, "malformed Atom"),
-        (Response(body=b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'>" + b"x" * 5000,
-                  content_type="application/atom+xml", truncate=100), Unavailable, "arXiv"),
+        (
+            Response(body="<html><body>Rate exceeded</body></html>", content_type="text/html"),
+            Unavailable,
+            "text/html, not Atom",
+        ),
+        (
+            Response(
+                body="<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><entry><id>http://arxiv.org/abs/2512",
+                content_type="application/atom+xml",
+            ),
+            Unavailable,
+            "malformed Atom",
+        ),
+        (
+            Response(
+                body=b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'>" + b"x" * 5000,
+                content_type="application/atom+xml",
+                truncate=100,
+            ),
+            Unavailable,
+            "arXiv",
+        ),
         (Response(delay=3, body="", content_type="application/atom+xml"), Unavailable, "no complete answer within 2 s"),
     ],
     ids=["503", "500", "html-error-page", "malformed-xml", "cut-off-body", "too-slow"],
@@ -108,8 +129,10 @@ def test_an_id_arxiv_refuses_fails_alone_and_its_batch_is_asked_again(arxiv, rep
     assert isinstance(got["arxiv:abc"].error, BadPayload)
     assert got["arxiv:abc"].error.reason == "arXiv says abc is not a valid id"
     assert got["arxiv:2512.07461"].ok and got["arxiv:2511.13945"].ok
-    assert [r.values("id_list") for r in replay.requests] == [["2512.07461", "abc", "2511.13945"],
-                                                             ["2512.07461", "2511.13945"]]
+    assert [r.values("id_list") for r in replay.requests] == [
+        ["2512.07461", "abc", "2511.13945"],
+        ["2512.07461", "2511.13945"],
+    ]
 
 
 def test_an_empty_answer_for_several_ids_is_retryable_not_not_found(arxiv, replay):
@@ -120,17 +143,23 @@ def test_an_empty_answer_for_several_ids_is_retryable_not_not_found(arxiv, repla
 
 
 def corpus_free_empty_feed() -> str:
-    return ("<?xml version='1.0' encoding='UTF-8'?>\n<feed xmlns:opensearch=\"http://a9.com/-/spec/opensearch/1.1/\" "
-            "xmlns=\"http://www.w3.org/2005/Atom\"><id>https://arxiv.org/api/x</id><title>arXiv Query</title>"
-            "<updated>2026-11-25T00:00:00Z</updated><opensearch:itemsPerPage>100</opensearch:itemsPerPage>"
-            "<opensearch:totalResults>0</opensearch:totalResults><opensearch:startIndex>0</opensearch:startIndex></feed>")
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?>\n<feed xmlns:opensearch=\"http://a9.com/-/spec/opensearch/1.1/\" "
+        'xmlns="http://www.w3.org/2005/Atom"><id>https://arxiv.org/api/x</id><title>arXiv Query</title>'
+        "<updated>2026-11-25T00:00:00Z</updated><opensearch:itemsPerPage>100</opensearch:itemsPerPage>"
+        "<opensearch:totalResults>0</opensearch:totalResults><opensearch:startIndex>0</opensearch:startIndex></feed>"
+    )
 
 
 def test_code_links_are_cut_to_the_project_and_deduplicated():
-    text = ("Code: https://github.com/org/repo/tree/main/src. Mirror https://gitlab.com/org/repo.git, "
-            "weights at https://huggingface.co/org/model; see https://github.com/org/repo and https://github.com/papers/x")
+    text = (
+        "Code: https://github.com/org/repo/tree/main/src. Mirror https://gitlab.com/org/repo.git, "
+        "weights at https://huggingface.co/org/model; see https://github.com/org/repo and https://github.com/papers/x"
+    )
     assert code_links(text) == [
-        "https://github.com/org/repo", "https://gitlab.com/org/repo", "https://huggingface.co/org/model",
+        "https://github.com/org/repo",
+        "https://gitlab.com/org/repo",
+        "https://huggingface.co/org/model",
     ]
 
 
@@ -167,7 +196,9 @@ def test_corpus_legacy_backend_format_still_parses(arxiv, replay):
 
 def test_corpus_code_link_in_a_comment_becomes_a_code_link(arxiv, replay):
     _serve_corpus(replay, "arxivpy_search_testing_start40_max10.body.xml")
-    page = "1704.08347 2202.09076 2505.05162 2502.09460 2306.07400 2507.10541 2007.09895 1601.06222 1706.00679 2107.07364"
+    page = (
+        "1704.08347 2202.09076 2505.05162 2502.09460 2306.07400 2507.10541 2007.09895 1601.06222 1706.00679 2107.07364"
+    )
     got = fetch(arxiv, *page.split())
     assert all(f.ok for f in got.values())
     fetched = got["arxiv:1706.00679"]

@@ -76,8 +76,16 @@ def cli(env: dict[str, str]):
 @pytest.fixture
 def stocked(settings) -> Store:
     store = Store(settings.db)
-    save(store, [paper(1, abstract="In this paper, we learn expert capacity. It keeps 99.2% of tokens."), paper(2),
-                 playlist("PLcourseAAAA", [1000, 2000]), article("agents"), repo("Fastlib", 900)])
+    save(
+        store,
+        [
+            paper(1, abstract="In this paper, we learn expert capacity. It keeps 99.2% of tokens."),
+            paper(2),
+            playlist("PLcourseAAAA", [1000, 2000]),
+            article("agents"),
+            repo("Fastlib", 900),
+        ],
+    )
     return store
 
 
@@ -117,14 +125,17 @@ def test_the_markdown_shows_suggestions_tldr_sentences_and_title_ideas(cli, stoc
     assert "title ideas: Sparse experts, learned · Agents that check units · The week in kernels -->" in md
 
 
-def test_an_untouched_suggestion_read_back_stays_a_suggestion_and_an_edited_one_is_the_editors(cli, stocked, model,
-                                                                                               tmp_path):
+def test_an_untouched_suggestion_read_back_stays_a_suggestion_and_an_edited_one_is_the_editors(
+    cli, stocked, model, tmp_path
+):
     md_path = tmp_path / "issue.md"
     assert cli("export", "--format", "markdown", "--output", str(md_path)).exit_code == 0
     md = md_path.read_text()
     block = md.split("<!-- curate:item arxiv:2511.00002 -->\n", 1)[1].split("<!-- curate:", 1)[0]
     drafted = block.split(" -->\n", 1)[1].split("\n", 1)[0]
-    md_path.write_text(md.replace(drafted, drafted.replace("It matters to you.", "It matters to you, says the editor.")))
+    md_path.write_text(
+        md.replace(drafted, drafted.replace("It matters to you.", "It matters to you, says the editor."))
+    )
     result = cli("annotate", str(md_path))
     assert result.exit_code == 0 and "1 blurb changed" in result.output, result.output
     blurbs = {k: v["annotation"]["blurb"] for k, v in items(exported(cli, tmp_path)).items()}
@@ -167,8 +178,13 @@ def test_blurb_for_named_items_only(cli, stocked, model):
 def test_the_prompt_holds_the_records_text_and_never_a_credential(cli, settings, model, tmp_path):
     token = "ghp_s3cretT0kenValue1234567890"
     store = Store(settings.db)
-    save(store, [paper(1, abstract=f"We echo the request. Its header was Authorization: token {token} in full."),
-                 playlist("PLcourseAAAA", [10, 20])])
+    save(
+        store,
+        [
+            paper(1, abstract=f"We echo the request. Its header was Authorization: token {token} in full."),
+            playlist("PLcourseAAAA", [10, 20]),
+        ],
+    )
     assert cli("blurb", GITHUB_TOKEN=token, YOUTUBE_API_KEY="AIzaFakeKey0123456789").exit_code == 0
     prompts = "\n".join(f"{system}\n{prompt}" for prompt, system in model.prompts)
     assert token not in prompts and "AIzaFakeKey0123456789" not in prompts
@@ -225,8 +241,10 @@ def test_a_model_that_does_not_answer_is_given_up_on_with_one_warning(cli, stock
         out = tmp_path / "issue.json"
         result = cli("export", "--format", "json", "--output", str(out), CURATE_LLM_TIMEOUT="0.2")
         assert result.exit_code == 0
-        assert f"! {MODEL} gave no answer within 0.2 s (CURATE_LLM_TIMEOUT); the draft keeps its plain blurbs" \
+        assert (
+            f"! {MODEL} gave no answer within 0.2 s (CURATE_LLM_TIMEOUT); the draft keeps its plain blurbs"
             in result.output
+        )
         assert len(model.prompts) == 1
         assert all(i["annotation"]["suggested_blurb"] is None for i in items(json.loads(out.read_text())).values())
     finally:

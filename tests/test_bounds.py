@@ -66,8 +66,12 @@ def test_deeply_nested_json_from_github_is_named_as_such(run, replay):
 
 def test_github_graphql_answers_are_bounded_too(run, replay):
     replay.fault(r"/graphql", Response(body=_bomb(40), headers={"Content-Encoding": "gzip"}))
-    result = run("ingest", "https://github.com/curate-fixtures/moe-capacity",
-                 GITHUB_TOKEN="ghp_bounds0123456789", CURATE_HTTP_MAX_BYTES="1000000")
+    result = run(
+        "ingest",
+        "https://github.com/curate-fixtures/moe-capacity",
+        GITHUB_TOKEN="ghp_bounds0123456789",
+        CURATE_HTTP_MAX_BYTES="1000000",
+    )
     assert result.exit_code == 1
     assert "GitHub sent an answer over 1 MB once decoded (CURATE_HTTP_MAX_BYTES)" in result.stderr
 
@@ -75,8 +79,9 @@ def test_github_graphql_answers_are_bounded_too(run, replay):
 def test_a_youtube_api_answer_that_trickles_is_cut_off_at_the_deadline(run, replay):
     body = fixture_bytes(f"youtube/videos/{VIDEO}.json")
     replay.fault(r".*/youtube/v3/videos", Response(body=body, trickle=0.05))
-    result = run("ingest", f"https://youtu.be/{VIDEO}", YOUTUBE_API_KEY=KEY, CURATE_HTTP_TIMEOUT="1",
-                 CURATE_YOUTUBE_RETRIES="0")
+    result = run(
+        "ingest", f"https://youtu.be/{VIDEO}", YOUTUBE_API_KEY=KEY, CURATE_HTTP_TIMEOUT="1", CURATE_YOUTUBE_RETRIES="0"
+    )
     assert result.exit_code == 1
     assert "YouTube sent no complete answer within 1 s (CURATE_HTTP_TIMEOUT)" in result.stderr
 
@@ -85,8 +90,9 @@ def test_a_youtube_api_answer_that_trickles_is_cut_off_at_the_deadline(run, repl
 def test_youtube_gzip_bombs_are_stopped_at_the_size_cap(run, replay, where):
     path, key = (r".*/youtube/v3/videos", {"YOUTUBE_API_KEY": KEY}) if where == "api" else (r".*/oembed", {})
     replay.fault(path, Response(body=_bomb(40), headers={"Content-Encoding": "gzip"}))
-    result = run("ingest", f"https://youtu.be/{VIDEO}", CURATE_HTTP_MAX_BYTES="1000000", CURATE_YOUTUBE_RETRIES="0",
-                 **key)
+    result = run(
+        "ingest", f"https://youtu.be/{VIDEO}", CURATE_HTTP_MAX_BYTES="1000000", CURATE_YOUTUBE_RETRIES="0", **key
+    )
     assert result.exit_code == 1
     assert "YouTube sent an answer over 1 MB once decoded (CURATE_HTTP_MAX_BYTES)" in result.stderr
 
@@ -94,10 +100,13 @@ def test_youtube_gzip_bombs_are_stopped_at_the_size_cap(run, replay, where):
 def test_the_shared_httpx_client_bounds_time_size_and_depth(replay):
     """What a new connector gets from `http.client`: the three bounds, without code of its own."""
     bounds = http.Bounds(deadline=1, max_bytes=100_000, max_depth=5)
-    replay.fault("/x", Response(body=b"x" * 200, content_type="text/plain", trickle=0.05),
-                 Response(body=b"x" * 200_000, content_type="text/plain"),
-                 Response(body=json.dumps({"a": [[[[[1]]]]]})),
-                 Response(body=json.dumps({"a": [[[1]]]})))
+    replay.fault(
+        "/x",
+        Response(body=b"x" * 200, content_type="text/plain", trickle=0.05),
+        Response(body=b"x" * 200_000, content_type="text/plain"),
+        Response(body=json.dumps({"a": [[[[[1]]]]]})),
+        Response(body=json.dumps({"a": [[[1]]]})),
+    )
     import httpx
 
     with http.client(timeout=1, bounds=bounds) as client:

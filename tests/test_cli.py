@@ -19,8 +19,12 @@ def test_ingest_prints_a_row_per_link_and_a_summary(curate, replay):
     result = curate("ingest", *PAPERS)
     assert result.returncode == 0
     rows = result.stdout.splitlines()
-    assert rows[0].split("\t") == ["stored", "arxiv:2512.07461", "paper",
-                                   "Sparse Mixture-of-Experts Routing with Learned Capacity for Long-Context Language Models"]
+    assert rows[0].split("\t") == [
+        "stored",
+        "arxiv:2512.07461",
+        "paper",
+        "Sparse Mixture-of-Experts Routing with Learned Capacity for Long-Context Language Models",
+    ]
     assert len(rows) == 3
     assert result.stderr.strip().splitlines()[-1].startswith("3 stored")
 
@@ -45,8 +49,10 @@ def test_an_unknown_id_fails_alone_and_the_others_are_stored(curate, replay):
 
 def test_a_server_error_or_malformed_answer_loses_nothing_already_stored(curate, replay):
     assert curate("ingest", *PAPERS).returncode == 0
-    for fault in (Response(status=500, body="oops", content_type="text/plain"),
-                  Response(body="<feed><entry>", content_type="application/atom+xml")):
+    for fault in (
+        Response(status=500, body="oops", content_type="text/plain"),
+        Response(body="<feed><entry>", content_type="application/atom+xml"),
+    ):
         replay.fault(r".*/api/query", fault)
         result = curate("ingest", "--refresh", "2512.07461")
         assert result.returncode == 1
@@ -71,7 +77,9 @@ def test_a_fresh_link_costs_no_request_and_refresh_fetches_it_again(curate, repl
 
 def test_links_are_taken_from_a_markdown_file_and_from_stdin(curate, replay, tmp_path):
     notes = tmp_path / "notes.md"
-    notes.write_text("# Ideas\n- [MoE](https://arxiv.org/abs/2512.07461)\n- <a href='https://arxiv.org/pdf/2511.13945'>pdf</a>\n")
+    notes.write_text(
+        "# Ideas\n- [MoE](https://arxiv.org/abs/2512.07461)\n- <a href='https://arxiv.org/pdf/2511.13945'>pdf</a>\n"
+    )
     assert curate("ingest", "--file", str(notes)).returncode == 0
     piped = curate("ingest", "--file", "-", input="https://arxiv.org/abs/2512.07461\n2512.08296\n")
     assert piped.returncode == 0
@@ -160,8 +168,14 @@ def test_help_explains_every_command(curate):
 
 def test_credentials_never_reach_output_or_the_database(curate, replay, env):
     secrets = {"GITHUB_TOKEN": "ghp_SECRETgithubtoken123", "YOUTUBE_API_KEY": "AIzaSECRETyoutubekey456"}
-    result = curate("ingest", *PAPERS, "https://github.com/GokuMohandas/Made-With-ML", "https://youtu.be/Mw3kR7tYp2Q",
-                    "--refresh", extra_env=secrets)
+    result = curate(
+        "ingest",
+        *PAPERS,
+        "https://github.com/GokuMohandas/Made-With-ML",
+        "https://youtu.be/Mw3kR7tYp2Q",
+        "--refresh",
+        extra_env=secrets,
+    )
     assert result.returncode == 0, result.stderr
     # both credentials were really used, so the test would see them if they leaked
     assert any(r.headers.get("authorization", "").endswith(secrets["GITHUB_TOKEN"]) for r in replay.requests)
@@ -178,11 +192,15 @@ def test_credentials_never_reach_output_or_the_database(curate, replay, env):
 def test_a_database_that_cannot_be_opened_is_a_one_line_error_naming_curate_db(curate, tmp_path):
     not_a_db = tmp_path / "notes.db"
     not_a_db.write_text("these are notes, not a database")
-    for db, reason in [(str(not_a_db), "file is not a database"),
-                       ("postgresql+psycopg://editor:hunter2@127.0.0.1:1/curate",
-                        "cannot open the database postgresql+psycopg://editor:***@127.0.0.1:1/curate (CURATE_DB): "
-                        "connection failed"),
-                       ("mysql://editor:hunter2@127.0.0.1:1/curate", "cannot use the database URL mysql://editor:***@")]:
+    for db, reason in [
+        (str(not_a_db), "file is not a database"),
+        (
+            "postgresql+psycopg://editor:hunter2@127.0.0.1:1/curate",
+            "cannot open the database postgresql+psycopg://editor:***@127.0.0.1:1/curate (CURATE_DB): "
+            "connection failed",
+        ),
+        ("mysql://editor:hunter2@127.0.0.1:1/curate", "cannot use the database URL mysql://editor:***@"),
+    ]:
         result = curate("list", extra_env={"CURATE_DB": db})
         assert result.returncode == 2
         (line,) = result.stderr.strip().splitlines()
@@ -210,8 +228,9 @@ def test_rows_reach_a_pipe_while_stderr_is_a_terminal(curate_process, replay):
     master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_")}
     env.update(curate_process.env, TERM="xterm-256color", COLUMNS="100")
-    proc = subprocess.Popen([CURATE, "ingest", *PAPERS], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=slave)
+    proc = subprocess.Popen(
+        [CURATE, "ingest", *PAPERS], env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave
+    )
     os.close(slave)
     screen = bytearray()
 
@@ -232,8 +251,11 @@ def test_rows_reach_a_pipe_while_stderr_is_a_terminal(curate_process, replay):
     os.close(master)
     assert proc.returncode == 0
     rows = stdout.decode().splitlines()
-    assert [row.split("\t")[:2] for row in rows] == [["stored", "arxiv:2512.07461"], ["stored", "arxiv:2511.13945"],
-                                                     ["stored", "arxiv:2512.08296"]]
+    assert [row.split("\t")[:2] for row in rows] == [
+        ["stored", "arxiv:2512.07461"],
+        ["stored", "arxiv:2511.13945"],
+        ["stored", "arxiv:2512.08296"],
+    ]
     terminal = screen.decode(errors="replace")
     assert "3 stored" in terminal and "arxiv:2512.07461" not in terminal
 
@@ -248,9 +270,13 @@ def test_ids_in_rows_feed_curate_mark(curate, replay):
 
 def test_json_lines_hold_every_field_of_the_table(curate, replay):
     ingested = [json.loads(line) for line in curate("ingest", "--format", "json", *PAPERS).stdout.splitlines()]
-    assert ingested[0] == {"status": "stored", "id": "arxiv:2512.07461", "kind": "paper",
-                           "title": "Sparse Mixture-of-Experts Routing with Learned Capacity for Long-Context Language Models",
-                           "input": "https://arxiv.org/abs/2512.07461"}
+    assert ingested[0] == {
+        "status": "stored",
+        "id": "arxiv:2512.07461",
+        "kind": "paper",
+        "title": "Sparse Mixture-of-Experts Routing with Learned Capacity for Long-Context Language Models",
+        "input": "https://arxiv.org/abs/2512.07461",
+    }
     listed = [json.loads(line) for line in curate("list", "--kind", "paper", "--format", "json").stdout.splitlines()]
     table = curate("list", "--kind", "paper").stdout.splitlines()
     assert table[0].split() == ["id", "kind", "status", "title", "fetched"]
@@ -270,7 +296,9 @@ def test_log_format_json_makes_every_ingest_line_on_stderr_a_record(curate, repl
     assert result.stdout.startswith("stored\tarxiv:2512.08296\t")
     records = [json.loads(line) for line in result.stderr.splitlines()]
     assert [(r["level"], r["message"]) for r in records] == [
-        ("error", "✗ 2512.99999  not found on arXiv"), ("warning", "1 not found · 1 stored")]
+        ("error", "✗ 2512.99999  not found on arXiv"),
+        ("warning", "1 not found · 1 stored"),
+    ]
 
 
 def test_a_long_title_folds_and_an_id_is_never_cut(curate, replay):
@@ -282,9 +310,16 @@ def test_a_long_title_folds_and_an_id_is_never_cut(curate, replay):
         shown = curate("list", extra_env={"COLUMNS": columns, "TTY_COMPATIBLE": "1", "NO_COLOR": "1"}).stdout
         lines = [line.split() for line in shown.splitlines()]
         ids = [words[0] for words in lines if words and ":" in words[0]]
-        assert sorted(ids) == ["arxiv:2511.13945", "arxiv:2512.07461", "arxiv:2512.08296",
-                               "github:curate-fixtures/moe-capacity"]
-        assert "Long-Context" in shown and "Sparse Mixture-of-Experts Routing with Learned Capacity for Long-Context" not in shown
+        assert sorted(ids) == [
+            "arxiv:2511.13945",
+            "arxiv:2512.07461",
+            "arxiv:2512.08296",
+            "github:curate-fixtures/moe-capacity",
+        ]
+        assert (
+            "Long-Context" in shown
+            and "Sparse Mixture-of-Experts Routing with Learned Capacity for Long-Context" not in shown
+        )
 
 
 def test_a_wrong_choice_names_the_valid_ones(curate):
@@ -304,8 +339,13 @@ def test_text_from_users_is_never_markup_or_emoji(curate, env):
 
 def test_read_only_commands_on_a_missing_database_create_nothing(curate, tmp_path):
     missing = tmp_path / "typo" / "curat.db"
-    for args in (["list"], ["show", "2512.07461"], ["export", "--output", "-", "--format", "json"],
-                 ["mark", "--status", "rejected", "arxiv:2512.07461"], ["publish", "1"]):
+    for args in (
+        ["list"],
+        ["show", "2512.07461"],
+        ["export", "--output", "-", "--format", "json"],
+        ["mark", "--status", "rejected", "arxiv:2512.07461"],
+        ["publish", "1"],
+    ):
         result = curate(*args, extra_env={"CURATE_DB": str(missing)})
         assert (result.returncode, result.stdout) == (2, ""), args
         assert result.stderr == f"error: no database at {missing} (CURATE_DB); curate ingest or curate run creates it\n"
@@ -324,7 +364,9 @@ def test_read_only_commands_refuse_an_empty_or_foreign_sqlite_file_untouched(cur
         for args in (["list"], ["show", "x"], ["search", "mixture"]):
             result = curate("--db", str(db), *args)
             assert (result.returncode, result.stdout) == (2, ""), (db, args)
-            assert result.stderr.startswith(f"error: the database {db} ") and result.stderr.count("\n") == 1, result.stderr
+            assert result.stderr.startswith(f"error: the database {db} ") and result.stderr.count("\n") == 1, (
+                result.stderr
+            )
             assert "is not a curate database" in result.stderr and "curate db upgrade" in result.stderr
     assert empty.read_bytes() == b"" and foreign.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db", "foreign.db"]  # no -wal or -shm beside them
@@ -369,10 +411,13 @@ def test_shell_completion_of_the_installed_command(curate_process):
     """The completion script names the real program, so this one runs the installed `curate`."""
     script = curate_process("--show-completion", "bash", extra_env={"SHELL": "/bin/bash"})
     assert script.returncode == 0 and "_CURATE_COMPLETE=complete_bash" in script.stdout
-    completed = curate_process(extra_env={"_CURATE_COMPLETE": "complete_bash", "COMP_WORDS": "curate li", "COMP_CWORD": "1"})
+    completed = curate_process(
+        extra_env={"_CURATE_COMPLETE": "complete_bash", "COMP_WORDS": "curate li", "COMP_CWORD": "1"}
+    )
     assert completed.stdout.split() == ["list"]
-    kinds = curate_process(extra_env={"_CURATE_COMPLETE": "complete_bash", "COMP_WORDS": "curate list --kind p",
-                                      "COMP_CWORD": "3"})
+    kinds = curate_process(
+        extra_env={"_CURATE_COMPLETE": "complete_bash", "COMP_WORDS": "curate list --kind p", "COMP_CWORD": "3"}
+    )
     assert kinds.stdout.split() == ["paper", "playlist"]
 
 
@@ -389,10 +434,17 @@ def test_library_retry_warnings_show_only_with_verbose(curate):
 def test_database_errors_name_the_option_the_user_gave(curate, tmp_path):
     missing = tmp_path / "x.db"
     result = curate("--db", str(missing), "list")
-    assert (result.returncode, result.stderr) == (2, f"error: no database at {missing} (--db); curate ingest or curate run creates it\n")
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"error: no database at {missing} (--db); curate ingest or curate run creates it\n",
+    )
     empty = tmp_path / "e.db"
     empty.write_bytes(b"")
     result = curate("--db", str(empty), "show", "x")
-    assert result.returncode == 2 and "(--db) is not a curate database" in result.stderr and "point --db at" in result.stderr
+    assert (
+        result.returncode == 2
+        and "(--db) is not a curate database" in result.stderr
+        and "point --db at" in result.stderr
+    )
     result = curate("list", extra_env={"CURATE_DB": str(missing)})
     assert result.stderr == f"error: no database at {missing} (CURATE_DB); curate ingest or curate run creates it\n"

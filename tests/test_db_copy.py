@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -28,8 +28,9 @@ def test_a_0_1_database_moves_whole_into_an_empty_one(curate, tmp_path, db_url):
     assert result.returncode == 0, result.stderr
     expected = Store(str(source)).counts()
     assert result.stdout.splitlines() == [f"{table}\t{n}" for table, n in expected.items()]
-    assert result.stderr.endswith("12 items, 12 metric snapshots, 2 issues, 11 annotations, 2 feeds; "
-                                  "every table's count matches\n")
+    assert result.stderr.endswith(
+        "12 items, 12 metric snapshots, 2 issues, 11 annotations, 2 feeds; every table's count matches\n"
+    )
     target = Store(db_url)
     assert target.counts() == expected
     listed = curate("list", "--format", "json", extra_env={"CURATE_DB": str(source)}).stdout
@@ -37,7 +38,7 @@ def test_a_0_1_database_moves_whole_into_an_empty_one(curate, tmp_path, db_url):
     assert [i.id for i in target.search("attention")] == ["arxiv:1706.03762"]
     assert target.last_published().title == "Week one"
     assert target.get("github:curate-fixtures/old-name").id == "github:curatefixtures/new-name"
-    save(target, [repo("Fastlib", 900)], datetime.now(timezone.utc))  # new rows follow the copied ones
+    save(target, [repo("Fastlib", 900)], datetime.now(UTC))  # new rows follow the copied ones
     assert target.counts()["metric"] == expected["metric"] + 2
 
 

@@ -11,8 +11,9 @@ from tests.conftest import ROOT
 
 def test_demo_stores_every_kind_and_writes_the_draft(tmp_path):
     out = tmp_path / "demo"
-    result = subprocess.run([sys.executable, "-m", "tests.replay.demo", str(out)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.replay.demo", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=180
+    )
     assert result.returncode == 0, result.stderr
     assert "stored\tarxiv:2512.07461\tpaper\t" in result.stdout
     rows = [line.split("\t") for line in result.stdout.splitlines() if line.startswith("stored\t")]

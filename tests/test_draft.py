@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jsonschema
 import pytest
@@ -16,8 +16,8 @@ from pipeline.draft_markdown import link, md_text, parse, render
 from pipeline.newsletter import ItemFormat, Newsletter
 from pipeline.store import Store
 from schemas import ItemStatus, SectionKey
-from tests.draft_records import T0, article, newsletter, paper, playlist, repo, save, video
 from tests.conftest import BACKENDS
+from tests.draft_records import T0, article, newsletter, paper, playlist, repo, save, video
 
 
 @pytest.fixture(params=BACKENDS)
@@ -25,7 +25,8 @@ def backend(request):
     """Every test here runs on SQLite and on PostgreSQL."""
     return request.param
 
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 PAPERS = ["1706.03762", "2511.13945", "2512.01234", "2512.08296", "hep-th/9901001"]
 
 
@@ -52,9 +53,20 @@ def test_each_kind_lands_in_its_section_in_newsletter_order(store):
 
 
 def test_sections_order_by_their_score_and_shortlisted_items_come_first(store):
-    save(store, [paper(1, days_old=5), paper(2, days_old=1), paper(3, days_old=3),
-                 video("aaaaaaaaaaa", 500), video("bbbbbbbbbbb", 90_000), playlist("PLbig", [60_000, 70_000]),
-                 article("old", days_old=9), article("new", days_old=0)], T0)
+    save(
+        store,
+        [
+            paper(1, days_old=5),
+            paper(2, days_old=1),
+            paper(3, days_old=3),
+            video("aaaaaaaaaaa", 500),
+            video("bbbbbbbbbbb", 90_000),
+            playlist("PLbig", [60_000, 70_000]),
+            article("old", days_old=9),
+            article("new", days_old=0),
+        ],
+        T0,
+    )
     save(store, [repo("Big", 10_000), repo("Rising", 100)], T0)
     save(store, [repo("Big", 10_010), repo("Rising", 400)], T0 + timedelta(days=1))  # +10 and +300 stars
     doc = draft.prepare(store, NOW).doc
@@ -86,8 +98,8 @@ def test_since_takes_only_items_first_seen_from_then(store):
 
 
 def test_since_accepts_a_date_a_time_or_a_duration():
-    assert draft.parse_since("2026-11-17", NOW) == datetime(2026, 11, 17, tzinfo=timezone.utc)
-    assert draft.parse_since("2026-11-17T10:00+01:00", NOW) == datetime(2026, 11, 17, 9, tzinfo=timezone.utc)
+    assert draft.parse_since("2026-11-17", NOW) == datetime(2026, 11, 17, tzinfo=UTC)
+    assert draft.parse_since("2026-11-17T10:00+01:00", NOW) == datetime(2026, 11, 17, 9, tzinfo=UTC)
     assert draft.parse_since("7d", NOW) == NOW - timedelta(days=7)
     with pytest.raises(ValueError, match="neither a date"):
         draft.parse_since("last tuesday", NOW)
@@ -118,14 +130,31 @@ def test_the_draft_describes_the_database_so_the_same_database_gives_the_same_by
 
 def test_markdown_reads_like_the_newsletter(store):
     save(store, [paper(n, days_old=n) for n in range(1, 6)], T0)
-    save(store, [paper(9, title="Attention Again", authors=["A One", "B Two", "C Three", "D Four"],
-                       code=["https://github.com/acme/Fastlib"])], T0)
+    save(
+        store,
+        [
+            paper(
+                9,
+                title="Attention Again",
+                authors=["A One", "B Two", "C Three", "D Four"],
+                code=["https://github.com/acme/Fastlib"],
+            )
+        ],
+        T0,
+    )
     newsletter(store, T0)
     save(store, [repo("Fastlib", 1_234)], T0 + timedelta(days=1))  # +334 stars since the first reading
     md = draft.prepare(store, NOW).to_markdown()
     headings = [line for line in md.splitlines() if line.startswith("## ")]
-    assert headings == ["## TL;DR", "## 📄 6 Papers", "## 🎥 2 Videos", "## 📰 2 Curated Reads",
-                        "## 🛠 2 Tools & Repos", "## 🎓 Pick of the Week", "## Left out"]
+    assert headings == [
+        "## TL;DR",
+        "## 📄 6 Papers",
+        "## 🎥 2 Videos",
+        "## 📰 2 Curated Reads",
+        "## 🛠 2 Tools & Repos",
+        "## 🎓 Pick of the Week",
+        "## Left out",
+    ]
     assert md.startswith("# The Tokenizer #1\n")
     assert "- **📄 6 Papers:** " in md and " and 3 more." in md
     assert "- **🎓 Pick of the Week:** not chosen yet" in md
@@ -154,7 +183,7 @@ MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 HOSTILE = {
     "link": "[click me](javascript:alert(1))",
-    "https link": "[the docs](https://evil.example/phish \"title\")",
+    "https link": '[the docs](https://evil.example/phish "title")',
     "reference link": "[docs][1]\n\n[1]: https://evil.example/ref",
     "image": "![x](https://evil.example/pixel.png)",
     "html": "<script>alert(1)</script><img src=x onerror=alert(1)>",
@@ -180,21 +209,37 @@ def _inline_text(token) -> str:
 @pytest.mark.parametrize("title", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_source_text_stays_literal_in_the_markdown(store, title):
     hostile_text = f"{title} and then {title}"
-    save(store, [
-        paper(1, title=title, abstract=hostile_text, authors=[title]),
-        video("aaaaaaaaaaa", 5, title=title, channel=title),
-        article("post", title=title, site=title),
-    ])
+    save(
+        store,
+        [
+            paper(1, title=title, abstract=hostile_text, authors=[title]),
+            video("aaaaaaaaaaa", 5, title=title, channel=title),
+            article("post", title=title, site=title),
+        ],
+    )
     labelled = Newsletter(item=ItemFormat(link="label"))  # own links as [arXiv](…), so each is a link token
     md = draft.prepare(store, NOW, fmt=labelled).to_markdown()
     assert "https://arxiv.org/abs/2511.00001\n" in draft.prepare(store, NOW).to_markdown()  # the default: the address
     tokens = MD.parse(md)
     flat = [t for tok in tokens for t in [tok, *(tok.children or [])]]
     links = [t.attrs["href"] for t in flat if t.type == "link_open"]
-    assert links == ["https://arxiv.org/abs/2511.00001", "https://www.youtube.com/watch?v=aaaaaaaaaaa",
-                     "https://blog.example.com/post"]
-    injected = ("html_inline", "image", "code_inline", "code_block", "fence", "s_open", "em_open", "table_open",
-                "blockquote_open", "ordered_list_open")
+    assert links == [
+        "https://arxiv.org/abs/2511.00001",
+        "https://www.youtube.com/watch?v=aaaaaaaaaaa",
+        "https://blog.example.com/post",
+    ]
+    injected = (
+        "html_inline",
+        "image",
+        "code_inline",
+        "code_block",
+        "fence",
+        "s_open",
+        "em_open",
+        "table_open",
+        "blockquote_open",
+        "ordered_list_open",
+    )
     assert [t.type for t in flat if t.type in injected] == []
     assert len([t for t in flat if t.type == "strong_open"]) == 5 + 3  # ours: the TL;DR labels and the take lines
     assert all(t.content.lstrip().startswith("<!--") for t in flat if t.type == "html_block")
@@ -202,10 +247,16 @@ def test_source_text_stays_literal_in_the_markdown(store, title):
     folded = " ".join(title.replace("\u202e", "").split())
     assert [h for h in headings if h[0] == "h3"] == [("h3", folded)] * 3
     assert len([h for h in headings if h[0] in ("h1", "h2")]) == 8
-    assert [i.id for i in parse(md).items] == ["arxiv:2511.00001", "youtube:video:aaaaaaaaaaa",
-                                              "web:https://blog.example.com/post"]
-    summary = next(tokens[i + 1] for i, t in enumerate(tokens) if t.type == "paragraph_open"
-                   and _inline_text(tokens[i + 1]).startswith(folded))
+    assert [i.id for i in parse(md).items] == [
+        "arxiv:2511.00001",
+        "youtube:video:aaaaaaaaaaa",
+        "web:https://blog.example.com/post",
+    ]
+    summary = next(
+        tokens[i + 1]
+        for i, t in enumerate(tokens)
+        if t.type == "paragraph_open" and _inline_text(tokens[i + 1]).startswith(folded)
+    )
     assert _inline_text(summary) == " ".join(hostile_text.replace("\u202e", "").split())
 
 
@@ -368,19 +419,28 @@ def test_a_code_link_curate_could_not_fetch_shows_no_github_figures(curate, repl
     md = (tmp_path / "drafts" / "issue-1.md").read_text()
     details = lambda item_id: md.split(f"<!-- curate:item {item_id} -->\n", 1)[1].splitlines()[1]  # noqa: E731
     assert details("arxiv:2512.10101") == (
-        "https://arxiv.org/abs/2512.10101 | [code](https://github.com/curate-fixtures/vanished-code) (not fetched)")
+        "https://arxiv.org/abs/2512.10101 | [code](https://github.com/curate-fixtures/vanished-code) (not fetched)"
+    )
     assert details("arxiv:2512.07461") == (
-        "https://arxiv.org/abs/2512.07461 | [GitHub](https://github.com/curate-fixtures/moe-capacity) ★ 812")
+        "https://arxiv.org/abs/2512.07461 | [GitHub](https://github.com/curate-fixtures/moe-capacity) ★ 812"
+    )
 
 
 def test_stars_go_with_the_code_link_whose_repo_is_stored(store):
-    save(store, [paper(1, code=["https://github.com/acme/Gone", "https://github.com/acme/Fastlib"]),
-                 paper(2, code=["https://huggingface.co/acme/model"]), repo("Fastlib", 900)])
+    save(
+        store,
+        [
+            paper(1, code=["https://github.com/acme/Gone", "https://github.com/acme/Fastlib"]),
+            paper(2, code=["https://huggingface.co/acme/model"]),
+            repo("Fastlib", 900),
+        ],
+    )
     d = draft.prepare(store, NOW)
     assert next(i for i in d.doc.sections[0].items if i.id == "arxiv:2511.00001").links == {
         "pdf": "https://arxiv.org/pdf/2511.00001v1",
         "code": ["https://github.com/acme/Gone", "https://github.com/acme/Fastlib"],
-        "repo": "https://github.com/acme/Fastlib"}
+        "repo": "https://github.com/acme/Fastlib",
+    }
     md = d.to_markdown()
     assert "https://arxiv.org/abs/2511.00001 | [GitHub](https://github.com/acme/Fastlib) ★ 900\n" in md
     assert "https://arxiv.org/abs/2511.00002 | [code](https://huggingface.co/acme/model)\n" in md

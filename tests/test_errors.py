@@ -31,11 +31,21 @@ RECORDED: dict[str, tuple[int, dict[str, str], type[FetchError]]] = {
     "github/errors/access_blocked_451.json": (451, {}, NotFound),
     "github/errors/bad_credentials.json": (401, {}, Unauthorized),
     "github/errors/not_found.json": (404, {}, NotFound),
-    "github/errors/rate_limit_exceeded_anonymous.json": (403, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": RESET},
-                                                         Deferred),
-    "github/errors/rate_limit_exceeded_token.json": (403, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": RESET},
-                                                     Deferred),
-    "github/errors/secondary_rate_limit.json": (403, {"Retry-After": "60", "X-RateLimit-Remaining": "4990"}, RateLimited),
+    "github/errors/rate_limit_exceeded_anonymous.json": (
+        403,
+        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": RESET},
+        Deferred,
+    ),
+    "github/errors/rate_limit_exceeded_token.json": (
+        403,
+        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": RESET},
+        Deferred,
+    ),
+    "github/errors/secondary_rate_limit.json": (
+        403,
+        {"Retry-After": "60", "X-RateLimit-Remaining": "4990"},
+        RateLimited,
+    ),
     "github/errors/server_error.json": (502, {}, Unavailable),
     "youtube/errors/400_keyInvalid.json": (400, {}, Unauthorized),
     "youtube/errors/403_missing_key.json": (403, {}, Unauthorized),
@@ -82,9 +92,20 @@ def test_each_recorded_error_answer_maps_to_a_specific_error(fixture):
 
 @pytest.mark.parametrize(
     ("status", "expected", "retryable"),
-    [(400, BadPayload, False), (401, Unavailable, True), (403, Unavailable, True), (404, NotFound, False),
-     (408, Unavailable, True), (410, NotFound, False), (418, BadPayload, False), (429, RateLimited, True),
-     (451, NotFound, False), (500, Unavailable, True), (502, Unavailable, True), (503, Unavailable, True)],
+    [
+        (400, BadPayload, False),
+        (401, Unavailable, True),
+        (403, Unavailable, True),
+        (404, NotFound, False),
+        (408, Unavailable, True),
+        (410, NotFound, False),
+        (418, BadPayload, False),
+        (429, RateLimited, True),
+        (451, NotFound, False),
+        (500, Unavailable, True),
+        (502, Unavailable, True),
+        (503, Unavailable, True),
+    ],
 )
 def test_plain_http_statuses_map_to_one_error_each(status, expected, retryable):
     error = from_status("https://example.org/feed.xml", status, "the site", retry_after="30")

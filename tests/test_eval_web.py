@@ -9,30 +9,52 @@ import pytest
 from tests import eval_web
 from tests.eval_web import Extracted, right
 
-CASE = {"url": "https://www.news.example/2020/01/a", "title": "Berlin confronts its past",
-        "author": ["Ada Quinn", "Ben Ross"], "date": "2020-01-19", "publisher": "News Example",
-        "description": "A  five-year\u00a0project.", "alternatives": {"publisher": ["NEWS.EXAMPLE"]}}
+CASE = {
+    "url": "https://www.news.example/2020/01/a",
+    "title": "Berlin confronts its past",
+    "author": ["Ada Quinn", "Ben Ross"],
+    "date": "2020-01-19",
+    "publisher": "News Example",
+    "description": "A  five-year\u00a0project.",
+    "alternatives": {"publisher": ["NEWS.EXAMPLE"]},
+}
 
 
 def got(**fields: object) -> Extracted:
-    base = {"title": "Berlin confronts its past", "author": ["Ada Quinn", "Ben Ross"], "date": "2020-01-19",
-            "publisher": "News Example", "description": "a five-year project."}
+    base = {
+        "title": "Berlin confronts its past",
+        "author": ["Ada Quinn", "Ben Ross"],
+        "date": "2020-01-19",
+        "publisher": "News Example",
+        "description": "a five-year project.",
+    }
     return Extracted(**{**base, **fields})  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
     ("field", "value", "ok"),
-    [("title", "Berlin Confronts Its Past | News Example", True),  # a site suffix, case folded
-     ("title", "News Example - Berlin confronts its past", True),  # a site prefix
-     ("title", "Berlin confronts", False),
-     ("author", ["ada quinn", "Ben Ross", "Cy Park"], True),  # extra names are not held against it
-     ("author", ["Ada Quinn"], False),  # a name missing
-     ("date", "2020-01-20", False),
-     ("publisher", "news.example", True),  # an alternative
-     ("publisher", "www.news.example", False),  # the host counts only where the set names no site
-     ("description", "A five-year project", False)],  # punctuation is not folded
-    ids=["title-suffix", "title-prefix", "title-cut", "author-superset", "author-missing", "date-next-day",
-         "publisher-alternative", "publisher-host", "description-punctuation"],
+    [
+        ("title", "Berlin Confronts Its Past | News Example", True),  # a site suffix, case folded
+        ("title", "News Example - Berlin confronts its past", True),  # a site prefix
+        ("title", "Berlin confronts", False),
+        ("author", ["ada quinn", "Ben Ross", "Cy Park"], True),  # extra names are not held against it
+        ("author", ["Ada Quinn"], False),  # a name missing
+        ("date", "2020-01-20", False),
+        ("publisher", "news.example", True),  # an alternative
+        ("publisher", "www.news.example", False),  # the host counts only where the set names no site
+        ("description", "A five-year project", False),
+    ],  # punctuation is not folded
+    ids=[
+        "title-suffix",
+        "title-prefix",
+        "title-cut",
+        "author-superset",
+        "author-missing",
+        "date-next-day",
+        "publisher-alternative",
+        "publisher-host",
+        "description-punctuation",
+    ],
 )
 def test_a_value_is_right_by_the_written_rules(field, value, ok):
     assert right(field, got(**{field: value}), CASE) is ok

@@ -21,8 +21,16 @@ def backend(request):
 def mirror(slug: str, canonical: str) -> Article:
     """A page that names another item's address as its canonical one (a blog's copy of a paper page)."""
     url = f"https://mirror.example.com/{slug}"
-    return Article(id=f"web:{url}", url=url, title=f"Mirror {slug}", site_name="Mirror", authors=["Grace Hopper"],
-                   published=T0, description="A copy.", declared_canonical=canonical)
+    return Article(
+        id=f"web:{url}",
+        url=url,
+        title=f"Mirror {slug}",
+        site_name="Mirror",
+        authors=["Grace Hopper"],
+        published=T0,
+        description="A copy.",
+        declared_canonical=canonical,
+    )
 
 
 def publish_first_issue(store: Store, settings) -> None:
@@ -40,8 +48,17 @@ def test_what_went_out_before_says_which_issue_and_sorts_last(settings):
     store = Store(settings.db)
     publish_first_issue(store, settings)
     store.set_status(["arxiv:2511.00002"], __import__("schemas").ItemStatus.candidate)  # back on the table
-    save(store, [repo("Fastlib", 900), repo("Newlib", 10), paper(3), article("fresh"),
-                 mirror("one", "https://arxiv.org/abs/2511.00001")], T0)
+    save(
+        store,
+        [
+            repo("Fastlib", 900),
+            repo("Newlib", 10),
+            paper(3),
+            article("fresh"),
+            mirror("one", "https://arxiv.org/abs/2511.00001"),
+        ],
+        T0,
+    )
 
     second = draft.prepare(store, now=T0, since=T0 - timedelta(days=10))
 
@@ -53,7 +70,9 @@ def test_what_went_out_before_says_which_issue_and_sorts_last(settings):
     reads = {e.id: e.featured_in for e in section(second.doc, SectionKey.reads)}
     assert reads == {"web:https://blog.example.com/fresh": [], "web:https://mirror.example.com/one": [1]}
     exported = second.doc.model_dump(mode="json")
-    assert next(e for s in exported["sections"] for e in s["items"] if e["id"] == "github:acme/fastlib")["featured_in"] == [1]
+    assert next(e for s in exported["sections"] for e in s["items"] if e["id"] == "github:acme/fastlib")[
+        "featured_in"
+    ] == [1]
     assert "featured in #1" in second.to_markdown()
 
 
@@ -62,14 +81,21 @@ def test_the_editor_can_place_a_featured_item_first(settings, tmp_path):
     publish_first_issue(store, settings)
     save(store, [repo("Fastlib", 900), repo("Newlib", 10)], T0)
     second = draft.prepare(store, now=T0, since=T0 - timedelta(days=10))
-    edits = annotate.Edits(number=2, fmt="json", items=[
-        annotate.Edit(id="github:acme/fastlib", section="tools", position=1, include=True, blurb=""),
-        annotate.Edit(id="github:acme/newlib", section="tools", position=2, include=True, blurb="")])
+    edits = annotate.Edits(
+        number=2,
+        fmt="json",
+        items=[
+            annotate.Edit(id="github:acme/fastlib", section="tools", position=1, include=True, blurb=""),
+            annotate.Edit(id="github:acme/newlib", section="tools", position=2, include=True, blurb=""),
+        ],
+    )
     draft.record(store, second)
     annotate.apply(store, settings, edits)
     placed = draft.prepare(store, now=T0, since=T0 - timedelta(days=10))
     assert [(e.id, e.featured_in) for e in section(placed.doc, SectionKey.tools)] == [
-        ("github:acme/fastlib", [1]), ("github:acme/newlib", [])]
+        ("github:acme/fastlib", [1]),
+        ("github:acme/newlib", []),
+    ]
 
 
 def test_curate_search_featured_lists_what_went_out_issue_by_issue(curate, settings):
@@ -77,6 +103,8 @@ def test_curate_search_featured_lists_what_went_out_issue_by_issue(curate, setti
     publish_first_issue(store, settings)
     result = curate("search", "--featured")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["1\tarxiv:2511.00001\tpaper\tPaper number 1",
-                                          "1\tarxiv:2511.00002\tpaper\tPaper number 2"]
+    assert result.stdout.splitlines() == [
+        "1\tarxiv:2511.00001\tpaper\tPaper number 1",
+        "1\tarxiv:2511.00002\tpaper\tPaper number 2",
+    ]
     assert curate("search", "--featured", "number 2").stdout == "1\tarxiv:2511.00002\tpaper\tPaper number 2\n"

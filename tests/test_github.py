@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -64,12 +64,16 @@ def export(curate) -> dict:
 
 def test_rest_body_gives_every_repo_field():
     repo = repo_from_rest(load("repos/curate-fixtures__moe-capacity.json"))
-    assert (repo.id, repo.url, repo.title) == ("github:curate-fixtures/moe-capacity", MOE, "curate-fixtures/moe-capacity")
+    assert (repo.id, repo.url, repo.title) == (
+        "github:curate-fixtures/moe-capacity",
+        MOE,
+        "curate-fixtures/moe-capacity",
+    )
     assert (repo.owner, repo.name, repo.stars, repo.forks) == ("curate-fixtures", "moe-capacity", 812, 57)
     assert (repo.language, repo.license, repo.homepage) == ("Python", "Apache-2.0", "https://arxiv.org/abs/2512.07461")
     assert repo.topics == ["mixture-of-experts", "long-context", "llm", "pytorch"]
-    assert repo.created == datetime(2025, 11, 2, 9, 14, 55, tzinfo=timezone.utc)
-    assert repo.pushed == datetime(2025, 12, 11, 18, 3, 20, tzinfo=timezone.utc)
+    assert repo.created == datetime(2025, 11, 2, 9, 14, 55, tzinfo=UTC)
+    assert repo.pushed == datetime(2025, 12, 11, 18, 3, 20, tzinfo=UTC)
     assert (repo.archived, repo.fork, repo.latest_release) == (False, False, None)
     assert repo.arxiv_ids == ["2512.07461"]
 
@@ -80,7 +84,9 @@ def test_graphql_node_gives_the_same_repo_and_its_latest_release():
     assert graphql.model_dump(exclude={"latest_release"}) == rest.model_dump(exclude={"latest_release"})
     assert graphql.latest_release is not None
     assert (graphql.latest_release.tag, graphql.latest_release.url) == (
-        "v0.2.0", "https://github.com/curate-fixtures/moe-capacity/releases/tag/v0.2.0")
+        "v0.2.0",
+        "https://github.com/curate-fixtures/moe-capacity/releases/tag/v0.2.0",
+    )
 
 
 @pytest.mark.parametrize("source", ["repos", "graphql"])
@@ -97,13 +103,17 @@ def test_made_with_ml_has_no_release_and_names_no_paper():
     assert repo.language == "Jupyter Notebook" and repo.stars == 38412
 
 
-@pytest.mark.parametrize(("text", "ids"), [
-    ("Code for arXiv:2512.07461 (NeurIPS)", ["2512.07461"]),
-    ("see https://arxiv.org/pdf/2512.07461v2 and arxiv.org/abs/2511.13945", ["2512.07461", "2511.13945"]),
-    ("https://huggingface.co/papers/2512.08296", ["2512.08296"]),
-    ("Paper: https://alphaxiv.org/abs/hep-th/9901001.", ["hep-th/9901001"]),
-    ("version 2024.10001 of the tool, 1.2345 speedup", []),
-], ids=["mention", "abs-and-pdf-links", "hugging-face", "old-style", "numbers-are-not-ids"])
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("Code for arXiv:2512.07461 (NeurIPS)", ["2512.07461"]),
+        ("see https://arxiv.org/pdf/2512.07461v2 and arxiv.org/abs/2511.13945", ["2512.07461", "2511.13945"]),
+        ("https://huggingface.co/papers/2512.08296", ["2512.08296"]),
+        ("Paper: https://alphaxiv.org/abs/hep-th/9901001.", ["hep-th/9901001"]),
+        ("version 2024.10001 of the tool, 1.2345 speedup", []),
+    ],
+    ids=["mention", "abs-and-pdf-links", "hugging-face", "old-style", "numbers-are-not-ids"],
+)
 def test_arxiv_ids_are_found_in_any_link_form_or_mention(text, ids):
     assert arxiv_ids_in(text) == ids
 
@@ -161,7 +171,8 @@ def test_a_fresh_repo_is_not_fetched_again(settings, replay, mode):
 def test_renamed_repo_is_stored_under_its_new_name_and_the_old_id_points_to_it(settings, replay, mode):
     report, store = ingest(settings, mode, [OLD])
     assert [(o.status, o.item_id, o.title) for o in report.outcomes] == [
-        (Status.stored, "github:curatefixtures/new-name", "CurateFixtures/New-Name")]
+        (Status.stored, "github:curatefixtures/new-name", "CurateFixtures/New-Name")
+    ]
     if mode == "rest":
         assert [r.path for r in replay.requests] == ["/repos/curate-fixtures/old-name", "/repositories/700000001"]
     item = store.get("github:curate-fixtures/old-name")
@@ -181,7 +192,9 @@ def test_missing_or_private_repo_is_not_found_and_its_neighbours_are_stored(cura
     assert result.returncode == 1
     assert f"✗ {GONE}  not found on GitHub (deleted, renamed away or private)" in result.stderr
     assert result.stderr.strip().endswith("2 stored · 1 not found")
-    assert "github:curate-fixtures/moe-capacity" in result.stdout and "github:gokumohandas/made-with-ml" in result.stdout
+    assert (
+        "github:curate-fixtures/moe-capacity" in result.stdout and "github:gokumohandas/made-with-ml" in result.stdout
+    )
     assert replay.count("/graphql") == 1
 
 
@@ -228,7 +241,7 @@ def test_spent_hourly_limit_defers_the_rest_and_the_next_run_picks_them_up(setti
     report = Ingest(settings, store).run(urls)
     assert [o.status for o in report.outcomes] == [Status.stored, Status.stored, Status.deferred]
     postponed = report.outcomes[2]
-    until = datetime.fromtimestamp(reset, timezone.utc)
+    until = datetime.fromtimestamp(reset, UTC)
     assert f"postponed to the next run after {until:%H:%M} UTC" in postponed.message
     assert "60 requests an hour without GITHUB_TOKEN" in postponed.message
     assert [(p.id, p.until) for p in store.pending()] == [("github:curate-fixtures/old-name", until)]
@@ -251,19 +264,49 @@ def test_spent_limit_answer_postpones_links_through_the_cli_without_failing(cura
     assert len(replay.requests) == 1
 
 
-@pytest.mark.parametrize(("faults", "expected", "text"), [
-    ([error(404, "not_found")], NotFound, "not found on GitHub"),
-    ([error(451, "access_blocked_451")], NotFound, "blocked on GitHub for legal reasons"),
-    ([error(401, "bad_credentials")], Unauthorized, "GitHub refused GITHUB_TOKEN"),
-    ([error(502, "server_error")] * 2, Unavailable, "GitHub answered HTTP 502"),
-    ([error(403, "rate_limit_exceeded_token", **{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "4102444800"})],
-     Deferred, "postponed to the next run after 2100-01-01 00:00 UTC"),
-    ([Response(status=429, body=b'{"message": "Too Many Requests"}', headers={"Retry-After": "600"})],
-     RateLimited, "asked to slow down for 600 s"),
-    ([Response(body=b"<html><body>Unicorn!</body></html>", content_type="text/html")], BadPayload, "shape"),
-    ([Response(body=b'{"full_name": "curate-fixtures/moe-capacity", "stargaz', truncate=30)], Unavailable, "GitHub"),
-    ([Response(body=b'{"id": 1, "stargazers_count": "many"}')], BadPayload, "GitHub"),
-], ids=["404", "451-blocked", "401-bad-token", "502-twice", "403-primary", "429-long", "html-200", "cut-off", "bad-json"])
+@pytest.mark.parametrize(
+    ("faults", "expected", "text"),
+    [
+        ([error(404, "not_found")], NotFound, "not found on GitHub"),
+        ([error(451, "access_blocked_451")], NotFound, "blocked on GitHub for legal reasons"),
+        ([error(401, "bad_credentials")], Unauthorized, "GitHub refused GITHUB_TOKEN"),
+        ([error(502, "server_error")] * 2, Unavailable, "GitHub answered HTTP 502"),
+        (
+            [
+                error(
+                    403,
+                    "rate_limit_exceeded_token",
+                    **{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "4102444800"},
+                )
+            ],
+            Deferred,
+            "postponed to the next run after 2100-01-01 00:00 UTC",
+        ),
+        (
+            [Response(status=429, body=b'{"message": "Too Many Requests"}', headers={"Retry-After": "600"})],
+            RateLimited,
+            "asked to slow down for 600 s",
+        ),
+        ([Response(body=b"<html><body>Unicorn!</body></html>", content_type="text/html")], BadPayload, "shape"),
+        (
+            [Response(body=b'{"full_name": "curate-fixtures/moe-capacity", "stargaz', truncate=30)],
+            Unavailable,
+            "GitHub",
+        ),
+        ([Response(body=b'{"id": 1, "stargazers_count": "many"}')], BadPayload, "GitHub"),
+    ],
+    ids=[
+        "404",
+        "451-blocked",
+        "401-bad-token",
+        "502-twice",
+        "403-primary",
+        "429-long",
+        "html-200",
+        "cut-off",
+        "bad-json",
+    ],
+)
 def test_each_failure_becomes_one_typed_error_naming_the_link(settings, replay, mode, faults, expected, text):
     replay.fault("/(repos|graphql)", *faults)
     (result,) = fetch(settings, [MOE], token=mode == "graphql")
@@ -272,14 +315,31 @@ def test_each_failure_becomes_one_typed_error_naming_the_link(settings, replay, 
     assert TOKEN not in str(result.error)
 
 
-@pytest.mark.parametrize(("fault", "changes", "expected", "text"), [
-    (Response(status=403, body=b'{"message": "Resource not accessible by integration"}'), {}, Unauthorized,
-     "GitHub refused the request (HTTP 403: Resource not accessible by integration)"),
-    (Response(status=301, body=b"{}", headers={"Location": "https://api.github.com/repositories/1"}), {}, BadPayload,
-     "redirected to another host or protocol"),
-    (Response(body=b"{}", delay=1.5), {"http_timeout": 1, "github_retries": 0}, Unavailable, "no complete answer within 1 s"),
-    (None, {"github_api_url": "http://127.0.0.1:9"}, Unavailable, "could not connect to GitHub"),
-], ids=["403-other", "301-to-https", "timeout", "connection-refused"])
+@pytest.mark.parametrize(
+    ("fault", "changes", "expected", "text"),
+    [
+        (
+            Response(status=403, body=b'{"message": "Resource not accessible by integration"}'),
+            {},
+            Unauthorized,
+            "GitHub refused the request (HTTP 403: Resource not accessible by integration)",
+        ),
+        (
+            Response(status=301, body=b"{}", headers={"Location": "https://api.github.com/repositories/1"}),
+            {},
+            BadPayload,
+            "redirected to another host or protocol",
+        ),
+        (
+            Response(body=b"{}", delay=1.5),
+            {"http_timeout": 1, "github_retries": 0},
+            Unavailable,
+            "no complete answer within 1 s",
+        ),
+        (None, {"github_api_url": "http://127.0.0.1:9"}, Unavailable, "could not connect to GitHub"),
+    ],
+    ids=["403-other", "301-to-https", "timeout", "connection-refused"],
+)
 def test_transport_failures_and_odd_answers_are_typed_errors_too(settings, replay, fault, changes, expected, text):
     if fault is not None:
         replay.fault("/repos/", fault)
@@ -347,7 +407,7 @@ def test_stars_gained_appears_after_a_second_ingest_with_more_stars(curate, repl
     assert items["arxiv:2512.07461"]["metrics"] == {"stars": 900, "stars_gained": 88}
 
 
-T0 = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
 def _repo_fetch(text: str, stars: int, full_name: str | None = None, arxiv_ids: tuple[str, ...] = ()) -> Fetched:
@@ -373,14 +433,15 @@ def test_stars_gained_counts_from_the_last_reading_before_the_issue_started(tmp_
     assert out["github:o/steady"][0]["stars_gained"] == 80  # 230 now, 150 at day 5 (the last reading before day 7)
     assert out["github:o/newcomer"][0]["stars_gained"] == 15  # first seen inside the issue: counted from then
     assert enrich(store, list(items.values()), None, T0 + timedelta(days=9))["github:o/steady"][0]["stars_gained"] == 70
-    assert "stars_gained" not in enrich(store, [items["github:o/newcomer"]], None, T0 + timedelta(days=9))[
-        "github:o/newcomer"][0]
+    assert (
+        "stars_gained"
+        not in enrich(store, [items["github:o/newcomer"]], None, T0 + timedelta(days=9))["github:o/newcomer"][0]
+    )
 
 
 def test_paper_code_link_to_a_renamed_repo_gets_the_new_repos_stars(tmp_path):
     store = Store(str(tmp_path / "c.db"))
-    store.save([_paper_fetch("2512.07461", [OLD]),
-                _repo_fetch(OLD, 44, full_name="CurateFixtures/New-Name")], now=T0)
+    store.save([_paper_fetch("2512.07461", [OLD]), _repo_fetch(OLD, 44, full_name="CurateFixtures/New-Name")], now=T0)
     paper = store.get("arxiv:2512.07461")
     metrics, links = enrich(store, [paper], None, T0 + timedelta(hours=1))["arxiv:2512.07461"]
     assert metrics == {"stars": 44} and links["code"] == [OLD]
@@ -388,9 +449,13 @@ def test_paper_code_link_to_a_renamed_repo_gets_the_new_repos_stars(tmp_path):
 
 def test_a_repo_naming_a_paper_in_the_export_becomes_that_papers_code(tmp_path):
     store = Store(str(tmp_path / "c.db"))
-    store.save([_paper_fetch("2511.13945", []),
-                _repo_fetch("https://github.com/o/agents", 300, arxiv_ids=("2511.13945",))], now=T0)
+    store.save(
+        [_paper_fetch("2511.13945", []), _repo_fetch("https://github.com/o/agents", 300, arxiv_ids=("2511.13945",))],
+        now=T0,
+    )
     out = enrich(store, store.items(), None, T0)
-    assert out["arxiv:2511.13945"] == ({"stars": 300}, {"code": ["https://github.com/o/agents"],
-                                                        "repo": "https://github.com/o/agents"})
+    assert out["arxiv:2511.13945"] == (
+        {"stars": 300},
+        {"code": ["https://github.com/o/agents"], "repo": "https://github.com/o/agents"},
+    )
     assert out["github:o/agents"][1]["paper"] == "https://arxiv.org/abs/2511.13945"

@@ -4,14 +4,22 @@ daily papers list as a feed. Against the replay server (`tests/replay/routes_hug
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
 from connectors.errors import BadPayload
-from connectors.huggingface import ANONYMOUS_LIMIT, TOKEN_LIMIT, WORKERS, HuggingFacePapers, Pace, entries_from_daily, extra_from_paper
+from connectors.huggingface import (
+    ANONYMOUS_LIMIT,
+    TOKEN_LIMIT,
+    WORKERS,
+    HuggingFacePapers,
+    Pace,
+    entries_from_daily,
+    extra_from_paper,
+)
 from pipeline import draft
 from pipeline.ingest import ENRICH_AHEAD, Ingest, Status
 from pipeline.schedule import ScheduledRun, load_sources
@@ -22,7 +30,7 @@ from tests.replay.server import Response
 from tests.test_arxiv import _synthetic_entry
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "huggingface"
-NOW = datetime(2026, 1, 12, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
 NO_CODE = "2601.00001"  # its abstract names no code; on the Hub, people linked a repository
 REPO = "https://github.com/curate-fixtures/attention-only"
 
@@ -115,7 +123,9 @@ def test_a_paper_whose_abstract_names_no_code_shows_the_hubs_repository_its_star
     store = Store(settings.db)
     report = Ingest(settings, store).run([NO_CODE], now=NOW)
     assert [o.status for o in report.outcomes] == [Status.stored]
-    assert [(o.item_id, o.status) for o in report.followed] == [("github:curate-fixtures/attention-only", Status.stored)]
+    assert [(o.item_id, o.status) for o in report.followed] == [
+        ("github:curate-fixtures/attention-only", Status.stored)
+    ]
 
     prepared = draft.prepare(store, NOW)
     [paper] = [i for s in prepared.doc.sections if s.key == "papers" for i in s.items]
@@ -130,13 +140,18 @@ def test_a_paper_whose_abstract_names_no_code_shows_the_hubs_repository_its_star
 
 def test_code_the_abstract_names_keeps_its_source_and_the_hub_adds_upvotes(settings, synthetic):
     named = "https://github.com/curate-fixtures/expert-capacity"
-    synthetic.state["arxiv_synthesize"] = lambda i: _synthetic_entry(i).replace("<summary>", f"<summary>Code: {named}. ")
+    synthetic.state["arxiv_synthesize"] = lambda i: _synthetic_entry(i).replace(
+        "<summary>", f"<summary>Code: {named}. "
+    )
     store = Store(settings.db)
     assert Ingest(settings, store).run(["2601.00002"], now=NOW).ok
     [paper] = [i for s in draft.prepare(store, NOW).doc.sections for i in s.items if i.id == "arxiv:2601.00002"]
     assert paper.links["code"] == [named]  # the Hub names the same repository: one link
     assert paper.links["code_sources"] == {named: "abstract"}
-    assert paper.metrics["upvotes"] == 42 and paper.links["project"] == "https://curate-fixtures.github.io/expert-capacity/"
+    assert (
+        paper.metrics["upvotes"] == 42
+        and paper.links["project"] == "https://curate-fixtures.github.io/expert-capacity/"
+    )
 
 
 def test_a_paper_the_hub_does_not_know_is_normal(settings, replay):
@@ -155,7 +170,9 @@ def test_a_failing_hub_is_a_warning_never_a_failed_paper(settings, replay):
 
 def test_a_rate_limited_hub_is_not_asked_again_in_the_run(settings, synthetic):
     replay = synthetic
-    replay.fault("/api/papers/", Response(status=429, body=b"", headers={"Retry-After": "300"}, content_type="text/plain"))
+    replay.fault(
+        "/api/papers/", Response(status=429, body=b"", headers={"Retry-After": "300"}, content_type="text/plain")
+    )
     report = Ingest(settings, Store(settings.db)).run([f"2601.{n:05d}" for n in range(1, 61)], now=NOW)
     assert report.ok and len(report.outcomes) == 60
     # only the lookups already under way when the 429 came (at most WORKERS a batch, ENRICH_AHEAD
@@ -201,7 +218,8 @@ def test_upvotes_are_read_again_when_the_run_refreshes_old_figures(settings, rep
 def test_the_daily_papers_feed_keeps_papers_with_enough_upvotes(settings, replay):
     Path(settings.sources).write_text(
         f'[[feeds]]\nname = "HF daily papers"\nurl = "{replay.url}/api/daily_papers"\nmin_upvotes = 10\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     store = Store(settings.db)
     report = ScheduledRun(settings, store, load_sources(settings.sources)).run(now=NOW)
     feed = report.feeds[0]
@@ -214,10 +232,12 @@ def test_the_daily_papers_feed_keeps_papers_with_enough_upvotes(settings, replay
 
 def test_min_upvotes_is_a_known_key_of_a_feeds_table(tmp_path):
     path = tmp_path / "sources.toml"
-    path.write_text('[[feeds]]\nname = "HF"\nurl = "https://huggingface.co/api/daily_papers"\nmin_upvotes = 5\n',
-                    encoding="utf-8")
+    path.write_text(
+        '[[feeds]]\nname = "HF"\nurl = "https://huggingface.co/api/daily_papers"\nmin_upvotes = 5\n', encoding="utf-8"
+    )
     assert load_sources(path)[0].min_upvotes == 5
-    path.write_text('[[feeds]]\nname = "HF"\nurl = "https://huggingface.co/api/daily_papers"\nmin_upvotes = -1\n',
-                    encoding="utf-8")
+    path.write_text(
+        '[[feeds]]\nname = "HF"\nurl = "https://huggingface.co/api/daily_papers"\nmin_upvotes = -1\n', encoding="utf-8"
+    )
     with pytest.raises(Exception, match="min_upvotes"):
         load_sources(path)

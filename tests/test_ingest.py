@@ -39,7 +39,8 @@ def test_a_refresh_without_the_api_never_replaces_a_complete_record(settings, re
 def test_two_links_that_land_on_one_item_are_stored_once_and_said_so(settings, replay):
     site = f"{replay.url}/site"
     report = Ingest(settings, Store(settings.db)).run(
-        [f"{site}/blog/continuous_batching", f"{site}/r/3/blog/continuous_batching"])
+        [f"{site}/blog/continuous_batching", f"{site}/r/3/blog/continuous_batching"]
+    )
     assert [o.status for o in report.outcomes] == [Status.stored, Status.fresh]
     assert report.outcomes[1].message == "the same item as an earlier link"
     assert report.outcomes[0].item_id == report.outcomes[1].item_id

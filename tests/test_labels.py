@@ -23,8 +23,9 @@ def run(env):
 
 
 def test_an_arxiv_entry_without_updated_is_an_incomplete_answer_not_a_missing_paper(run, replay):
-    replay.state["arxiv_synthesize"] = lambda arxiv_id: re.sub(
-        r"<updated>[^<]*</updated>", "", entry_for(arxiv_id, _plain(replay)) or "") or None
+    replay.state["arxiv_synthesize"] = lambda arxiv_id: (
+        re.sub(r"<updated>[^<]*</updated>", "", entry_for(arxiv_id, _plain(replay)) or "") or None
+    )
     result = run("ingest", "2512.07461")
     assert result.exit_code == 1
     assert "arXiv sent an incomplete entry for this paper (no <updated>); try again later" in result.stderr
@@ -33,6 +34,7 @@ def test_an_arxiv_entry_without_updated_is_an_incomplete_answer_not_a_missing_pa
 
 def _plain(replay):
     """The replay as entry_for sees it without the synthesizer (fixture entries only)."""
+
     class Plain:
         state: dict = {}
 
@@ -59,8 +61,10 @@ def test_deep_github_json_is_not_a_redirect(run, replay):
 def test_a_bad_character_in_the_youtube_key_is_a_setting_error_that_never_shows_the_key(run, replay, key):
     result = run("ingest", "https://youtu.be/Mw3kR7tYp2Q", YOUTUBE_API_KEY=key)
     assert result.exit_code == 2
-    assert result.stderr == ("error: bad setting: YOUTUBE_API_KEY: holds a character a credential cannot have "
-                             "(a space, a control or a non-ASCII character); copy it again from where it was issued\n")
+    assert result.stderr == (
+        "error: bad setting: YOUTUBE_API_KEY: holds a character a credential cannot have "
+        "(a space, a control or a non-ASCII character); copy it again from where it was issued\n"
+    )
     assert replay.count("") == 0
 
 
@@ -84,5 +88,6 @@ def test_a_lock_folder_that_cannot_be_written_is_one_line(run, replay, tmp_path,
     result = run("run")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
-        f"error: cannot write {blocker}/locks/curate.db.run.lock (the run lock, beside CURATE_DB): Not a directory")
+        f"error: cannot write {blocker}/locks/curate.db.run.lock (the run lock, beside CURATE_DB): Not a directory"
+    )
     assert "Traceback" not in result.stderr and "PermissionError" not in result.stderr

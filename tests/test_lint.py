@@ -18,8 +18,12 @@ RUFF = Path(sys.executable).with_name("ruff")
 @pytest.mark.skipif(not RUFF.exists() and shutil.which("ruff") is None, reason="ruff is not installed")
 def test_ruff_check_passes():
     ruff = str(RUFF) if RUFF.exists() else "ruff"
-    result = subprocess.run([ruff, "check", "--no-cache", "schemas", "connectors", "pipeline", "tests"],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [ruff, "check", "--no-cache", "schemas", "connectors", "pipeline", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

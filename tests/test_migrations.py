@@ -45,7 +45,10 @@ def test_a_0_1_database_upgrades_in_place_and_keeps_everything(old_db):
     store = Store(str(old_db))
 
     assert counts(old_db) == before and before["item"] == 12 and before["annotation"] > 0
-    assert rows(old_db, "SELECT id, kind, url, title, status, fetch_count, record, payload, sources FROM item") == old_items
+    assert (
+        rows(old_db, "SELECT id, kind, url, title, status, fetch_count, record, payload, sources FROM item")
+        == old_items
+    )
     assert rows(old_db, "SELECT item_id, name, value FROM metric ORDER BY id") == old_metrics  # 812.0 == 812
     assert rows(old_db, "SELECT * FROM annotation ORDER BY issue, item_id") == old_notes
     assert {t for (t,) in rows(old_db, "SELECT DISTINCT typeof(value) FROM metric")} == {"integer"}
@@ -121,5 +124,8 @@ def test_search_on_a_0_1_database_says_how_to_build_the_index_and_changes_nothin
     before = old_db.read_bytes()
     result = curate("search", "attention", extra_env={"CURATE_DB": str(old_db)})
     assert result.returncode == 2
-    assert result.stderr.startswith("error: the database ") and "has no search index yet: curate db upgrade" in result.stderr
+    assert (
+        result.stderr.startswith("error: the database ")
+        and "has no search index yet: curate db upgrade" in result.stderr
+    )
     assert old_db.read_bytes() == before

@@ -37,8 +37,9 @@ def test_a_youtube_answer_with_only_an_id_keeps_the_complete_record(run, replay)
     link = f"https://youtu.be/{VIDEO}"
     assert run("ingest", link, YOUTUBE_API_KEY=KEY).exit_code == 0
     before = _stored(run, link)
-    replay.fault(r".*/youtube/v3/videos", Response.json({"kind": "youtube#videoListResponse",
-                                                         "items": [{"id": VIDEO}]}))
+    replay.fault(
+        r".*/youtube/v3/videos", Response.json({"kind": "youtube#videoListResponse", "items": [{"id": VIDEO}]})
+    )
     result = run("ingest", "--refresh", link, YOUTUBE_API_KEY=KEY, CURATE_YOUTUBE_RETRIES="0")
     assert result.exit_code == 1
     assert "YouTube's answer lacks the video's title or channel; the stored record stays" in result.stderr
@@ -77,11 +78,15 @@ def _paths(data, prefix=()):
             yield from _paths(inner, (*prefix, key))
 
 
-@pytest.mark.parametrize(("build", "fixture"), [
-    (repo_from_graphql, "github/graphql/curate-fixtures__moe-capacity.json"),
-    (repo_from_rest, "github/repos/curate-fixtures__moe-capacity.json"),
-    (video_from_item, f"youtube/videos/{VIDEO}.json"),
-], ids=["github-graphql", "github-rest", "youtube-video"])
+@pytest.mark.parametrize(
+    ("build", "fixture"),
+    [
+        (repo_from_graphql, "github/graphql/curate-fixtures__moe-capacity.json"),
+        (repo_from_rest, "github/repos/curate-fixtures__moe-capacity.json"),
+        (video_from_item, f"youtube/videos/{VIDEO}.json"),
+    ],
+    ids=["github-graphql", "github-rest", "youtube-video"],
+)
 def test_a_normalizer_takes_any_field_null_without_crashing(build, fixture):
     data = json.loads(fixture_bytes(fixture))
     data = data["items"][0] if "items" in data else data

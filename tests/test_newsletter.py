@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -69,8 +69,9 @@ def test_code_the_editor_placed_stays_in_the_draft(cli, replay, tmp_path):
     assert cli("ingest", PAPER_WITH_CODE).exit_code == 0
     doc = exported(cli, tmp_path)
     assert section(doc, "tools") == []
-    doc["sections"][3]["items"].append({**section(doc, "papers")[0], "id": "github:curate-fixtures/moe-capacity",
-                                        "kind": "repo"})
+    doc["sections"][3]["items"].append(
+        {**section(doc, "papers")[0], "id": "github:curate-fixtures/moe-capacity", "kind": "repo"}
+    )
     edited = tmp_path / "edited.json"
     edited.write_text(json.dumps(doc))
     assert cli("annotate", str(edited)).exit_code == 0
@@ -80,20 +81,31 @@ def test_code_the_editor_placed_stays_in_the_draft(cli, replay, tmp_path):
 # ---- the draft blurb without a model
 
 
-@pytest.mark.parametrize(("text", "blurb"), [
-    ("In this paper, we propose a router that learns capacity. It keeps 99.2% of tokens at 32k context, vs. 87.1% "
-     "for a fixed one.",
-     "We propose a router that learns capacity. It keeps 99.2% of tokens at 32k context, vs. 87.1% for a fixed one."),
-    ("In this work we study agents. " + "They fail in many ways that we describe at length here. " * 8
-     + "The best one completes 41% of tasks.",
-     "We study agents. They fail in many ways that we describe at length here. They fail in many ways that we "
-     "describe at length here. They fail in many ways that we describe at length here. They fail in many ways that "
-     "we describe at length here. They fail in many ways that we describe at length here. They fail in many ways "
-     "that we describe at length here. The best one completes 41% of tasks."),
-    ("We learn a capacity per layer (e.g. from entropy, as in Shazeer et al. 2017). Code and checkpoints are "
-     "available at https://github.com/a/b. It cuts FLOPs by 31%.",
-     "We learn a capacity per layer (e.g. from entropy, as in Shazeer et al. 2017). It cuts FLOPs by 31%."),
-], ids=["boilerplate-opening-and-decimals", "keeps-the-sentence-with-the-figure", "drops-the-code-link-sentence"])
+@pytest.mark.parametrize(
+    ("text", "blurb"),
+    [
+        (
+            "In this paper, we propose a router that learns capacity. It keeps 99.2% of tokens at 32k context, vs. 87.1% "
+            "for a fixed one.",
+            "We propose a router that learns capacity. It keeps 99.2% of tokens at 32k context, vs. 87.1% for a fixed one.",
+        ),
+        (
+            "In this work we study agents. "
+            + "They fail in many ways that we describe at length here. " * 8
+            + "The best one completes 41% of tasks.",
+            "We study agents. They fail in many ways that we describe at length here. They fail in many ways that we "
+            "describe at length here. They fail in many ways that we describe at length here. They fail in many ways that "
+            "we describe at length here. They fail in many ways that we describe at length here. They fail in many ways "
+            "that we describe at length here. The best one completes 41% of tasks.",
+        ),
+        (
+            "We learn a capacity per layer (e.g. from entropy, as in Shazeer et al. 2017). Code and checkpoints are "
+            "available at https://github.com/a/b. It cuts FLOPs by 31%.",
+            "We learn a capacity per layer (e.g. from entropy, as in Shazeer et al. 2017). It cuts FLOPs by 31%.",
+        ),
+    ],
+    ids=["boilerplate-opening-and-decimals", "keeps-the-sentence-with-the-figure", "drops-the-code-link-sentence"],
+)
 def test_the_draft_blurb_is_whole_sentences_without_boilerplate(text, blurb):
     assert summary_of(text) == blurb
 
@@ -114,14 +126,34 @@ def seed_issue(store: Store) -> None:
     """The Tokenizer #12's shape: 5 papers (two naming their code), 4 videos, 4 reads (one will be
     the pick), 2 repos, and the two papers' code repos that the run fetched along."""
     code = ["https://github.com/acme/MoeKit", "https://github.com/acme/EvalHarness"]
-    save(store, [paper(1, code=code[:1]), paper(2, code=code[1:]), paper(3), paper(4), paper(5),
-                 playlist("PLcourseAAAA", [1000, 2000]), playlist("PLcourseBBBB", [50]),
-                 video("aaaaaaaaaaa", 300), video("bbbbbbbbbbb", 200),
-                 article("agents"), article("evals"), article("kernels"), article("pick"),
-                 repo("Fastlib", 900), repo("Tinytool", 40)])
-    store.save([Fetched(ref=SourceRef(kind=r.kind, key=r.id, url=r.url, connector="test"), record=r)
-                for r in (repo("MoeKit", 700), repo("EvalHarness", 90))], datetime.now(timezone.utc),
-               source=LINKED_SOURCE)
+    save(
+        store,
+        [
+            paper(1, code=code[:1]),
+            paper(2, code=code[1:]),
+            paper(3),
+            paper(4),
+            paper(5),
+            playlist("PLcourseAAAA", [1000, 2000]),
+            playlist("PLcourseBBBB", [50]),
+            video("aaaaaaaaaaa", 300),
+            video("bbbbbbbbbbb", 200),
+            article("agents"),
+            article("evals"),
+            article("kernels"),
+            article("pick"),
+            repo("Fastlib", 900),
+            repo("Tinytool", 40),
+        ],
+    )
+    store.save(
+        [
+            Fetched(ref=SourceRef(kind=r.kind, key=r.id, url=r.url, connector="test"), record=r)
+            for r in (repo("MoeKit", 700), repo("EvalHarness", 90))
+        ],
+        datetime.now(UTC),
+        source=LINKED_SOURCE,
+    )
 
 
 def test_the_seed_items_give_the_published_issues_structure(cli, settings, tmp_path):
@@ -132,19 +164,32 @@ def test_the_seed_items_give_the_published_issues_structure(cli, settings, tmp_p
     md = md_path.read_text()
     block = md.split("<!-- curate:item web:https://blog.example.com/pick -->", 1)[1].split("<!-- curate:", 1)[0]
     md = md.replace("<!-- curate:item web:https://blog.example.com/pick -->" + block, "")
-    md = md.replace("<!-- curate:section pick -->\n## 🎓 Pick of the Week\n\n",
-                    "<!-- curate:section pick -->\n## 🎓 Pick of the Week\n\n<!-- curate:item web:https://blog.example.com/pick -->"
-                    + block)
+    md = md.replace(
+        "<!-- curate:section pick -->\n## 🎓 Pick of the Week\n\n",
+        "<!-- curate:section pick -->\n## 🎓 Pick of the Week\n\n<!-- curate:item web:https://blog.example.com/pick -->"
+        + block,
+    )
     md_path.write_text(md)
     assert cli("annotate", str(md_path)).exit_code == 0
     assert cli("export", "--format", "markdown", "--output", str(md_path)).exit_code == 0
     md = md_path.read_text()
     assert [line for line in md.splitlines() if line.startswith("## ")] == [
-        "## TL;DR", "## 📄 5 Papers", "## 🎥 4 Videos", "## 📰 3 Curated Reads", "## 🛠 2 Tools & Repos",
-        "## 🎓 1 Pick of the Week", "## Left out"]
+        "## TL;DR",
+        "## 📄 5 Papers",
+        "## 🎥 4 Videos",
+        "## 📰 3 Curated Reads",
+        "## 🛠 2 Tools & Repos",
+        "## 🎓 1 Pick of the Week",
+        "## Left out",
+    ]
     tldr = md.split("## TL;DR\n\n<!-- curate:tldr -->\n", 1)[1].split("\n<!-- curate:/tldr -->", 1)[0].splitlines()
     assert [line.split(":**")[0] for line in tldr] == [
-        "- **📄 5 Papers", "- **🎥 4 Videos", "- **📰 3 Curated Reads", "- **🛠 2 Tools & Repos", "- **🎓 1 Pick of the Week"]
+        "- **📄 5 Papers",
+        "- **🎥 4 Videos",
+        "- **📰 3 Curated Reads",
+        "- **🛠 2 Tools & Repos",
+        "- **🎓 1 Pick of the Week",
+    ]
     assert all(line.endswith(".") and line.count(". ") == 0 for line in tldr)  # one sentence each
     lines = md.split("<!-- curate:item arxiv:2511.00001 -->\n", 1)[1].splitlines()
     assert lines[1] == "https://arxiv.org/abs/2511.00001 | [GitHub](https://github.com/acme/MoeKit) ★ 700"
@@ -152,7 +197,7 @@ def test_the_seed_items_give_the_published_issues_structure(cli, settings, tmp_p
     assert "github:acme/moekit" not in md and "github:acme/evalharness" not in md
 
 
-CUSTOM = '''
+CUSTOM = """
 name = "Weekly Bits"
 title = "{name}, issue {number}"
 take = false
@@ -186,7 +231,7 @@ kinds = ["article"]
 [[sections]]
 key = "pick"
 name = "Pick"
-'''
+"""
 
 
 def test_a_format_file_sets_order_headings_kinds_and_lines_and_annotations_round_trip(cli, settings, tmp_path):
@@ -197,8 +242,12 @@ def test_a_format_file_sets_order_headings_kinds_and_lines_and_annotations_round
     env = {"CURATE_NEWSLETTER": str(fmt)}
     doc = exported(cli, tmp_path, **env)
     assert [(s["key"], s["title"], len(s["items"])) for s in doc["sections"]] == [
-        ("tools", "Repos", 2), ("papers", "Research", 2), ("videos", "Watch", 0), ("reads", "Read", 1),
-        ("pick", "Pick", 0)]
+        ("tools", "Repos", 2),
+        ("papers", "Research", 2),
+        ("videos", "Watch", 0),
+        ("reads", "Read", 1),
+        ("pick", "Pick", 0),
+    ]
     assert doc["issue"]["title"] == "Weekly Bits, issue 1"
     md_path = tmp_path / "issue.md"
     assert cli("export", "--format", "markdown", "--output", str(md_path), extra_env=env).exit_code == 0
@@ -212,17 +261,25 @@ def test_a_format_file_sets_order_headings_kinds_and_lines_and_annotations_round
     assert "1 blurb changed" in result.output and "0 moved" in result.output
     doc = exported(cli, tmp_path, **env)
     assert {i["id"]: i["annotation"]["blurb"] for s in doc["sections"] for i in s["items"]} == {
-        "github:acme/fastlib": "", "youtube:playlist:PLcourseAAAA": "", "arxiv:2511.00002": "Mine now.",
-        "arxiv:2511.00001": "", "web:https://blog.example.com/agents": ""}
+        "github:acme/fastlib": "",
+        "youtube:playlist:PLcourseAAAA": "",
+        "arxiv:2511.00002": "Mine now.",
+        "arxiv:2511.00001": "",
+        "web:https://blog.example.com/agents": "",
+    }
     assert doc["issue"]["title"] == "Weekly Bits, issue 1"  # the default title read back is not the editor's
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("[[sections]]\nkey = 'papers'\nname = 'P'\n", "sections: missing videos, reads, tools, pick"),
-    ("take = 'maybe'", "take: Input should be a valid boolean"),
-    ("[item]\nlines = ['{lead} {stars}']", "item: unknown placeholder {stars}"),
-    ("name = ", "not TOML"),
-], ids=["missing-sections", "bad-value", "unknown-placeholder", "not-toml"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[[sections]]\nkey = 'papers'\nname = 'P'\n", "sections: missing videos, reads, tools, pick"),
+        ("take = 'maybe'", "take: Input should be a valid boolean"),
+        ("[item]\nlines = ['{lead} {stars}']", "item: unknown placeholder {stars}"),
+        ("name = ", "not TOML"),
+    ],
+    ids=["missing-sections", "bad-value", "unknown-placeholder", "not-toml"],
+)
 def test_a_bad_format_file_is_one_line_naming_the_key_and_exit_2(cli, settings, tmp_path, content, message):
     fmt = tmp_path / "bad.toml"
     fmt.write_text(content)
@@ -283,12 +340,16 @@ def test_a_template_lays_out_the_draft_and_annotations_round_trip(cli, settings,
     assert blurbs == {"arxiv:2511.00001": "An editor's words.", "arxiv:2511.00002": ""}
 
 
-@pytest.mark.parametrize(("cut", "marker"), [
-    ("{{ intro }}", "<!-- curate:intro -->"),
-    ("{{ left_out.anchor }}", "<!-- curate:section left-out -->"),
-    ("{{ s.anchor }}", "<!-- curate:section papers -->"),
-    ("{{ issue_anchor }}", "<!-- curate:issue 7 … -->"),
-], ids=["intro", "left-out", "sections", "issue"])
+@pytest.mark.parametrize(
+    ("cut", "marker"),
+    [
+        ("{{ intro }}", "<!-- curate:intro -->"),
+        ("{{ left_out.anchor }}", "<!-- curate:section left-out -->"),
+        ("{{ s.anchor }}", "<!-- curate:section papers -->"),
+        ("{{ issue_anchor }}", "<!-- curate:issue 7 … -->"),
+    ],
+    ids=["intro", "left-out", "sections", "issue"],
+)
 def test_a_template_without_a_marker_annotate_needs_is_refused_naming_it(cli, settings, tmp_path, cut, marker):
     (tmp_path / "issue.md.j2").write_text(TEMPLATE.replace(cut, ""))
     fmt = tmp_path / "fmt.toml"

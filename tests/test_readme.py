@@ -70,8 +70,9 @@ def interleaves(expected: list[str], out: list[str], err: list[str]) -> bool:
     """Whether `expected` is `out` and `err` merged, each kept in its order."""
     reachable = {(0, 0)}
     for line in expected:
-        reachable = ({(i + 1, j) for i, j in reachable if i < len(out) and out[i] == line}
-                     | {(i, j + 1) for i, j in reachable if j < len(err) and err[j] == line})
+        reachable = {(i + 1, j) for i, j in reachable if i < len(out) and out[i] == line} | {
+            (i, j + 1) for i, j in reachable if j < len(err) and err[j] == line
+        }
         if not reachable:
             return False
     return (len(out), len(err)) in reachable
@@ -91,8 +92,11 @@ def test_readme_has_examples_to_run():
 def test_every_readme_example_prints_what_the_readme_shows(replay, tmp_path, monkeypatch):
     site = tmp_path / "curate"
     (site / "data").mkdir(parents=True)
-    env = {k: v for k, v in replay_env(replay, site / "data").items()
-           if k not in ("CURATE_DB", "CURATE_DRAFTS_DIR", "CURATE_SOURCES")}  # the defaults, under the folder
+    env = {
+        k: v
+        for k, v in replay_env(replay, site / "data").items()
+        if k not in ("CURATE_DB", "CURATE_DRAFTS_DIR", "CURATE_SOURCES")
+    }  # the defaults, under the folder
     monkeypatch.chdir(site)
     wrong = []
     ran = 0
@@ -101,7 +105,9 @@ def test_every_readme_example_prints_what_the_readme_shows(replay, tmp_path, mon
             continue
         for d in directives:
             shell = d.removeprefix("sh ").replace("{replay}", replay.url)
-            done = subprocess.run(["sh", "-c", shell], cwd=site, env={**os.environ, **env}, capture_output=True, text=True)
+            done = subprocess.run(
+                ["sh", "-c", shell], cwd=site, env={**os.environ, **env}, capture_output=True, text=True
+            )
             if done.returncode != 0:
                 wrong.append(f"README.md:{line}: readme-test: {d}\n{done.stderr}")
         for command, expected in sessions(text):
@@ -114,8 +120,11 @@ def test_every_readme_example_prints_what_the_readme_shows(replay, tmp_path, mon
             result = InProcessCli(env)(*args)
             ran += 1
             if not interleaves(normal("\n".join(expected)), normal(result.stdout), normal(result.stderr)):
-                wrong.append(f"README.md:{line}: $ {command}\n--- the README shows\n" + "\n".join(expected)
-                             + f"\n--- stdout\n{result.stdout}--- stderr\n{result.stderr}--- exit {result.returncode}")
+                wrong.append(
+                    f"README.md:{line}: $ {command}\n--- the README shows\n"
+                    + "\n".join(expected)
+                    + f"\n--- stdout\n{result.stdout}--- stderr\n{result.stderr}--- exit {result.returncode}"
+                )
     assert not wrong, "\n\n".join(wrong)
     assert ran >= 6
 
@@ -126,12 +135,18 @@ def test_a_merge_of_the_two_streams_is_what_a_terminal_shows():
     assert not interleaves(["a"], ["a", "b"], [])
 
 
-@pytest.mark.parametrize("command, args", [
-    ('make ingest URL="https://arxiv.org/abs/2512.07461 2512.08296"', ["ingest", "https://arxiv.org/abs/2512.07461", "2512.08296"]),
-    ("make run ARGS=--verbose", ["run", "--verbose"]),
-    ("curate mark arxiv:1 --status rejected", ["mark", "arxiv:1", "--status", "rejected"]),
-    ("export GITHUB_TOKEN=…           # optional", None),
-])
+@pytest.mark.parametrize(
+    "command, args",
+    [
+        (
+            'make ingest URL="https://arxiv.org/abs/2512.07461 2512.08296"',
+            ["ingest", "https://arxiv.org/abs/2512.07461", "2512.08296"],
+        ),
+        ("make run ARGS=--verbose", ["run", "--verbose"]),
+        ("curate mark arxiv:1 --status rejected", ["mark", "arxiv:1", "--status", "rejected"]),
+        ("export GITHUB_TOKEN=…           # optional", None),
+    ],
+)
 def test_readme_commands_map_to_curate_arguments(command, args):
     assert argv(command) == args
 

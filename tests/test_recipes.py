@@ -54,8 +54,13 @@ def cron(site: Path) -> subprocess.CompletedProcess[str]:
     """The README's crontab line, as cron runs it: `sh -c`, a bare environment; output is mail."""
     (line,) = [ln for ln in block("cron").splitlines() if ln.strip() and not ln.startswith("#")]
     command = line.split(None, 5)[5].replace("/srv/curate", str(site))
-    return subprocess.run(["sh", "-c", command], env={"PATH": "/usr/bin:/bin", "HOME": str(site), "SHELL": "/bin/sh"},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        ["sh", "-c", command],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(site), "SHELL": "/bin/sh"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_cron_mails_nothing_when_well_busy_or_waiting_and_the_tail_when_a_feed_fails(site, replay):
@@ -93,8 +98,10 @@ def test_run_exit_status_3_is_a_draft_waiting_for_annotate(curate, replay, env):
     held = curate("run")
     assert held.returncode == 3
     lines = held.stderr.splitlines()
-    assert lines[0] == (f"! draft left as it is: {draft} has edits curate has not read back: run `curate annotate "
-                        f"{draft}` to keep them, or export with --force to overwrite them")
+    assert lines[0] == (
+        f"! draft left as it is: {draft} has edits curate has not read back: run `curate annotate "
+        f"{draft}` to keep them, or export with --force to overwrite them"
+    )
     assert lines[-1].endswith("· draft held back for curate annotate")
     assert curate("annotate", str(draft)).returncode == 0
     assert curate("run").returncode == 0
@@ -121,8 +128,12 @@ def test_systemd_units_pass_systemd_analyze_verify(site):
     for name, text in files.items():
         (site / name).write_text(text)
     assert "SuccessExitStatus=3 75" in files["curate.service"]
-    result = subprocess.run(["systemd-analyze", "verify", "--man=no", *(str(site / n) for n in files)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *(str(site / n) for n in files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "curate." not in result.stderr, result.stderr
 
@@ -145,8 +156,14 @@ def test_the_actions_step_fails_the_job_only_when_the_run_failed(site, replay):
     script = actions_step()
 
     def step() -> subprocess.CompletedProcess[str]:  # GitHub runs a `run:` step as `bash -e {0}`
-        return subprocess.run(["bash", "-e", "-c", script], cwd=site, capture_output=True, text=True, timeout=120,
-                              env={"PATH": "/usr/bin:/bin", "HOME": str(site), "CURATE_DB": "data/curate.db"})
+        return subprocess.run(
+            ["bash", "-e", "-c", script],
+            cwd=site,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(site), "CURATE_DB": "data/curate.db"},
+        )
 
     sources(site, replay, ARXIV)
     assert step().returncode == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import SecretStr
@@ -19,12 +19,13 @@ from pipeline.store import Store
 from schemas import Article, Extra, Kind, SectionKey, SourceRef
 from tests.replay.server import source_env
 
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 def _fake_ref(token: str) -> SourceRef:
-    return SourceRef(kind=Kind.article, key=f"fake:{token.lower()}", url=f"https://fake.example/item/{token}",
-                     connector="fake")
+    return SourceRef(
+        kind=Kind.article, key=f"fake:{token.lower()}", url=f"https://fake.example/item/{token}", connector="fake"
+    )
 
 
 def _fake_owns(url: str) -> SourceRef | None:
@@ -47,7 +48,7 @@ class FakeConnector:
     asked: list[str] = []
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "FakeConnector":
+    def from_settings(cls, settings: Settings) -> FakeConnector:
         return cls()
 
     def fetch(self, refs: Sequence[SourceRef]) -> Iterator[Fetched]:
@@ -64,8 +65,9 @@ FAKE = Source(
     connector=FakeConnector,
     owns=_fake_owns,
     hosts=("fake.example",),
-    bare_id=BareId(parse=_fake_bare, pattern=r"(?<![\w-])FAKE-[A-Za-z0-9]+\b",
-                   valid=lambda text: _fake_bare(text) is not None),
+    bare_id=BareId(
+        parse=_fake_bare, pattern=r"(?<![\w-])FAKE-[A-Za-z0-9]+\b", valid=lambda text: _fake_bare(text) is not None
+    ),
 )
 
 
@@ -116,8 +118,11 @@ def test_two_sources_cannot_share_a_name_or_a_kind():
 def test_every_kind_has_a_section_and_rules():
     registry = default()
     assert {k: registry.section_of(k) for k in Kind} == {
-        Kind.paper: SectionKey.papers, Kind.video: SectionKey.videos, Kind.playlist: SectionKey.videos,
-        Kind.article: SectionKey.reads, Kind.repo: SectionKey.tools,
+        Kind.paper: SectionKey.papers,
+        Kind.video: SectionKey.videos,
+        Kind.playlist: SectionKey.videos,
+        Kind.article: SectionKey.reads,
+        Kind.repo: SectionKey.tools,
     }
     assert set(registry.refreshed_kinds()) == {Kind.repo, Kind.video, Kind.playlist, Kind.paper}  # papers: upvotes
 
@@ -134,8 +139,12 @@ def test_settings_are_made_of_every_sources_settings_under_their_usual_names(mon
 
 def test_the_replay_environment_points_every_endpoint_setting_at_the_server(replay):
     env = source_env(replay)
-    endpoints = [name for model in default().settings_models() for name, info in model.model_fields.items()
-                 if info.annotation is str and any(type(m).__name__ == "Endpoint" for m in info.metadata)]
+    endpoints = [
+        name
+        for model in default().settings_models()
+        for name, info in model.model_fields.items()
+        if info.annotation is str and any(type(m).__name__ == "Endpoint" for m in info.metadata)
+    ]
     assert endpoints and all(env[f"CURATE_{name.upper()}"].startswith(replay.url) for name in endpoints)
     assert env["CURATE_ARXIV_API_URL"] == f"{replay.url}/api/query"
     assert env["CURATE_ARXIV_DELAY"] == "0"
@@ -149,14 +158,24 @@ class FakeEnricher:
     batches: list[int] = []
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "FakeEnricher":
+    def from_settings(cls, settings: Settings) -> FakeEnricher:
         return cls()
 
     def enrich(self, records):
         FakeEnricher.batches.append(len(records))
-        return [(Extra(metrics={"likes": 7}, links={"project": "https://example.org/p"},
-                       code=["https://github.com/curate-fixtures/moe-capacity"]), ["fake: a warning"])
-                if r.id == "arxiv:2511.13945" else (None, []) for r in records]
+        return [
+            (
+                Extra(
+                    metrics={"likes": 7},
+                    links={"project": "https://example.org/p"},
+                    code=["https://github.com/curate-fixtures/moe-capacity"],
+                ),
+                ["fake: a warning"],
+            )
+            if r.id == "arxiv:2511.13945"
+            else (None, [])
+            for r in records
+        ]
 
     def notes(self) -> list[str]:
         return ["fake enricher: done"]
@@ -219,9 +238,19 @@ def test_a_source_that_added_to_an_item_adds_its_facts_to_the_details_line():
         return [Text(f"{item.metrics['likes']} likes")]
 
     registry = default().with_source(Source(name="fakeenricher", extra_facts=facts))
-    item = ExportItem(id="arxiv:2511.13945", kind=Kind.paper, url="https://arxiv.org/abs/2511.13945", title="T",
-                      authors=["A. Author"], summary="", published=NOW, metrics={"likes": 7}, links={},
-                      details={"extras": {"fakeenricher": {}}}, annotation=Annotation())
+    item = ExportItem(
+        id="arxiv:2511.13945",
+        kind=Kind.paper,
+        url="https://arxiv.org/abs/2511.13945",
+        title="T",
+        authors=["A. Author"],
+        summary="",
+        published=NOW,
+        metrics={"likes": 7},
+        links={},
+        details={"extras": {"fakeenricher": {}}},
+        annotation=Annotation(),
+    )
     assert details_line(item, registry=registry).endswith("A. Author · 7 likes · 2026-11-24")
     bare = item.model_copy(update={"details": {}})
     assert "likes" not in details_line(bare, registry=registry)  # only on the items it added to

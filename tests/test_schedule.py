@@ -9,7 +9,7 @@ import shutil
 import signal
 import subprocess
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,15 +22,15 @@ from pipeline.config import Settings
 from pipeline.ingest import Status
 from pipeline.schedule import AlreadyRunning, FeedSource, ScheduledRun, SourcesError, load_sources, run_lock
 from pipeline.store import Store
-from tests.conftest import CURATE, ROOT, corpus_file
+from tests.conftest import BACKENDS, CURATE, ROOT, corpus_file
 from tests.replay.server import Response, fixture_bytes
-from tests.conftest import BACKENDS
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     """Every test here runs on SQLite and on PostgreSQL."""
     return request.param
+
 
 ARXIV_FEED = "feeds/arxiv_rss_cs.LG+cs.CL.xml"
 TODAY_IDS = ["2512.07461", "2512.01234", "2511.13945", "1706.03762", "2512.08296"]
@@ -92,7 +92,9 @@ def test_an_html_page_is_not_a_feed():
 
 
 def test_an_empty_listing_is_a_feed_with_no_entries():
-    weekend = b"<?xml version='1.0'?><rss version='2.0'><channel><title>cs.LG updates on arXiv.org</title></channel></rss>"
+    weekend = (
+        b"<?xml version='1.0'?><rss version='2.0'><channel><title>cs.LG updates on arXiv.org</title></channel></rss>"
+    )
     assert entries_from_bytes(weekend, "https://rss.arxiv.org/rss/cs.LG") == []
 
 
@@ -107,12 +109,21 @@ TODAY_LINKS = [f"https://arxiv.org/abs/{i}" for i in TODAY_IDS]
         (FEED_BODY[:CUT], "not well-formed XML (no element found at line 31, column 19)"),
         (b"\n\n  " + FEED_BODY[:CUT], "not well-formed XML (no element found at line 33, column 19)"),
         (FEED_BODY[:CUT].replace(b"Expert layers", b"Expert&nbsp;layers"), "(no element found at line 31, column 19)"),
-        (FEED_BODY.replace(b"Expert layers", b"Expert\x0blayers"), "(not well-formed (invalid token) at line 21, column 17)"),
+        (
+            FEED_BODY.replace(b"Expert layers", b"Expert\x0blayers"),
+            "(not well-formed (invalid token) at line 21, column 17)",
+        ),
         (FEED_BODY.replace(b"</title>", b"</titel>", 3), "(mismatched tag at line "),
         (b"\xef\xbb\xbf\r\n" + FEED_BODY[:CUT], "not well-formed XML (no element found at line 32, column 19)"),
     ],
-    ids=["cut off", "cut off after blank lines", "cut off after an html entity", "control character",
-         "mismatched tag", "cut off after a byte-order mark and a line break"],
+    ids=[
+        "cut off",
+        "cut off after blank lines",
+        "cut off after an html entity",
+        "control character",
+        "mismatched tag",
+        "cut off after a byte-order mark and a line break",
+    ],
 )
 def test_a_feed_that_is_not_well_formed_xml_gives_no_entries(body, reason):
     # feedparser's forgiving parser would hand back the first entry and half of the second
@@ -133,8 +144,14 @@ def test_a_feed_that_is_not_well_formed_xml_gives_no_entries(body, reason):
         b"\xef\xbb\xbf\xef\xbb\xbf\n \t\r\n\xef\xbb\xbf" + FEED_BODY,
         b"\xef\xbb\xbf" + FEED_BODY,
     ],
-    ids=["blank lines before <?xml", "html entities", "charset other than declared", "a byte-order mark and CRLF before <?xml",
-         "byte-order marks and whitespace before <?xml", "one byte-order mark"],
+    ids=[
+        "blank lines before <?xml",
+        "html entities",
+        "charset other than declared",
+        "a byte-order mark and CRLF before <?xml",
+        "byte-order marks and whitespace before <?xml",
+        "one byte-order mark",
+    ],
 )
 def test_harmless_xml_slips_still_give_every_entry(body):
     assert [e.link for e in entries_from_bytes(body, "https://rss.arxiv.org/rss/cs.LG")] == TODAY_LINKS
@@ -144,10 +161,23 @@ def test_recorded_truncated_feed_is_malformed_and_recorded_leading_blank_lines_a
     with pytest.raises(Unavailable) as caught:
         entries_from_bytes(corpus_file("feeds/feedrs_rss2_truncated_invalid.xml").read_bytes(), "https://x.example/rss")
     assert "not well-formed XML" in caught.value.reason and "no element found" in caught.value.reason
-    assert len(entries_from_bytes(corpus_file("feeds/capyreader_rss2_leading_blank_lines.xml").read_bytes(),
-                                  "https://x.example/rss")) == 10
-    assert len(entries_from_bytes(corpus_file("youtube/feedjira_youtube_channel_feed_2015.xml").read_bytes(),
-                                  "https://www.youtube.com/feeds/videos.xml?channel_id=x")) == 15
+    assert (
+        len(
+            entries_from_bytes(
+                corpus_file("feeds/capyreader_rss2_leading_blank_lines.xml").read_bytes(), "https://x.example/rss"
+            )
+        )
+        == 10
+    )
+    assert (
+        len(
+            entries_from_bytes(
+                corpus_file("youtube/feedjira_youtube_channel_feed_2015.xml").read_bytes(),
+                "https://www.youtube.com/feeds/videos.xml?channel_id=x",
+            )
+        )
+        == 15
+    )
 
 
 def test_an_arxiv_author_feed_gives_each_paper_s_abs_page():
@@ -166,15 +196,20 @@ def test_a_feedburner_entry_is_its_original_post_not_the_proxy_link():
 
 
 def test_an_arxiv_entry_whose_link_holds_no_valid_id_falls_back_to_its_guid():
-    entry = {"arxiv_announce_type": "new", "link": "https://arxiv.org/abs/2513.0001",
-             "id": "oai:arXiv.org:2512.07461v1"}
+    entry = {
+        "arxiv_announce_type": "new",
+        "link": "https://arxiv.org/abs/2513.0001",
+        "id": "oai:arXiv.org:2512.07461v1",
+    }
     assert link_of_entry(entry) == "https://arxiv.org/abs/2512.07461"
     assert link_of_entry({"id": "oai:arXiv.org:math.GT/0309136v2"}) == "https://arxiv.org/abs/math/0309136"
 
 
 def test_recorded_arxiv_listing_gives_abs_links_for_every_announce_type():
-    got = entries_from_bytes(corpus_file("feeds/rssfeedsjl_arxiv_rss_quant-ph_2025-04-28.xml").read_bytes(),
-                             "https://rss.arxiv.org/rss/quant-ph")
+    got = entries_from_bytes(
+        corpus_file("feeds/rssfeedsjl_arxiv_rss_quant-ph_2025-04-28.xml").read_bytes(),
+        "https://rss.arxiv.org/rss/quant-ph",
+    )
     counts = {t: sum(1 for e in got if e.announce_type == t) for t in ("new", "cross", "replace", "replace-cross")}
     assert counts == {"new": 40, "cross": 10, "replace": 22, "replace-cross": 9}
     assert all(e.link.startswith("https://arxiv.org/abs/") and "v" not in e.link.rsplit("/", 1)[1] for e in got)
@@ -182,8 +217,10 @@ def test_recorded_arxiv_listing_gives_abs_links_for_every_announce_type():
 
 
 def test_recorded_youtube_channel_feed_gives_watch_links():
-    got = entries_from_bytes(corpus_file("youtube/capyreader_youtube_channel_feed_2025.xml").read_bytes(),
-                             "https://www.youtube.com/feeds/videos.xml?channel_id=x")
+    got = entries_from_bytes(
+        corpus_file("youtube/capyreader_youtube_channel_feed_2025.xml").read_bytes(),
+        "https://www.youtube.com/feeds/videos.xml?channel_id=x",
+    )
     assert got and all(e.link.startswith("https://www.youtube.com/watch?v=") for e in got)
 
 
@@ -206,8 +243,16 @@ def feed(**filters) -> FeedSource:
         ({"max_per_run": 2}, ["2512.07461", "2512.01234"]),
         ({"categories": ["cs.LG"], "announce_types": ["replace", "replace-cross"]}, ["1706.03762", "2512.08296"]),
     ],
-    ids=["none", "new only", "new and cross", "category any case", "keywords any case", "regex", "cap",
-         "filters combine"],
+    ids=[
+        "none",
+        "new only",
+        "new and cross",
+        "category any case",
+        "keywords any case",
+        "regex",
+        "cap",
+        "filters combine",
+    ],
 )
 def test_feed_filters_keep_matching_entries_in_feed_order(filters, kept):
     chosen = feed(**filters).select(entries(ARXIV_FEED))
@@ -233,23 +278,44 @@ def test_shipped_example_sources_file_is_valid():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[[feeds]]\nname = "a"\nurl = "https://x.example/feed"\nmax_per_run = \n',
-         "not valid TOML: Invalid value (at line 4, column 15)"),
-        ('[[feeds]]\nname = "a"\nurl = "https://x.example/a"\n\n[[feeds]]\nname = "b"\nurl = "https://x.example/b"\n'
-         'anounce_types = ["new"]\n',
-         ":8: feed #2 ('b'): unknown key 'anounce_types' (known: name, url, keywords"),
-        ('[[feeds]]\nname = "arXiv"\nurl = "https://rss.arxiv.org/rss/cs.LG"\nannounce_types = ["novel"]\n',
-         ":4: feed #1 ('arXiv'): announce_types.0: Input should be 'new', 'cross', 'replace' or 'replace-cross'"),
-        ('[[feeds]]\nname = "a"\nurl = "https://x.example/a"\nregex = "(unclosed"\n',
-         ":4: feed #1 ('a'): regex: not a valid regular expression: missing ), unterminated subpattern"),
+        (
+            '[[feeds]]\nname = "a"\nurl = "https://x.example/feed"\nmax_per_run = \n',
+            "not valid TOML: Invalid value (at line 4, column 15)",
+        ),
+        (
+            '[[feeds]]\nname = "a"\nurl = "https://x.example/a"\n\n[[feeds]]\nname = "b"\nurl = "https://x.example/b"\n'
+            'anounce_types = ["new"]\n',
+            ":8: feed #2 ('b'): unknown key 'anounce_types' (known: name, url, keywords",
+        ),
+        (
+            '[[feeds]]\nname = "arXiv"\nurl = "https://rss.arxiv.org/rss/cs.LG"\nannounce_types = ["novel"]\n',
+            ":4: feed #1 ('arXiv'): announce_types.0: Input should be 'new', 'cross', 'replace' or 'replace-cross'",
+        ),
+        (
+            '[[feeds]]\nname = "a"\nurl = "https://x.example/a"\nregex = "(unclosed"\n',
+            ":4: feed #1 ('a'): regex: not a valid regular expression: missing ), unterminated subpattern",
+        ),
         ('[[feeds]]\nname = "a"\n', ":1: feed #1 ('a'): 'url' is missing"),
-        ('[[feeds]]\nname = "a"\nurl = "ftp://x.example/a"\n', ":3: feed #1 ('a'): url: 'ftp://x.example/a' is not an http(s) URL"),
-        ('[[feeds]]\nname = "a"\nurl = "https://x.example/a"\n[[feeds]]\nname = "a"\nurl = "https://x.example/b"\n',
-         "two feeds have the name 'a'; each needs its own"),
+        (
+            '[[feeds]]\nname = "a"\nurl = "ftp://x.example/a"\n',
+            ":3: feed #1 ('a'): url: 'ftp://x.example/a' is not an http(s) URL",
+        ),
+        (
+            '[[feeds]]\nname = "a"\nurl = "https://x.example/a"\n[[feeds]]\nname = "a"\nurl = "https://x.example/b"\n',
+            "two feeds have the name 'a'; each needs its own",
+        ),
         ('[[feed]]\nname = "a"\nurl = "https://x.example/a"\n', ":1: unknown key 'feed' (known: feeds)"),
     ],
-    ids=["toml syntax", "unknown key", "bad announce type", "bad regex", "missing url", "not http", "same name twice",
-         "misspelt table"],
+    ids=[
+        "toml syntax",
+        "unknown key",
+        "bad announce type",
+        "bad regex",
+        "missing url",
+        "not http",
+        "same name twice",
+        "misspelt table",
+    ],
 )
 def test_bad_sources_file_message_names_the_line_and_key(tmp_path, text, message):
     path = write(tmp_path, text)
@@ -304,16 +370,31 @@ def test_feed_with_only_last_modified_answers_304_to_if_modified_since(replay):
     [
         (Response(status=404, body=b"Not Found", content_type="text/plain"), NotFound, "not found (HTTP 404)"),
         (Response(status=410, body=b"", content_type="text/plain"), NotFound, "HTTP 410"),
-        (Response(status=503, body=b"busy", content_type="text/plain"), Unavailable,
-         "the feed's server answered HTTP 503"),
-        (Response(status=429, body=b"", headers={"Retry-After": "120"}, content_type="text/plain"), RateLimited,
-         "retry after 120 s"),
-        (Response(body=fixture_bytes(ARXIV_FEED), truncate=400, content_type="application/rss+xml"), Unavailable,
-         "the answer was cut off"),
-        (Response(body=fixture_bytes(ARXIV_FEED), delay=0.8, content_type="application/rss+xml"), Unavailable,
-         "no answer within 0.3 s"),
-        (Response(body=b'{"error": "gone"}', content_type="application/json"), BadPayload,
-         "the answer is application/json, not an RSS or Atom feed"),
+        (
+            Response(status=503, body=b"busy", content_type="text/plain"),
+            Unavailable,
+            "the feed's server answered HTTP 503",
+        ),
+        (
+            Response(status=429, body=b"", headers={"Retry-After": "120"}, content_type="text/plain"),
+            RateLimited,
+            "retry after 120 s",
+        ),
+        (
+            Response(body=fixture_bytes(ARXIV_FEED), truncate=400, content_type="application/rss+xml"),
+            Unavailable,
+            "the answer was cut off",
+        ),
+        (
+            Response(body=fixture_bytes(ARXIV_FEED), delay=0.8, content_type="application/rss+xml"),
+            Unavailable,
+            "no answer within 0.3 s",
+        ),
+        (
+            Response(body=b'{"error": "gone"}', content_type="application/json"),
+            BadPayload,
+            "the answer is application/json, not an RSS or Atom feed",
+        ),
     ],
     ids=["404", "410", "503", "429", "cut off", "timeout", "json"],
 )
@@ -376,9 +457,15 @@ def section_ids(doc: dict, key: str) -> list[str]:
 
 def spawn(curate, *args: str) -> subprocess.Popen:
     """Start `curate` without waiting, with the environment `curate(...)` uses."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_") and k not in ("GITHUB_TOKEN", "YOUTUBE_API_KEY")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CURATE_") and k not in ("GITHUB_TOKEN", "YOUTUBE_API_KEY")
+    }
     env.update(curate.env, COLUMNS="200")
-    return subprocess.Popen([CURATE, *args], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [CURATE, *args], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_run_ingests_new_entries_once_then_costs_only_304s_and_writes_the_same_draft(curate, replay, env):
@@ -426,8 +513,10 @@ def test_broken_feed_is_reported_and_the_other_feeds_go_on(curate, replay, env):
     result = curate("run")
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert lines[0] == (f"✗ feed Old blog  {replay.url}/feeds/broken.xml: the answer is an HTML page, "
-                        "not an RSS or Atom feed; check the feed's URL")
+    assert lines[0] == (
+        f"✗ feed Old blog  {replay.url}/feeds/broken.xml: the answer is an HTML page, "
+        "not an RSS or Atom feed; check the feed's URL"
+    )
     assert lines[1].startswith("run: 2 feeds (1 read, 1 failed) · 5 stored · draft ")
     assert len(lines) == 2
     assert sorted(asked_ids(replay.requests)) == sorted(TODAY_IDS)
@@ -440,9 +529,11 @@ def test_a_feed_cut_off_inside_a_whole_answer_fails_keeps_no_etag_and_is_read_in
     first = curate("run")
     assert first.returncode == 1
     lines = first.stderr.splitlines()
-    assert lines[0] == (f"✗ feed arXiv cs.LG + cs.CL  {replay.url}{ARXIV[1]}: not well-formed XML (no element found "
-                        "at line 31, column 19), so cut off or broken on the way; nothing was taken from it, and the "
-                        "next run reads it again in full")
+    assert lines[0] == (
+        f"✗ feed arXiv cs.LG + cs.CL  {replay.url}{ARXIV[1]}: not well-formed XML (no element found "
+        "at line 31, column 19), so cut off or broken on the way; nothing was taken from it, and the "
+        "next run reads it again in full"
+    )
     assert lines[1].startswith("run: 1 feed (1 failed) · nothing new · draft ")
     assert asked_ids(replay.requests) == []
     assert Store(env["CURATE_DB"]).feed_state(f"{replay.url}{ARXIV[1]}").etag is None
@@ -461,14 +552,16 @@ def test_a_video_youtube_does_not_know_is_reported_once_though_the_feed_sends_no
     key = {"YOUTUBE_API_KEY": "test-youtube-key"}
     first = curate("run", extra_env=key)
     assert first.returncode == 1
-    assert first.stderr.splitlines()[0] == ("✗ https://www.youtube.com/watch?v=qW8eR2tY4uI  video not found on YouTube "
-                                            "(removed, private or a wrong id)")
+    assert first.stderr.splitlines()[0] == (
+        "✗ https://www.youtube.com/watch?v=qW8eR2tY4uI  video not found on YouTube (removed, private or a wrong id)"
+    )
     asked = replay.count("/youtube/v3/videos")
 
     second = curate("run", extra_env=key)  # the feed answers 200 again, the video still listed
     assert second.returncode == 0, second.stderr
-    assert second.stderr.splitlines() == [f"run: 1 feed (1 read) · 2 already stored · draft "
-                                          f"{Path(env['CURATE_DRAFTS_DIR']) / 'issue-1.json'}"]
+    assert second.stderr.splitlines() == [
+        f"run: 1 feed (1 read) · 2 already stored · draft {Path(env['CURATE_DRAFTS_DIR']) / 'issue-1.json'}"
+    ]
     assert answers(replay, "/feeds/youtube/videos.xml") == [200, 200]
     assert replay.count("/youtube/v3/videos") == asked  # not asked for again
     feed_url = f"{replay.url}{YOUTUBE[1]}"
@@ -480,8 +573,7 @@ def test_a_video_youtube_does_not_know_is_reported_once_though_the_feed_sends_no
 
 
 def test_dry_run_lists_what_would_be_ingested_and_writes_nothing(curate, replay, env):
-    use_sources(env, replay, ARXIV, NOTES, ("Field notes", "/feeds/blog/rss.xml"),
-                YOUTUBE)
+    use_sources(env, replay, ARXIV, NOTES, ("Field notes", "/feeds/blog/rss.xml"), YOUTUBE)
     result = curate("run", "--dry-run")
     assert result.returncode == 0, result.stderr
     rows = [line.split("\t") for line in result.stdout.splitlines()]
@@ -499,7 +591,8 @@ def test_dry_run_lists_what_would_be_ingested_and_writes_nothing(curate, replay,
     assert {r.path for r in replay.requests} == {ARXIV[1], NOTES[1], "/feeds/blog/rss.xml", "/feeds/youtube/videos.xml"}
     as_json = curate("run", "--dry-run", "--format", "json")
     assert [json.loads(line) for line in as_json.stdout.splitlines()] == [
-        {"url": url, "kind": kind, "feed": feed} for url, kind, feed in rows]
+        {"url": url, "kind": kind, "feed": feed} for url, kind, feed in rows
+    ]
 
 
 def test_dry_run_after_a_run_uses_the_kept_validators_and_lists_nothing(curate, replay, env):
@@ -577,8 +670,10 @@ def test_every_kind_of_feed_lands_in_the_draft_once(settings, replay):
     doc = json.loads(first.draft[0].read_text(encoding="utf-8"))
     assert set(section_ids(doc, "papers")) == {f"arxiv:{i}" for i in [*TODAY_IDS, "hep-th/9901001"]}
     assert set(section_ids(doc, "videos")) == {"youtube:video:bC2dE4fG6hI", "youtube:video:aB3dE5fG7hJ"}
-    assert set(section_ids(doc, "reads")) == {f"web:{replay.url}/site/blog/sharding-a-vector-index",
-                                              f"web:{replay.url}/site/~lena/notes/bpe-2.html"}
+    assert set(section_ids(doc, "reads")) == {
+        f"web:{replay.url}/site/blog/sharding-a-vector-index",
+        f"web:{replay.url}/site/~lena/notes/bpe-2.html",
+    }
     assert section_ids(doc, "tools") == ["github:curate-fixtures/moe-capacity"]
     seen = len(replay.requests)
 
@@ -675,7 +770,9 @@ def test_a_public_feed_that_redirects_to_a_private_address_is_refused_on_that_ho
     from tests.test_web import PUBLIC_IP, FakeNetwork, fake_dns
 
     network = FakeNetwork(replay)
-    with feeds.client(5, allow_private=False, resolver=fake_dns({"feeds.example": [PUBLIC_IP]}), network=network) as http:
+    with feeds.client(
+        5, allow_private=False, resolver=fake_dns({"feeds.example": [PUBLIC_IP]}), network=network
+    ) as http:
         got = read_feed(http, f"http://feeds.example{path}", timeout=5)
     assert isinstance(got.error, Refused) and got.error.reason.startswith(reason)
     assert replay.count(re.escape(path)) == 1 and replay.count("/rss/") == 0  # the first hop went out, the second never
@@ -718,9 +815,19 @@ def test_the_refresh_reads_only_stale_items_of_kinds_whose_figures_move(settings
     assert run_once(settings, replay, RELEASES).ok
     store = Store(settings.db)
     with store.session() as session:  # an article whose stored record this curate cannot read: never loaded here
-        old = datetime(2020, 1, 1, tzinfo=timezone.utc)
-        session.add(ItemRow(id="web:https://example.org/a", kind="article", url="https://example.org/a", title="?",
-                            first_seen=old, fetched_at=old, record={"kind": "article"}, sources=[]))
+        old = datetime(2020, 1, 1, tzinfo=UTC)
+        session.add(
+            ItemRow(
+                id="web:https://example.org/a",
+                kind="article",
+                url="https://example.org/a",
+                title="?",
+                first_seen=old,
+                fetched_at=old,
+                record={"kind": "article"},
+                sources=[],
+            )
+        )
         session.commit()
     s = settings.model_copy(update={"refresh_age": timedelta(0)})
     report = ScheduledRun(s, store, load_sources(s.sources)).run(dry_run=True)
@@ -732,7 +839,10 @@ def test_videos_are_refreshed_in_one_batch(settings, replay):
     assert run_once(settings, replay, YOUTUBE, youtube_api_key=key).ok
     assert replay.count("/youtube/v3/videos") == 1
     old = run_once(settings, replay, YOUTUBE, youtube_api_key=key, refresh_age=timedelta(0))
-    assert sorted(o.item_id for o in old.refreshed.outcomes) == ["youtube:video:aB3dE5fG7hJ", "youtube:video:bC2dE4fG6hI"]
+    assert sorted(o.item_id for o in old.refreshed.outcomes) == [
+        "youtube:video:aB3dE5fG7hJ",
+        "youtube:video:bC2dE4fG6hI",
+    ]
     assert replay.count("/youtube/v3/videos") == 2  # two videos, one request
 
 
@@ -753,7 +863,11 @@ def test_two_runs_started_together_only_one_works(curate, replay, env, backend):
         gate.set()
         out, err = first.communicate(timeout=60)
     assert second.returncode == 75
-    lock = "this database's run lock" if backend == "postgresql" else Path(env["CURATE_DB"]).with_name("curate.db.run.lock")
+    lock = (
+        "this database's run lock"
+        if backend == "postgresql"
+        else Path(env["CURATE_DB"]).with_name("curate.db.run.lock")
+    )
     assert second.stderr.splitlines() == [f"! another curate run holds {lock}; this one did nothing"]
     assert first.returncode == 0, err
     assert replay.count(re.escape(ARXIV[1])) == 1  # the second run read no feed
@@ -771,7 +885,9 @@ def test_run_killed_between_feeds_resumes_without_fetching_any_paper_twice(curat
     replay.state["feeds:gates"], replay.state["feeds:arrived"] = {NOTES[1]: gate}, {NOTES[1]: arrived}
     killed = spawn(curate, "run")
     try:
-        assert arrived.wait(120), "the run never asked for the blog feed"  # the arXiv feed is done, the blog feed in flight
+        assert arrived.wait(120), (
+            "the run never asked for the blog feed"
+        )  # the arXiv feed is done, the blog feed in flight
         killed.send_signal(signal.SIGKILL)
         killed.wait(timeout=10)
     finally:

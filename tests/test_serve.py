@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from schemas import ItemStatus
 from tests.conftest import BACKENDS
 from tests.draft_records import article, paper, repo, save, video
 
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 BASE = "http://127.0.0.1:8000"
 
 
@@ -37,9 +37,17 @@ def conf(tmp_path: Path, db_url: str) -> Settings:
 @pytest.fixture
 def store(conf: Settings) -> Store:
     s = Store(conf.db)
-    save(s, [paper(1, title="Attention, again"), paper(2, title="Sparse <b>experts</b>"),
-             video("aaaaaaaaaaa", views=12_345), repo("Fastlib", 900),
-             article("agents", title="<script>alert('x')</script> Agents")], NOW - timedelta(hours=2))
+    save(
+        s,
+        [
+            paper(1, title="Attention, again"),
+            paper(2, title="Sparse <b>experts</b>"),
+            video("aaaaaaaaaaa", views=12_345),
+            repo("Fastlib", 900),
+            article("agents", title="<script>alert('x')</script> Agents"),
+        ],
+        NOW - timedelta(hours=2),
+    )
     return s
 
 
@@ -104,16 +112,23 @@ def test_shortlist_reject_and_undo_change_the_status_the_cli_sees(client, store)
 def test_every_change_needs_the_page_token_and_the_same_site(client, store):
     no_token = client.post("/triage", data={"id": "arxiv:2511.00001", "action": "reject"})
     assert no_token.status_code == 403 and "reload" in no_token.text
-    cross = client.post("/triage", data={"id": "arxiv:2511.00001", "action": "reject", "csrf": csrf(client)},
-                        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+    cross = client.post(
+        "/triage",
+        data={"id": "arxiv:2511.00001", "action": "reject", "csrf": csrf(client)},
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
     assert cross.status_code == 403 and "another site" in cross.text
-    opaque = client.post("/triage", data={"id": "arxiv:2511.00001", "action": "reject", "csrf": csrf(client)},
-                         headers={"Origin": "null"})
+    opaque = client.post(
+        "/triage", data={"id": "arxiv:2511.00001", "action": "reject", "csrf": csrf(client)}, headers={"Origin": "null"}
+    )
     assert opaque.status_code == 403
     assert store.get("arxiv:2511.00001").status == ItemStatus.candidate
     # a browser's own form under a strict referrer setting: an opaque Origin, vouched for by Fetch Metadata
-    own = client.post("/triage", data={"id": "arxiv:2511.00001", "action": "reject", "csrf": csrf(client)},
-                      headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    own = client.post(
+        "/triage",
+        data={"id": "arxiv:2511.00001", "action": "reject", "csrf": csrf(client)},
+        headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+    )
     assert own.status_code == 200 and store.get("arxiv:2511.00001").status == ItemStatus.rejected
 
 
@@ -172,8 +187,9 @@ def _edit_form(client: TestClient, item_id: str) -> dict[str, str]:
 def test_blurb_and_take_reach_the_export_and_preview_escapes_like_it(client, store):
     form = _edit_form(client, "arxiv:2511.00001")
     assert 'for="blurb">Blurb</label>' in client.get("/edit", params={"id": "arxiv:2511.00001"}).text
-    shown = client.post("/preview", data={**form, "blurb": "Read **this** <img src=x onerror=alert(1)>",
-                                          "take": "Worth it."})
+    shown = client.post(
+        "/preview", data={**form, "blurb": "Read **this** <img src=x onerror=alert(1)>", "take": "Worth it."}
+    )
     assert "<strong>this</strong>" in shown.text and "<img" not in shown.text and "&lt;img" in shown.text
     assert "<strong>Take:</strong> Worth it." in shown.text
     r = client.post("/edit", data={**form, "blurb": "Read **this**.", "take": "Worth it.", "action": "save"})
@@ -186,7 +202,10 @@ def test_blurb_and_take_reach_the_export_and_preview_escapes_like_it(client, sto
 def test_a_stale_blurb_save_shows_both_texts_and_keeps_the_newer(client, store):
     tab1 = _edit_form(client, "arxiv:2511.00001")
     tab2 = _edit_form(client, "arxiv:2511.00001")
-    assert client.post("/edit", data={**tab1, "blurb": "First tab's words", "take": "", "action": "save"}).status_code == 200
+    assert (
+        client.post("/edit", data={**tab1, "blurb": "First tab's words", "take": "", "action": "save"}).status_code
+        == 200
+    )
     late = client.post("/edit", data={**tab2, "blurb": "Second tab's words", "take": "", "action": "save"})
     assert late.status_code == 409
     assert "changed since you opened it" in late.text
@@ -194,7 +213,9 @@ def test_a_stale_blurb_save_shows_both_texts_and_keeps_the_newer(client, store):
     item = next(i for s in exported(None, store)["sections"] for i in s["items"] if i["id"] == "arxiv:2511.00001")
     assert item["annotation"]["blurb"] == "First tab's words"
     retry = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', late.text))
-    assert client.post("/edit", data={**retry, "blurb": "Merged words", "take": "", "action": "save"}).status_code == 200
+    assert (
+        client.post("/edit", data={**retry, "blurb": "Merged words", "take": "", "action": "save"}).status_code == 200
+    )
 
 
 def test_bad_input_is_a_message_and_changes_nothing(client, store):
@@ -241,11 +262,15 @@ def test_publish_asks_first_then_publishes(client, store):
 
 
 def test_counted_words_agree_with_their_number(client, store):
-    for item_id in ("arxiv:2511.00002", "youtube:video:aaaaaaaaaaa", "github:acme/fastlib",
-                    "web:https://blog.example.com/agents"):
+    for item_id in (
+        "arxiv:2511.00002",
+        "youtube:video:aaaaaaaaaaa",
+        "github:acme/fastlib",
+        "web:https://blog.example.com/agents",
+    ):
         post(client, "/triage", id=item_id, action="reject")
     page = client.get("/", params={"section": "papers", "status": "candidate"}).text
-    assert "<p class=\"count\">1 match</p>" in page
+    assert '<p class="count">1 match</p>' in page
     assert "1 untriaged candidate, in the draft by score unless you reject it:" in page
     post(client, "/export")
     done = post(client, "/publish", number="1", confirm="yes")
@@ -254,8 +279,8 @@ def test_counted_words_agree_with_their_number(client, store):
 
 def test_dates_on_the_page_are_kept_whole(client):
     page = client.get("/").text
-    row = page[page.index('data-id="arxiv:2511.00001"'):]
-    row = row[:row.index("</li>")]
+    row = page[page.index('data-id="arxiv:2511.00001"') :]
+    row = row[: row.index("</li>")]
     details = re.search(r'<div class="details">(.*?)</div>', row, re.S)[1]
     meta = re.search(r'<div class="meta">(.*?)</div>', row, re.S)[1]
     assert re.search(r'<span class="date">\d{4}-\d{2}-\d{2}</span>', details)  # the published date
@@ -266,8 +291,8 @@ def test_dates_on_the_page_are_kept_whole(client):
 def test_each_row_offers_the_triage_its_status_allows(client):
     def buttons(item_id: str) -> list[str]:
         page = client.get("/").text
-        row = page[page.index(f'data-id="{item_id}"'):]
-        row = row[:row.index("</li>")]
+        row = page[page.index(f'data-id="{item_id}"') :]
+        row = row[: row.index("</li>")]
         return re.findall(r'<button type="submit" name="action" value="(\w+)" data-key="\w">(\w+)</button>', row)
 
     item = "arxiv:2511.00002"
@@ -349,8 +374,14 @@ def test_curate_serve_starts_prints_its_address_and_serves_the_page(env, store):
 
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_")}
     environ.update(env)  # CURATE_DB: the database `store` filled
-    proc = subprocess.Popen([CURATE, "serve", "--port", "0"], env=environ, cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [CURATE, "serve", "--port", "0"],
+        env=environ,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     killer = threading.Timer(60, proc.kill)  # a hung server fails the test instead of the suite
     killer.start()
     try:
@@ -369,8 +400,12 @@ def test_curate_serve_starts_prints_its_address_and_serves_the_page(env, store):
 def test_undoing_a_pick_brings_the_previous_pick_back(client, store):
     post(client, "/triage", id="arxiv:2511.00001", action="pick")
     second = post(client, "/triage", id="github:acme/fastlib", action="pick")
-    undo = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"',
-                           second.text.split('action="/undo"')[1].split("</form>")[0]))
+    undo = dict(
+        re.findall(
+            r'<input type="hidden" name="(\w+)" value="([^"]*)"',
+            second.text.split('action="/undo"')[1].split("</form>")[0],
+        )
+    )
     assert undo["previous"] == "arxiv:2511.00001"
     client.post("/undo", data=undo)
     doc = exported(None, store)
@@ -386,10 +421,17 @@ def test_signing_in_from_another_site_is_refused(conf, store):
     assert r.status_code == 403 and "set-cookie" not in r.headers
 
 
-@pytest.mark.parametrize("header, allowed", [
-    ("127.0.0.1:8000", True), ("localhost", True), ("[::1]:8000", True), ("127.0.0.1.evil.example", False),
-    ("evil.example:8000", False), ("", False),
-])
+@pytest.mark.parametrize(
+    "header, allowed",
+    [
+        ("127.0.0.1:8000", True),
+        ("localhost", True),
+        ("[::1]:8000", True),
+        ("127.0.0.1.evil.example", False),
+        ("evil.example:8000", False),
+        ("", False),
+    ],
+)
 def test_host_header_names_this_server_only(client, header, allowed):
     status = client.get("/", headers={"Host": header}).status_code
     assert (status == 200) is allowed
@@ -415,10 +457,20 @@ def test_shortlisting_an_item_left_out_in_a_file_brings_it_back(client, conf, st
 def test_the_page_draft_lists_placed_items_in_the_exports_order(client, conf, store):
     from pipeline.desk import actions
 
-    save(store, [repo("Gainer", 100), repo("Steady", 5000), video("bbbbbbbbbbb", views=99), paper(3), paper(4)],
-         NOW - timedelta(hours=1))
-    for item_id in ("github:acme/gainer", "github:acme/steady", "github:acme/fastlib", "youtube:video:bbbbbbbbbbb",
-                    "arxiv:2511.00003", "arxiv:2511.00004", "arxiv:2511.00001"):
+    save(
+        store,
+        [repo("Gainer", 100), repo("Steady", 5000), video("bbbbbbbbbbb", views=99), paper(3), paper(4)],
+        NOW - timedelta(hours=1),
+    )
+    for item_id in (
+        "github:acme/gainer",
+        "github:acme/steady",
+        "github:acme/fastlib",
+        "youtube:video:bbbbbbbbbbb",
+        "arxiv:2511.00003",
+        "arxiv:2511.00004",
+        "arxiv:2511.00001",
+    ):
         post(client, "/triage", id=item_id, action="shortlist")
     post(client, "/move", id="arxiv:2511.00001", by="1")
     post(client, "/move", id="youtube:video:bbbbbbbbbbb", section="pick")
@@ -428,7 +480,7 @@ def test_the_page_draft_lists_placed_items_in_the_exports_order(client, conf, st
     doc = exported(None, store)
     for section in doc["sections"]:
         placed = [i.id for i in view.pinned[section["key"]]]
-        assert [i["id"] for i in section["items"]][:len(placed)] == placed
+        assert [i["id"] for i in section["items"]][: len(placed)] == placed
         assert view.rest[section["key"]] == len(section["items"]) - len(placed)
     assert [i.id for i in view.pinned["tools"]] == ["github:acme/steady", "github:acme/fastlib", "github:acme/gainer"]
 
@@ -447,7 +499,7 @@ def test_the_page_draft_names_every_item_the_export_holds_in_its_order(client, c
         shown = [i.id for i in view.pinned[section["key"]]] + [i.id for i in view.following[section["key"]]]
         assert shown == [i["id"] for i in section["items"]]
     page = client.get("/").text
-    draft_panel = page[page.index('id="draft-title"'):]
+    draft_panel = page[page.index('id="draft-title"') :]
     for section in doc["sections"]:
         for item in section["items"]:  # every exported title is in the Draft column, in the export's order
             assert str(escape(item["title"])) in draft_panel
@@ -464,7 +516,7 @@ def test_past_the_title_limit_the_page_draft_counts_the_candidates_and_links_to_
 
     monkeypatch.setattr(desk_app, "FOLLOW_TITLES", 1)
     page = client.get("/").text
-    draft_panel = page[page.index('id="draft-title"'):]
+    draft_panel = page[page.index('id="draft-title"') :]
     assert "2 untriaged candidates, in the draft by score unless you reject them (" in draft_panel
     assert "Attention, again" not in draft_panel
     assert 'href="/?section=papers&amp;status=candidate&amp;order=score"' in draft_panel
@@ -476,8 +528,11 @@ def test_a_repo_stored_only_as_a_papers_code_is_not_a_candidate(client, store):
     from schemas.item import LINKED_SOURCE
 
     code = repo("Paperscode", 10)
-    store.save([Fetched(ref=SourceRef(kind=code.kind, key=code.id, url=code.url, connector="test"), record=code)],
-               NOW - timedelta(hours=1), source=LINKED_SOURCE)
+    store.save(
+        [Fetched(ref=SourceRef(kind=code.kind, key=code.id, url=code.url, connector="test"), record=code)],
+        NOW - timedelta(hours=1),
+        source=LINKED_SOURCE,
+    )
     page = client.get("/").text
     assert "acme/Paperscode" not in page and "acme/Fastlib" in page
 
@@ -485,14 +540,20 @@ def test_a_repo_stored_only_as_a_papers_code_is_not_a_candidate(client, store):
 def test_a_models_suggestion_shows_and_can_be_taken_but_is_never_saved_by_itself(client, store):
     from pipeline.store import SuggestionRow
 
-    store.save_suggestion(SuggestionRow(key="k1", subject="arxiv:2511.00001", model="test-model",
-                                        text="A <b>crisp</b> suggestion.", drafted_at=NOW))
+    store.save_suggestion(
+        SuggestionRow(
+            key="k1", subject="arxiv:2511.00001", model="test-model", text="A <b>crisp</b> suggestion.", drafted_at=NOW
+        )
+    )
     assert "A &lt;b&gt;crisp&lt;/b&gt; suggestion." in client.get("/").text  # the row's preview line
     page = client.get("/edit", params={"id": "arxiv:2511.00001"}).text
     assert "Suggested by test-model" in page
     form = _edit_form(client, "arxiv:2511.00001")
     taken = client.post("/edit", data={**form, "blurb": "", "take": "", "action": "suggestion"})
-    assert '<textarea id="blurb" name="blurb" rows="8" aria-describedby="blurb-help">A &lt;b&gt;crisp&lt;/b&gt; suggestion.' in taken.text
+    assert (
+        '<textarea id="blurb" name="blurb" rows="8" aria-describedby="blurb-help">A &lt;b&gt;crisp&lt;/b&gt; suggestion.'
+        in taken.text
+    )
     item = next(i for s in exported(None, store)["sections"] for i in s["items"] if i["id"] == "arxiv:2511.00001")
     assert item["annotation"]["blurb"] == "" and item["annotation"]["suggested_blurb"]["model"] == "test-model"
 
@@ -502,8 +563,15 @@ def test_the_models_title_ideas_show_beside_the_title(client, store):
     from pipeline.store import SuggestionRow
 
     assert "Title ideas" not in client.get("/issue").text
-    store.save_suggestion(SuggestionRow(key="t1", subject=titles_subject(1), model="test-model",
-                                        text="- Sparse week\n- Experts <everywhere>", drafted_at=NOW))
+    store.save_suggestion(
+        SuggestionRow(
+            key="t1",
+            subject=titles_subject(1),
+            model="test-model",
+            text="- Sparse week\n- Experts <everywhere>",
+            drafted_at=NOW,
+        )
+    )
     page = client.get("/issue").text
     assert "<li>Sparse week</li>" in page and "<li>Experts &lt;everywhere&gt;</li>" in page
 
@@ -533,8 +601,13 @@ def _issue_form(client: TestClient) -> dict[str, str]:
     tldr = re.search(r'<textarea id="tldr" name="tldr"[^>]*>(.*?)</textarea>', page, re.S)[1]
     import html
 
-    return {"csrf": csrf(client), "title": "", "intro": "",
-            "tldr_base": re.search(r'name="tldr_base" value="([0-9a-f]+)"', page)[1], "tldr": html.unescape(tldr)}
+    return {
+        "csrf": csrf(client),
+        "title": "",
+        "intro": "",
+        "tldr_base": re.search(r'name="tldr_base" value="([0-9a-f]+)"', page)[1],
+        "tldr": html.unescape(tldr),
+    }
 
 
 def test_the_tldr_box_saves_the_editors_sentence_and_the_export_shows_it(client, store):
@@ -552,7 +625,10 @@ def test_the_tldr_box_saves_the_editors_sentence_and_the_export_shows_it(client,
     assert "Two papers on &lt;b&gt;experts&lt;/b&gt;." in client.get("/issue").text
 
     # a second tab, opened before that save, is told and saves nothing
-    stale = client.post("/issue", data={**form, "title": "Other tab", "tldr": "\n".join(line.split(":** ")[0] + ":** Other." for line in lines)})
+    stale = client.post(
+        "/issue",
+        data={**form, "title": "Other tab", "tldr": "\n".join(line.split(":** ")[0] + ":** Other." for line in lines)},
+    )
     assert stale.status_code == 409 and "The TL;DR changed since you opened this page" in stale.text
     assert "Two papers on &lt;b&gt;experts&lt;/b&gt;." in stale.text  # both texts are shown
     assert exported(None, store)["issue"]["tldr"] == {"papers": "Two papers on <b>experts</b>."}
@@ -572,8 +648,11 @@ def test_the_tldr_box_saves_the_editors_sentence_and_the_export_shows_it(client,
 def test_an_untouched_tldr_box_leaves_a_models_sentence_a_suggestion(client, store):
     from pipeline.store import SuggestionRow
 
-    store.save_suggestion(SuggestionRow(key="s1", subject="issue:1:tldr:videos", model="test-model",
-                                        text="One video, *many* views.", drafted_at=NOW))
+    store.save_suggestion(
+        SuggestionRow(
+            key="s1", subject="issue:1:tldr:videos", model="test-model", text="One video, *many* views.", drafted_at=NOW
+        )
+    )
     form = _issue_form(client)
     assert "One video, \\*many\\* views." in form["tldr"]
     r = client.post("/issue", data={**form, "title": "Week one"})

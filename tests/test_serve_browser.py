@@ -21,11 +21,23 @@ from pipeline.ingest import Ingest
 from pipeline.store import Store
 from schemas import ItemStatus
 
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"]
-LINKS = ["2512.07461", "2512.08296", "arxiv.org/pdf/2511.13945v2", "https://youtu.be/Mw3kR7tYp2Q",
-         "https://github.com/GokuMohandas/Made-With-ML", "{replay}/site/blog/continuous_batching",
-         "{replay}/site/blog/sharding-a-vector-index"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LINKS = [
+    "2512.07461",
+    "2512.08296",
+    "arxiv.org/pdf/2511.13945v2",
+    "https://youtu.be/Mw3kR7tYp2Q",
+    "https://github.com/GokuMohandas/Made-With-ML",
+    "{replay}/site/blog/continuous_batching",
+    "{replay}/site/blog/sharding-a-vector-index",
+]
 
 
 def chromium() -> str:
@@ -70,8 +82,12 @@ def page(tmp_path: Path) -> Iterator[object]:
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900})
+            str(tmp_path / "chromium-profile"),
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 900},
+        )
         page = browser.pages[0] if browser.pages else browser.new_page()
         page.set_default_timeout(15_000)
         yield page
@@ -196,7 +212,9 @@ def test_editor_triages_orders_writes_and_exports_in_the_browser(served, page, s
 
     # add links through the same code as `curate ingest`: each row's outcome
     page.get_by_role("link", name="Add links", exact=True).click()
-    page.get_by_label("Links", exact=True).fill("https://huggingface.co/papers/1706.03762\nhttps://arxiv.org/abs/2512.99999")
+    page.get_by_label("Links", exact=True).fill(
+        "https://huggingface.co/papers/1706.03762\nhttps://arxiv.org/abs/2512.99999"
+    )
     page.get_by_role("button", name="Add").click()
     table = page.get_by_role("table")
     expect(table.get_by_role("row", name=re.compile("1706.03762.*stored"))).to_be_visible()

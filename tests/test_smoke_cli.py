@@ -5,8 +5,14 @@ from __future__ import annotations
 
 def test_five_arxiv_forms_cost_one_request_and_store_each_paper_once(curate_process, replay):
     curate = curate_process  # the installed command, in its own process
-    result = curate("ingest", "https://arxiv.org/abs/2512.07461", "arxiv.org/pdf/2511.13945v2", "2512.08296",
-                    "https://alphaxiv.org/abs/2512.07461", "huggingface.co/papers/2511.13945")
+    result = curate(
+        "ingest",
+        "https://arxiv.org/abs/2512.07461",
+        "arxiv.org/pdf/2511.13945v2",
+        "2512.08296",
+        "https://alphaxiv.org/abs/2512.07461",
+        "huggingface.co/papers/2511.13945",
+    )
     assert result.returncode == 0, result.stderr
     assert replay.count("/api/query") == 1
     listed = curate("list", "--kind", "paper", "--format", "json")
@@ -29,8 +35,14 @@ def test_ctrl_c_during_ingest_exits_130_at_once_with_one_line_and_keeps_what_was
     pages = [f"{site(replay)}/slow-{n}" for n in range(4)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_")}
     env.update(curate_process.env, CURATE_HTTP_TIMEOUT="60")
-    proc = subprocess.Popen([CURATE, "ingest", "https://github.com/GokuMohandas/Made-With-ML", *pages], env=env,
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [CURATE, "ingest", "https://github.com/GokuMohandas/Made-With-ML", *pages],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         row = proc.stdout.readline()  # the repository's row: its batch is committed
         assert row.startswith("stored\tgithub:"), row + proc.stderr.read()

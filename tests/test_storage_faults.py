@@ -38,8 +38,9 @@ def test_a_newer_schema_is_refused_before_any_table_or_journal_mode_changes(run,
     before = db.read_bytes()
     result = run("ingest", "2512.07461", CURATE_DB=str(db))
     assert result.exit_code == 2
-    assert (f"schema version {SCHEMA_VERSION + 1}, newer than this curate understands ({SCHEMA_VERSION})"
-            in _one_line(result.stderr))
+    assert f"schema version {SCHEMA_VERSION + 1}, newer than this curate understands ({SCHEMA_VERSION})" in _one_line(
+        result.stderr
+    )
     assert db.read_bytes() == before
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
@@ -76,19 +77,23 @@ def test_a_read_only_database_is_one_line_and_keeps_what_it_had(run, replay, tmp
     last = result.stderr.splitlines()[-1]
     assert last.startswith("error: the database sqlite:///file") and last.endswith(
         "curate.db?mode=ro&uri=true (CURATE_DB) is read-only: give curate write access to the file and its folder, "
-        "or point CURATE_DB elsewhere; what was stored before is kept")
+        "or point CURATE_DB elsewhere; what was stored before is kept"
+    )
     assert "Traceback" not in result.stderr and "sqlalchemy" not in result.stderr.lower()
     ids = {r[0] for r in sqlite3.connect(db).execute("SELECT id FROM item")}
     assert "arxiv:2512.07461" in ids and "arxiv:2511.13945" not in ids
 
 
-@pytest.mark.parametrize("message, said", [
-    ("attempt to write a readonly database", "is read-only"),
-    ("database is locked", "is locked by another program"),
-    ("database or disk is full", "the disk is full"),
-    ("database disk image is malformed", "is damaged"),
-    ("file is not a database", "is not a SQLite database"),
-])
+@pytest.mark.parametrize(
+    "message, said",
+    [
+        ("attempt to write a readonly database", "is read-only"),
+        ("database is locked", "is locked by another program"),
+        ("database or disk is full", "the disk is full"),
+        ("database disk image is malformed", "is damaged"),
+        ("file is not a database", "is not a SQLite database"),
+    ],
+)
 def test_each_storage_error_has_its_own_line(message, said):
     line = preflight.describe(sqlite3.OperationalError(message), "data/curate.db")
     assert line is not None and line.startswith("the database data/curate.db (CURATE_DB) ") and said in line

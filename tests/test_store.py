@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -17,7 +17,7 @@ from pipeline.store import SCHEMA_VERSION, Store, StoreError
 from schemas import Article, ItemStatus, Kind, Paper, Repo
 from tests.conftest import BACKENDS
 
-T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def paper(arxiv_id: str = "2512.07461", title: str = "A paper", version: int = 1) -> Fetched:
@@ -29,8 +29,15 @@ def paper(arxiv_id: str = "2512.07461", title: str = "A paper", version: int = 1
 def repo(text: str, stars: int, full_name: str | None = None) -> Fetched:
     ref = parse(text)
     owner, name = (full_name or ref.url.removeprefix("https://github.com/")).split("/")
-    record = Repo(id=f"github:{owner.lower()}/{name.lower()}", url=f"https://github.com/{owner}/{name}",
-                  title=f"{owner}/{name}", full_name=f"{owner}/{name}", owner=owner, name=name, stars=stars)
+    record = Repo(
+        id=f"github:{owner.lower()}/{name.lower()}",
+        url=f"https://github.com/{owner}/{name}",
+        title=f"{owner}/{name}",
+        full_name=f"{owner}/{name}",
+        owner=owner,
+        name=name,
+        stars=stars,
+    )
     return Fetched(ref, record=record, payload={"stargazers_count": stars})
 
 
@@ -140,7 +147,9 @@ def test_two_processes_writing_at_once_both_succeed(db_url):
 def test_items_can_be_narrowed_to_a_draft_window_in_the_query(store):
     store.save([paper("2512.00001", title="Old")], now=T0)
     store.save([paper("2512.00002", title="Old but annotated")], now=T0)
-    store.save([paper("2512.00003", title="New"), paper("2512.00004", title="New, rejected")], now=T0 + timedelta(days=8))
+    store.save(
+        [paper("2512.00003", title="New"), paper("2512.00004", title="New, rejected")], now=T0 + timedelta(days=8)
+    )
     store.set_status(["arxiv:2512.00004"], ItemStatus.rejected)
     window = store.items(statuses=[ItemStatus.candidate], since=T0 + timedelta(days=7), also=["arxiv:2512.00002"])
     assert [i.title for i in window] == ["New", "Old but annotated"]
@@ -170,7 +179,10 @@ def test_freshness_is_answered_for_every_id_of_a_very_long_list(store):
     ids = [f"web:https://example.com/{i}" for i in range(40_000)]
     ids[0:0], ids[20_000:20_000], ids[-1:-1] = ["arxiv:2512.00001"], ["arxiv:2512.00002"], ["arxiv:2512.00003"]
     assert store.fresh(ids, timedelta(hours=24), T0 + timedelta(hours=1)) == {
-        "arxiv:2512.00001", "arxiv:2512.00002", "arxiv:2512.00003"}
+        "arxiv:2512.00001",
+        "arxiv:2512.00002",
+        "arxiv:2512.00003",
+    }
 
 
 def test_two_processes_storing_the_same_new_links_at_once_both_succeed(db_url):
@@ -201,18 +213,31 @@ def test_a_postponed_link_that_then_fails_for_good_leaves_the_queue(store):
 
 def article(slug: str, title: str, summary: str = "", author: str | None = None) -> Fetched:
     ref = parse(f"https://example.com/{slug}")
-    record = Article(id=ref.key, url=ref.url, title=title, description=summary,
-                     authors=[author] if author else [], site_name="Example")
+    record = Article(
+        id=ref.key,
+        url=ref.url,
+        title=title,
+        description=summary,
+        authors=[author] if author else [],
+        site_name="Example",
+    )
     return Fetched(ref, record=record, payload="<html/>")
 
 
 def test_search_finds_words_in_title_authors_and_text_title_first(store):
-    store.save([article("a", "Sharding a vector index", "How we split the embeddings."),
-                article("b", "Notes from the week", "Mostly about a vector index we sharded.", author="Ada Lovelace"),
-                article("c", "Unrelated", "Nothing here."),
-                paper("2512.00001", title="Attention is what you need")], now=T0)
+    store.save(
+        [
+            article("a", "Sharding a vector index", "How we split the embeddings."),
+            article("b", "Notes from the week", "Mostly about a vector index we sharded.", author="Ada Lovelace"),
+            article("c", "Unrelated", "Nothing here."),
+            paper("2512.00001", title="Attention is what you need"),
+        ],
+        now=T0,
+    )
     assert [i.id for i in store.search("vector index sharding")] == [
-        "web:https://example.com/a", "web:https://example.com/b"]  # stemmed: sharded ~ sharding
+        "web:https://example.com/a",
+        "web:https://example.com/b",
+    ]  # stemmed: sharded ~ sharding
     assert [i.id for i in store.search("lovelace")] == ["web:https://example.com/b"]
     assert [i.id for i in store.search("attention")] == ["arxiv:2512.00001"]
     assert store.search("vector index nowhere") == []  # every word must be there
@@ -258,8 +283,10 @@ def test_the_schema_revisions_read_without_alembic_are_alembics():
 def test_opening_a_database_at_the_newest_schema_loads_no_migration_tool(tmp_path):
     db = tmp_path / "curate.db"
     Store(str(db))  # created and migrated
-    code = ("import sys\nfrom pipeline.store import Store\n"
-            f"Store({str(db)!r})\nprint(sorted(m for m in ('alembic', 'mako') if m in sys.modules))")
+    code = (
+        "import sys\nfrom pipeline.store import Store\n"
+        f"Store({str(db)!r})\nprint(sorted(m for m in ('alembic', 'mako') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

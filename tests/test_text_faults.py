@@ -30,8 +30,10 @@ def run(env):
 
 
 def page(title: str, head: str = "", body: str = "") -> Response:
-    return Response(content_type=HTML, body=f"<!doctype html><html><head><title>{title}</title>{head}</head>"
-                                            f"<body><p>{body}</p></body></html>")
+    return Response(
+        content_type=HTML,
+        body=f"<!doctype html><html><head><title>{title}</title>{head}</head><body><p>{body}</p></body></html>",
+    )
 
 
 HOSTILE = "Quarterly \x1b[31mred\x1b[0m report\x1b]0;owned\x07 done\rfake \u202etxt.exe\u202c \x9b2J end"

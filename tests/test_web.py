@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpcore
 import httpx
 import pytest
 
-from connectors.registry import default as default_registry
 from connectors._web_meta import Unparseable
 from connectors.errors import BadPayload, NotFound, RateLimited, Refused, Unavailable
+from connectors.registry import default as default_registry
 from connectors.web import WebConnector, _classify, article_from_headers, article_from_html, canonical_url
 from pipeline.links import parse
 from tests.conftest import corpus_file
@@ -38,7 +38,7 @@ def test_yoast_graph_gives_the_article_node_with_its_references_resolved():
     # the site's name (og:site_name, the WebSite node) beats the publisher, the company behind it
     assert article.site_name == "Lakeside Robotics Notes"
     assert article.image == "https://www.lakeside.example/wp-content/uploads/2025/10/replay-rig.jpg"
-    assert article.published == datetime(2025, 10, 9, 13, 43, 6, tzinfo=timezone.utc)
+    assert article.published == datetime(2025, 10, 9, 13, 43, 6, tzinfo=UTC)
     assert article.description.startswith("Running model evaluations against a local replay")
     assert article.language == "en-GB"
     assert article.id == f"web:{url}" and article.declared_canonical == url
@@ -53,7 +53,7 @@ def test_opengraph_only_page_takes_og_fields_and_the_meta_author():
     assert article.image == "https://northwind.example/blog/images/sharding/cover-1200.png"  # made absolute
     assert article.declared_canonical is None and article.language is None
     # no date in the metadata: the visible "May 16, 2024 · Priya Raman" line gives the day, read as UTC
-    assert article.published == datetime(2024, 5, 16, tzinfo=timezone.utc) and article.published_utc_assumed
+    assert article.published == datetime(2024, 5, 16, tzinfo=UTC) and article.published_utc_assumed
     assert article.id == "web:https://northwind.example/blog/sharding-a-vector-index"
 
 
@@ -76,7 +76,7 @@ def test_charset_declared_only_in_a_meta_tag_is_honoured():
     article = page("latin1_meta_charset.html", "text/html")
     assert article.title == "Café des données : résumé de la séance"
     assert article.authors == ["Anaïs Lefèvre"]
-    assert article.published == datetime(2024, 12, 12, tzinfo=timezone.utc)
+    assert article.published == datetime(2024, 12, 12, tzinfo=UTC)
 
 
 def test_a_meta_charset_of_utf_16_on_ascii_compatible_bytes_means_utf_8(web, replay):
@@ -88,26 +88,48 @@ def test_a_meta_charset_of_utf_16_on_ascii_compatible_bytes_means_utf_8(web, rep
 
 @pytest.mark.parametrize(
     ("body", "content_type", "title"),
-    [("\ufeff<title>Smørrebrød – første del</title>".encode("utf-8"), "text/html; charset=windows-1252",
-      "Smørrebrød – første del"),
-     ("<title>Smørrebrød – første del, ærlig talt</title>".encode("utf-8"), "text/html", "Smørrebrød – første del, ærlig talt"),
-     ("<title>Café crème brûlée à la carte, déjà vu</title>".encode("cp1252"), "text/html",
-      "Café crème brûlée à la carte, déjà vu"),
-     ('<meta charset="iso-8859-1"><title>Œuvres – “choisies”</title>'.encode("cp1252"), None, "Œuvres – “choisies”"),
-     ('<meta charset="utf-32"><title>Größe und Maß, ganz grob geschätzt</title>'.encode("utf-8"), "text/html",
-      "Größe und Maß, ganz grob geschätzt")],
-    ids=["bom-beats-the-header", "undeclared-utf8-detected", "undeclared-windows-1252-detected",
-         "latin-1-label-is-windows-1252", "meta-utf-32-on-utf8-bytes"],
+    [
+        (
+            "\ufeff<title>Smørrebrød – første del</title>".encode("utf-8"),
+            "text/html; charset=windows-1252",
+            "Smørrebrød – første del",
+        ),
+        (
+            "<title>Smørrebrød – første del, ærlig talt</title>".encode(),
+            "text/html",
+            "Smørrebrød – første del, ærlig talt",
+        ),
+        (
+            "<title>Café crème brûlée à la carte, déjà vu</title>".encode("cp1252"),
+            "text/html",
+            "Café crème brûlée à la carte, déjà vu",
+        ),
+        ('<meta charset="iso-8859-1"><title>Œuvres – “choisies”</title>'.encode("cp1252"), None, "Œuvres – “choisies”"),
+        (
+            '<meta charset="utf-32"><title>Größe und Maß, ganz grob geschätzt</title>'.encode(),
+            "text/html",
+            "Größe und Maß, ganz grob geschätzt",
+        ),
+    ],
+    ids=[
+        "bom-beats-the-header",
+        "undeclared-utf8-detected",
+        "undeclared-windows-1252-detected",
+        "latin-1-label-is-windows-1252",
+        "meta-utf-32-on-utf8-bytes",
+    ],
 )
 def test_encodings_are_sniffed_in_the_html_standards_order(body, content_type, title):
-    assert article_from_html(body, "https://x.example/", {"Content-Type": content_type} if content_type else None
-                             ).title == title
+    assert (
+        article_from_html(body, "https://x.example/", {"Content-Type": content_type} if content_type else None).title
+        == title
+    )
 
 
 def test_go_time_layout_from_hugo_is_read_with_its_zone(web, replay):
     [got] = fetch_all(web, f"{site(replay)}/posts/profiling-a-tokenizer/")
     article = got.record
-    assert article.published == datetime(2019, 11, 22, 21, 0, tzinfo=timezone.utc)
+    assert article.published == datetime(2019, 11, 22, 21, 0, tzinfo=UTC)
     assert not article.published_utc_assumed
     assert article.authors == ["Jana Novak", "Luis Ortega"]  # "By … and …"; the profile-URL article:author is no name
     assert article.title == "Profiling a tokenizer in Go"  # " | Field Notes" is the site's name
@@ -123,11 +145,15 @@ def test_zero_and_epoch_dates_are_no_date():
 
 @pytest.mark.parametrize(
     ("content", "published"),
-    [("2024-03-05T09:30:00", datetime(2024, 3, 5, 9, 30, tzinfo=timezone.utc)),
-     ("Tue Jan 28 15:28:56 CET 2020", datetime(2020, 1, 28, 14, 28, 56, tzinfo=timezone.utc)),
-     ("2019-11-22 21:00:00 -0800 PST", datetime(2019, 11, 23, 5, 0, tzinfo=timezone.utc)),
-     ("Thu, 21 Nov 2019 10:00:00 GMT", datetime(2019, 11, 21, 10, 0, tzinfo=timezone.utc)),
-     ("0001-01-01T00:00:00Z", None), ("1969-12-31T19:00:00-05:00", None), ("2:33 PM", None)],
+    [
+        ("2024-03-05T09:30:00", datetime(2024, 3, 5, 9, 30, tzinfo=UTC)),
+        ("Tue Jan 28 15:28:56 CET 2020", datetime(2020, 1, 28, 14, 28, 56, tzinfo=UTC)),
+        ("2019-11-22 21:00:00 -0800 PST", datetime(2019, 11, 23, 5, 0, tzinfo=UTC)),
+        ("Thu, 21 Nov 2019 10:00:00 GMT", datetime(2019, 11, 21, 10, 0, tzinfo=UTC)),
+        ("0001-01-01T00:00:00Z", None),
+        ("1969-12-31T19:00:00-05:00", None),
+        ("2:33 PM", None),
+    ],
     ids=["no-zone", "java-tostring", "go-layout-pst", "rfc-2822", "go-zero-iso", "epoch-in-new-york", "no-year"],
 )
 def test_publish_times_as_sites_write_them(content, published):
@@ -144,7 +170,7 @@ def test_json_ld_authors_as_objects_strings_and_references_with_organisations_ap
     assert article.organizations == ["Harbor Times Staff"]
     assert article.byline() == ["Ada Quinn", "Ben Ross", "Cy Park"]
     assert article.site_name == "Harbor Times"  # og:site_name, not the company (Harbor Times Media LLC)
-    assert article.published == datetime(2025, 6, 3, 22, 5, tzinfo=timezone.utc)
+    assert article.published == datetime(2025, 6, 3, 22, 5, tzinfo=UTC)
 
 
 def test_an_organisation_alone_is_the_byline_and_a_placeholder_name_is_dropped():
@@ -158,22 +184,33 @@ def test_a_byline_in_the_visible_page_is_read_when_the_metadata_names_no_one():
     article = page("visible_byline_only.html", url="https://stacknotes.example/2019/08/02/flame-graphs/")
     assert article.authors == ["Lena Ortiz"]
     # the day from the visible page; its time is not kept, so the record says UTC was assumed
-    assert article.published == datetime(2019, 8, 2, tzinfo=timezone.utc) and article.published_utc_assumed
+    assert article.published == datetime(2019, 8, 2, tzinfo=UTC) and article.published_utc_assumed
 
 
 @pytest.mark.parametrize(
     ("author", "people", "organizations"),
-    [("By Jane Doe, John Roe and Kim Lee", ["Jane Doe", "John Roe", "Kim Lee"], []),
-     ("Perry Bacon Jr.", ["Perry Bacon Jr."], []),
-     ("Deutsche Welle (www.dw.com)", ["Deutsche Welle"], []),
-     ("View all posts by Dana Ng", ["Dana Ng"], []),
-     ("Example Media GmbH", [], ["Example Media GmbH"]),
-     ("Ediciones El Faro S.L.", [], ["Ediciones El Faro S.L."]),
-     ("José Ortega y Gasset", ["José Ortega y Gasset"], []),
-     ("Ana Sa", ["Ana Sa"], []),
-     ("Field Notes", [], ["Field Notes"])],
-    ids=["by-commas-and", "suffix-comma-free", "site-in-brackets", "wordpress-link-title", "company", "company-sl",
-         "two-surnames", "short-surname", "the-site"],
+    [
+        ("By Jane Doe, John Roe and Kim Lee", ["Jane Doe", "John Roe", "Kim Lee"], []),
+        ("Perry Bacon Jr.", ["Perry Bacon Jr."], []),
+        ("Deutsche Welle (www.dw.com)", ["Deutsche Welle"], []),
+        ("View all posts by Dana Ng", ["Dana Ng"], []),
+        ("Example Media GmbH", [], ["Example Media GmbH"]),
+        ("Ediciones El Faro S.L.", [], ["Ediciones El Faro S.L."]),
+        ("José Ortega y Gasset", ["José Ortega y Gasset"], []),
+        ("Ana Sa", ["Ana Sa"], []),
+        ("Field Notes", [], ["Field Notes"]),
+    ],
+    ids=[
+        "by-commas-and",
+        "suffix-comma-free",
+        "site-in-brackets",
+        "wordpress-link-title",
+        "company",
+        "company-sl",
+        "two-surnames",
+        "short-surname",
+        "the-site",
+    ],
 )
 def test_bylines_as_people_write_them(author, people, organizations):
     body = f"""<html><head><title>T</title><meta property="og:site_name" content="Field Notes">
@@ -197,11 +234,11 @@ def test_canonical_on_another_host_is_kept_but_does_not_change_the_id():
     article = page("cross_host_canonical.html", url="https://digest.example/digest/attention-sinks?utm_medium=rss")
     assert article.id == "web:https://digest.example/digest/attention-sinks"
     assert article.declared_canonical == "https://original.example/posts/attention-sinks-explained"
-    assert article.published == datetime(2025, 9, 30, 11, 15, tzinfo=timezone.utc)
+    assert article.published == datetime(2025, 9, 30, 11, 15, tzinfo=UTC)
 
 
 def test_canonical_on_the_same_host_decides_the_id():
-    body = (b'<html><head><title>T</title><link rel="canonical" href="/posts/clean"></head></html>')
+    body = b'<html><head><title>T</title><link rel="canonical" href="/posts/clean"></head></html>'
     article = article_from_html(body, "https://www.blog.example/posts/clean?from=homepage&page=1")
     assert article.id == "web:https://www.blog.example/posts/clean"
     assert article.final_url == "https://www.blog.example/posts/clean?from=homepage&page=1"
@@ -214,7 +251,7 @@ def test_a_malformed_json_ld_block_loses_only_itself():
       "author": "Sam Lee", "datePublished": "2025-01-02T03:04:05+0100"}</script></head></html>"""
     article = article_from_html(body, "https://news.example/a")
     assert article.title == "From the good block" and article.authors == ["Sam Lee"]
-    assert article.published == datetime(2025, 1, 2, 2, 4, 5, tzinfo=timezone.utc)
+    assert article.published == datetime(2025, 1, 2, 2, 4, 5, tzinfo=UTC)
 
 
 def test_microdata_article_is_read_when_there_is_no_json_ld():
@@ -226,13 +263,17 @@ def test_microdata_article_is_read_when_there_is_no_json_ld():
     </article></body></html>"""
     article = article_from_html(body, "https://kai.example/p")
     assert (article.title, article.authors) == ("Microdata headline", ["Kai Berg"])
-    assert article.published == datetime(2024, 3, 5, tzinfo=timezone.utc)
+    assert article.published == datetime(2024, 3, 5, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
     ("body", "reason"),
-    [(b"", "empty"), (b"   \n ", "empty"), (b"\x00\x01\x02binary\x00", "binary"),
-     (b"<html><head></head><body><p>no title anywhere</p></body></html>", "no title")],
+    [
+        (b"", "empty"),
+        (b"   \n ", "empty"),
+        (b"\x00\x01\x02binary\x00", "binary"),
+        (b"<html><head></head><body><p>no title anywhere</p></body></html>", "no title"),
+    ],
     ids=["empty", "blank", "binary", "no-title"],
 )
 def test_unreadable_bodies_are_unparseable_with_a_reason(body, reason):
@@ -241,31 +282,61 @@ def test_unreadable_bodies_are_unparseable_with_a_reason(body, reason):
 
 
 def test_pdf_becomes_an_article_from_its_headers():
-    article = article_from_headers("https://lab.example/files/r.pdf?download=1", {
-        "content-type": "application/pdf", "content-disposition": "attachment; filename*=UTF-8''R%C3%A9sum%C3%A9.pdf"})
+    article = article_from_headers(
+        "https://lab.example/files/r.pdf?download=1",
+        {"content-type": "application/pdf", "content-disposition": "attachment; filename*=UTF-8''R%C3%A9sum%C3%A9.pdf"},
+    )
     assert article.title == "Résumé.pdf" and article.content_type == "application/pdf"
     assert article.id == "web:https://lab.example/files/r.pdf?download=1"
 
 
 # real pages recorded by other projects (read from ../shared/corpus, never copied here)
 CORPUS = [
-    ("metascraper_wordpress_yoast_cyrillic.html", "https://bukvy.org/en/poroshenko-accuses-authorities-of-falsifying-"
-     "sanctions-decree-supreme-court-demands-evidence-from-the-government/",
-     {"authors": ["Vladislava"], "site_name": "Букви", "published": "2025-10-09T13:43:06Z", "language": "en-US"}),
-    ("metascraper_substack_post.html", "https://map.simonsarris.com/p/the-most-precious-resource-is-agency",
-     {"title": "The Most Precious Resource is Agency", "authors": ["Simon Sarris"],
-      "published": "2021-07-01T00:26:54Z"}),
-    ("metascraper_medium_post.html", "https://medium.com/webpack/webpack-3-official-release-15fd2dd8f07b",
-     # the site is Medium (og:site_name); the JSON-LD publisher names the publication on it
-     {"authors": ["Sean T. Larkin"], "site_name": "Medium", "published": "2017-06-19T17:23:28.613000Z"}),
-    ("metascraper_segment_blog.html", "https://segment.com/blog/scaling-nsq/",
-     {"title": "Scaling NSQ to 750 Billion Messages", "site_name": "Segment Blog", "authors": ["Calvin French-Owen"]}),
-    ("metascraper_pelican_blog_no_og.html", "https://anisse.astier.eu/awk-driven-iot.html",
-     {"authors": ["Anisse Astier"], "declared_canonical": None, "image": None}),
-    ("metascraper_theregister_article.html", "https://www.theregister.co.uk/2016/05/03/emc_world_virtustream_announcement/",
-     {"id": "web:https://www.theregister.co.uk/2016/05/03/emc_world_virtustream_announcement/",
-      "declared_canonical": "https://www.theregister.com/2016/05/03/emc_world_virtustream_announcement/",
-      "authors": ["Chris Mellor"], "site_name": "The Register"}),
+    (
+        "metascraper_wordpress_yoast_cyrillic.html",
+        "https://bukvy.org/en/poroshenko-accuses-authorities-of-falsifying-"
+        "sanctions-decree-supreme-court-demands-evidence-from-the-government/",
+        {"authors": ["Vladislava"], "site_name": "Букви", "published": "2025-10-09T13:43:06Z", "language": "en-US"},
+    ),
+    (
+        "metascraper_substack_post.html",
+        "https://map.simonsarris.com/p/the-most-precious-resource-is-agency",
+        {
+            "title": "The Most Precious Resource is Agency",
+            "authors": ["Simon Sarris"],
+            "published": "2021-07-01T00:26:54Z",
+        },
+    ),
+    (
+        "metascraper_medium_post.html",
+        "https://medium.com/webpack/webpack-3-official-release-15fd2dd8f07b",
+        # the site is Medium (og:site_name); the JSON-LD publisher names the publication on it
+        {"authors": ["Sean T. Larkin"], "site_name": "Medium", "published": "2017-06-19T17:23:28.613000Z"},
+    ),
+    (
+        "metascraper_segment_blog.html",
+        "https://segment.com/blog/scaling-nsq/",
+        {
+            "title": "Scaling NSQ to 750 Billion Messages",
+            "site_name": "Segment Blog",
+            "authors": ["Calvin French-Owen"],
+        },
+    ),
+    (
+        "metascraper_pelican_blog_no_og.html",
+        "https://anisse.astier.eu/awk-driven-iot.html",
+        {"authors": ["Anisse Astier"], "declared_canonical": None, "image": None},
+    ),
+    (
+        "metascraper_theregister_article.html",
+        "https://www.theregister.co.uk/2016/05/03/emc_world_virtustream_announcement/",
+        {
+            "id": "web:https://www.theregister.co.uk/2016/05/03/emc_world_virtustream_announcement/",
+            "declared_canonical": "https://www.theregister.com/2016/05/03/emc_world_virtustream_announcement/",
+            "authors": ["Chris Mellor"],
+            "site_name": "The Register",
+        },
+    ),
 ]
 
 
@@ -295,7 +366,7 @@ def test_a_page_is_fetched_with_our_user_agent_and_its_fields_read(web, replay):
     assert article.id == f"web:{site(replay)}/blog/continuous_batching"
     assert article.title == "Continuous batching from first principles"
     assert article.authors == ["Ada Morel", "Tomás Ibarra"] and article.site_name == "Hugging Face"
-    assert article.published == datetime(2025, 11, 25, tzinfo=timezone.utc)
+    assert article.published == datetime(2025, 11, 25, tzinfo=UTC)
     assert article.content_type == "text/html"
     [request] = replay.requests
     assert request.headers["user-agent"].startswith("curate/") and "utm_source" not in request.raw_url
@@ -397,9 +468,16 @@ def test_pdf_link_becomes_an_article_with_what_its_headers_say(web, replay):
         (Response(content_type="application/json", body=b"{}"), BadPayload, "not an HTML page (application/json)"),
         (Response(content_type=HTML, body=b""), BadPayload, "not parseable: the page is empty"),
         (Response(content_type=HTML, body=b"<p>hello</p>"), BadPayload, "not parseable: the page has no title"),
-        (Response(content_type="", body=b"plain words"), BadPayload,
-         "not an HTML page (no content type, and the body does not look like HTML)"),
-        (Response(content_type=HTML, body=b"<title>x</title>" * 50, truncate=20), Unavailable, "the connection broke off"),
+        (
+            Response(content_type="", body=b"plain words"),
+            BadPayload,
+            "not an HTML page (no content type, and the body does not look like HTML)",
+        ),
+        (
+            Response(content_type=HTML, body=b"<title>x</title>" * 50, truncate=20),
+            Unavailable,
+            "the connection broke off",
+        ),
     ],
     ids=["404", "410", "401", "403", "429", "503", "png", "json", "empty", "no-title", "no-type", "cut-off"],
 )
@@ -412,8 +490,12 @@ def test_each_broken_page_is_an_error_of_its_link_naming_the_reason(web, replay,
 
 
 def test_results_come_back_in_input_order_with_failures_in_place(web, replay):
-    urls = [f"{site(replay)}/blog/continuous_batching", f"{site(replay)}/missing", f"{site(replay)}/images/chart.png",
-            f"{site(replay)}/digest/attention-sinks"]
+    urls = [
+        f"{site(replay)}/blog/continuous_batching",
+        f"{site(replay)}/missing",
+        f"{site(replay)}/images/chart.png",
+        f"{site(replay)}/digest/attention-sinks",
+    ]
     got = fetch_all(web, *urls)
     assert [g.ref.url for g in got] == [canonical_url(u) for u in urls]
     assert [g.ok for g in got] == [True, False, False, True]
@@ -506,8 +588,7 @@ def test_redirect_from_a_public_name_to_loopback_is_refused_on_the_second_hop(re
     web = WebConnector(timeout=5, resolver=fake_dns({"news.example": [PUBLIC_IP]}), network=network)
     [got] = fetch_all(web, "http://news.example/site/go/to-loopback")
     assert isinstance(got.error, Refused) and not got.error.retryable
-    assert got.error.reason == ("refused: 127.0.0.1 is a loopback address "
-                                "(CURATE_ALLOW_PRIVATE_HOSTS=true allows it)")
+    assert got.error.reason == ("refused: 127.0.0.1 is a loopback address (CURATE_ALLOW_PRIVATE_HOSTS=true allows it)")
     assert replay.count("/site/go/to-loopback") == 1  # the first hop really went out, to the checked address
     assert replay.count("/site/internal") == 0  # the second never did
     assert network.dialled == [(PUBLIC_IP, 80)]
@@ -516,8 +597,9 @@ def test_redirect_from_a_public_name_to_loopback_is_refused_on_the_second_hop(re
 
 def test_the_same_redirect_is_followed_when_private_hosts_are_allowed(replay):
     network = FakeNetwork(replay)
-    web = WebConnector(timeout=5, allow_private_hosts=True, resolver=fake_dns({"news.example": [PUBLIC_IP]}),
-                       network=network)
+    web = WebConnector(
+        timeout=5, allow_private_hosts=True, resolver=fake_dns({"news.example": [PUBLIC_IP]}), network=network
+    )
     [got] = fetch_all(web, "http://news.example/site/go/to-loopback")
     assert got.ok and got.record.title == "Router admin"
     assert replay.count("/site/internal") == 1
@@ -525,19 +607,35 @@ def test_the_same_redirect_is_followed_when_private_hosts_are_allowed(replay):
 
 @pytest.mark.parametrize(
     ("addresses", "reason"),
-    [(["10.1.2.3"], "intranet.example (10.1.2.3) is a private address"),
-     (["169.254.169.254"], "intranet.example (169.254.169.254) is a link-local address"),
-     (["224.0.0.251"], "intranet.example (224.0.0.251) is a multicast address"),
-     (["240.0.0.1"], "intranet.example (240.0.0.1) is a reserved address"),
-     (["::1"], "intranet.example (::1) is a loopback address"),
-     (["::ffff:127.0.0.1"], "intranet.example (::ffff:127.0.0.1) is a loopback address"),
-     (["2002:7f00:1::"], "intranet.example (2002:7f00:1::) is a loopback address"),
-     (["2002:a9fe:a9fe::1"], "intranet.example (2002:a9fe:a9fe::1) is a link-local address"),
-     (["64:ff9b::a00:1"], "intranet.example (64:ff9b::a00:1) is a private address"),
-     (["2001:0:4136:e378:8000:63bf:80ff:fffe"], "intranet.example (2001:0:4136:e378:8000:63bf:80ff:fffe) is a loopback"),
-     ([PUBLIC_IP, "192.168.1.1"], "intranet.example (192.168.1.1) is a private address")],
-    ids=["private", "metadata", "multicast", "reserved", "ipv6-loopback", "ipv4-mapped", "6to4-loopback",
-         "6to4-metadata", "nat64-private", "teredo-loopback", "one-of-two"],
+    [
+        (["10.1.2.3"], "intranet.example (10.1.2.3) is a private address"),
+        (["169.254.169.254"], "intranet.example (169.254.169.254) is a link-local address"),
+        (["224.0.0.251"], "intranet.example (224.0.0.251) is a multicast address"),
+        (["240.0.0.1"], "intranet.example (240.0.0.1) is a reserved address"),
+        (["::1"], "intranet.example (::1) is a loopback address"),
+        (["::ffff:127.0.0.1"], "intranet.example (::ffff:127.0.0.1) is a loopback address"),
+        (["2002:7f00:1::"], "intranet.example (2002:7f00:1::) is a loopback address"),
+        (["2002:a9fe:a9fe::1"], "intranet.example (2002:a9fe:a9fe::1) is a link-local address"),
+        (["64:ff9b::a00:1"], "intranet.example (64:ff9b::a00:1) is a private address"),
+        (
+            ["2001:0:4136:e378:8000:63bf:80ff:fffe"],
+            "intranet.example (2001:0:4136:e378:8000:63bf:80ff:fffe) is a loopback",
+        ),
+        ([PUBLIC_IP, "192.168.1.1"], "intranet.example (192.168.1.1) is a private address"),
+    ],
+    ids=[
+        "private",
+        "metadata",
+        "multicast",
+        "reserved",
+        "ipv6-loopback",
+        "ipv4-mapped",
+        "6to4-loopback",
+        "6to4-metadata",
+        "nat64-private",
+        "teredo-loopback",
+        "one-of-two",
+    ],
 )
 def test_a_name_resolving_to_a_non_public_address_is_refused_before_any_dial(replay, addresses, reason):
     network = FakeNetwork(replay)
@@ -608,10 +706,15 @@ def test_every_exception_the_fetch_can_raise_has_a_mapping():
     ref = parse("https://blog.example/a")
     web = WebConnector()
     table = [
-        (httpx.ConnectTimeout("t"), Unavailable), (httpx.ReadTimeout("t"), Unavailable),
-        (httpx.ConnectError("c"), Unavailable), (httpx.RemoteProtocolError("r"), Unavailable),
-        (httpx.ReadError("r"), Unavailable), (httpx.DecodingError("d"), BadPayload),
-        (httpx.UnsupportedProtocol("u"), Refused), (Unparseable("u"), BadPayload), (RuntimeError("?"), BadPayload),
+        (httpx.ConnectTimeout("t"), Unavailable),
+        (httpx.ReadTimeout("t"), Unavailable),
+        (httpx.ConnectError("c"), Unavailable),
+        (httpx.RemoteProtocolError("r"), Unavailable),
+        (httpx.ReadError("r"), Unavailable),
+        (httpx.DecodingError("d"), BadPayload),
+        (httpx.UnsupportedProtocol("u"), Refused),
+        (Unparseable("u"), BadPayload),
+        (RuntimeError("?"), BadPayload),
     ]
     for exc, error in table:
         assert type(_classify(exc, ref, web)) is error, exc
@@ -620,11 +723,17 @@ def test_every_exception_the_fetch_can_raise_has_a_mapping():
 # ---- known hosts first
 
 
-@pytest.mark.parametrize("url", [
-    "https://huggingface.co/papers/2512.07461", "https://arxiv.org/pdf/2512.07461v2", "https://alphaxiv.org/abs/2512.07461",
-    "https://youtu.be/dQw4w9WgXcQ", "https://www.youtube.com/playlist?list=PLAqhIrjkxbuWI23v9cThsA9GvCAUhRvKZ",
-    "https://github.com/GokuMohandas/Made-With-ML/tree/main",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://huggingface.co/papers/2512.07461",
+        "https://arxiv.org/pdf/2512.07461v2",
+        "https://alphaxiv.org/abs/2512.07461",
+        "https://youtu.be/dQw4w9WgXcQ",
+        "https://www.youtube.com/playlist?list=PLAqhIrjkxbuWI23v9cThsA9GvCAUhRvKZ",
+        "https://github.com/GokuMohandas/Made-With-ML/tree/main",
+    ],
+)
 def test_links_a_specific_connector_owns_never_reach_the_web_connector(url):
     assert WebConnector.owns(url) is not None  # it would take them if it were asked first…
     assert parse(url).connector != "web"  # …but it is asked last
@@ -667,8 +776,12 @@ def test_tracking_variant_and_its_canonical_land_on_one_item(curate, replay):
 
 
 def test_hostile_and_broken_pages_are_one_line_errors_and_the_rest_is_stored(curate, replay):
-    result = curate("ingest", f"{site(replay)}/go/to-file", f"{site(replay)}/images/chart.png",
-                    f"{site(replay)}/digest/attention-sinks")
+    result = curate(
+        "ingest",
+        f"{site(replay)}/go/to-file",
+        f"{site(replay)}/images/chart.png",
+        f"{site(replay)}/digest/attention-sinks",
+    )
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("✗")]
     assert errors == [
@@ -683,6 +796,8 @@ def test_private_address_is_refused_end_to_end_unless_allowed(curate, replay):
     url = f"{site(replay)}/blog/continuous_batching"
     result = curate("ingest", url, extra_env={"CURATE_ALLOW_PRIVATE_HOSTS": "false"})
     assert result.returncode == 1
-    assert f"✗ {url}  refused: 127.0.0.1 is a loopback address (CURATE_ALLOW_PRIVATE_HOSTS=true allows it)" \
+    assert (
+        f"✗ {url}  refused: 127.0.0.1 is a loopback address (CURATE_ALLOW_PRIVATE_HOSTS=true allows it)"
         in result.stderr.splitlines()
+    )
     assert replay.requests == []

@@ -4,6 +4,7 @@ replay server, the keyless path, quota and key failures, and a key that never le
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import feedparser
@@ -17,7 +18,16 @@ from connectors._youtube_records import (
     video_from_item,
     video_from_oembed,
 )
-from connectors.errors import BadPayload, Deferred, FetchError, LinkRefused, NotFound, RateLimited, Unauthorized, Unavailable
+from connectors.errors import (
+    BadPayload,
+    Deferred,
+    FetchError,
+    LinkRefused,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+)
 from connectors.youtube import YouTubeConnector, google_reasons, quota_reset
 from pipeline.links import parse
 from tests.conftest import corpus_file
@@ -31,8 +41,16 @@ LOOSE = "Mw3kR7tYp2Q"  # a reading-group video, in no playlist
 LECTURE_1 = "aB3dE5fG7hJ"  # first video of the playlist
 EMBED_OFF = "Ee9nB1dIs4X"  # its owner disabled embedding: oEmbed answers 401
 # the playlist in order: (position, id) of the videos that are still available
-AVAILABLE = [(0, "aB3dE5fG7hJ"), (1, "kL9mN1pQ3rS"), (2, "tU5vW7xY9zA"), (3, "bC2dE4fG6hI"),
-             (5, "rS4tU6vW8xY"), (6, "zA1bC3dE5fG"), (8, "pQ2rS4tU6vW"), (9, "xY8zA0bC2dE")]
+AVAILABLE = [
+    (0, "aB3dE5fG7hJ"),
+    (1, "kL9mN1pQ3rS"),
+    (2, "tU5vW7xY9zA"),
+    (3, "bC2dE4fG6hI"),
+    (5, "rS4tU6vW8xY"),
+    (6, "zA1bC3dE5fG"),
+    (8, "pQ2rS4tU6vW"),
+    (9, "xY8zA0bC2dE"),
+]
 API = "/youtube/v3/"
 YT = FIXTURES / "youtube"
 
@@ -71,7 +89,11 @@ def test_video_resource_gives_title_channel_date_duration_and_views():
     video = video_from_item(video_fixture(LECTURE_1))
     assert video.id == f"youtube:video:{LECTURE_1}"
     assert video.url == f"https://www.youtube.com/watch?v={LECTURE_1}"
-    assert (video.title, video.channel, video.channel_id) == ("Lecture 1: Why attention?", "Open ML Lectures", "UCm1Q8vX3pLr7TzK2nWc9bYd")
+    assert (video.title, video.channel, video.channel_id) == (
+        "Lecture 1: Why attention?",
+        "Open ML Lectures",
+        "UCm1Q8vX3pLr7TzK2nWc9bYd",
+    )
     assert video.published.isoformat() == "2025-09-02T15:00:04+00:00"
     assert (video.duration_seconds, video.views, video.likes) == (48 * 60 + 12, 184223, 5120)
     assert video.thumbnail == f"https://i.ytimg.com/vi/{LECTURE_1}/maxresdefault.jpg"
@@ -90,10 +112,21 @@ def test_upcoming_stream_has_no_duration_instead_of_zero():
     assert "duration_seconds" not in video.metrics()
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("PT1H2M3S", 3723), ("PT15S", 15), ("PT48M12S", 2892), ("P1DT2H3M4S", 93784), ("PT2H", 7200),
-    ("P0D", 0), ("", None), (None, None), ("an hour", None),
-], ids=str)
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("PT1H2M3S", 3723),
+        ("PT15S", 15),
+        ("PT48M12S", 2892),
+        ("P1DT2H3M4S", 93784),
+        ("PT2H", 7200),
+        ("P0D", 0),
+        ("", None),
+        (None, None),
+        ("an hour", None),
+    ],
+    ids=str,
+)
 def test_iso_8601_durations_become_seconds(text, seconds):
     assert seconds_from_iso(text) == seconds
 
@@ -124,7 +157,10 @@ def test_playlist_feed_with_yt_and_media_namespaces_gives_title_channel_and_view
     feed = feedparser.parse((YT / f"feeds/{PL}.xml").read_bytes())
     playlist = playlist_from_feed(feed, PL)
     assert (playlist.title, playlist.channel, playlist.channel_id) == (
-        "Transformers from Scratch (full course)", "Open ML Lectures", "UCm1Q8vX3pLr7TzK2nWc9bYd")
+        "Transformers from Scratch (full course)",
+        "Open ML Lectures",
+        "UCm1Q8vX3pLr7TzK2nWc9bYd",
+    )
     assert [v.video_id for v in playlist.videos] == [vid for _, vid in AVAILABLE]
     assert playlist.videos[0].views == 184223
     assert playlist.videos[0].published.isoformat() == "2025-09-02T15:00:04+00:00"
@@ -155,10 +191,15 @@ def test_recorded_corpus_video_and_channel_feed_parse():
 # ---- links
 
 
-@pytest.mark.parametrize("link", [
-    PL_URL, f"https://www.youtube.com/watch?list={PL}", f"https://www.youtube.com/embed/videoseries?list={PL}",
-    f"https://m.youtube.com/playlist?list={PL}&si=abc",
-])
+@pytest.mark.parametrize(
+    "link",
+    [
+        PL_URL,
+        f"https://www.youtube.com/watch?list={PL}",
+        f"https://www.youtube.com/embed/videoseries?list={PL}",
+        f"https://m.youtube.com/playlist?list={PL}&si=abc",
+    ],
+)
 def test_every_playlist_form_gives_the_playlist(link):
     assert parse(link).key == f"youtube:playlist:{PL}"
 
@@ -183,7 +224,11 @@ def test_playlist_of_three_pages_costs_five_calls_and_keeps_order_and_running_ti
     assert [(v.position, v.video_id) for v in playlist.videos] == AVAILABLE
     assert playlist.unavailable_count == 2 and playlist.duration_seconds == 26054
     assert playlist.videos[4].duration_seconds == 41 * 60 + 20
-    assert (replay.count(API + "playlists"), replay.count(API + "playlistItems"), replay.count(API + "videos")) == (1, 3, 1)
+    assert (replay.count(API + "playlists"), replay.count(API + "playlistItems"), replay.count(API + "videos")) == (
+        1,
+        3,
+        1,
+    )
     assert yt.units == 5
     assert "YouTube Data API: 5 quota units spent" in yt.notes()[0]
     assert result.payload["playlist"]["id"] == PL and len(result.payload["items"]) == 10
@@ -232,8 +277,12 @@ def test_item_cap_stops_paging_and_marks_the_playlist_truncated(connect, replay)
 
 
 def test_unknown_video_and_playlist_are_not_found_and_neighbours_are_stored(connect, replay):
-    results = fetch(connect(), f"https://youtu.be/{LOOSE}", "https://youtu.be/zzzzzzzzzzz",
-                    "https://www.youtube.com/playlist?list=PLnobodyHasThisPlaylist000000000000")
+    results = fetch(
+        connect(),
+        f"https://youtu.be/{LOOSE}",
+        "https://youtu.be/zzzzzzzzzzz",
+        "https://www.youtube.com/playlist?list=PLnobodyHasThisPlaylist000000000000",
+    )
     assert results[f"youtube:video:{LOOSE}"].ok
     assert isinstance(results["youtube:video:zzzzzzzzzzz"].error, NotFound)
     assert isinstance(results["youtube:playlist:PLnobodyHasThisPlaylist000000000000"].error, NotFound)
@@ -248,14 +297,30 @@ def test_playlist_whose_items_answer_404_is_not_found(connect, replay):
     assert "playlist not found on YouTube" in result.error.reason
 
 
-@pytest.mark.parametrize(("fault", "error_type", "words"), [
-    (Response.json({"error": {"code": 503, "message": "Backend Error", "errors": [{"reason": "backendError"}]}}, status=503),
-     Unavailable, "HTTP 503"),
-    (Response.json({"error": {"code": 403, "message": "Rate", "errors": [{"reason": "rateLimitExceeded"}]}}, status=403,
-                   headers={"Retry-After": "1"}), RateLimited, "slow down"),
-    (Response(body=b"<html>proxy error</html>", content_type="text/html"), BadPayload, "not a list response"),
-    (Response(body=b'{"items": [', truncate=5), Unavailable, "YouTube"),
-], ids=["503", "rateLimitExceeded", "html-200", "cut-off"])
+@pytest.mark.parametrize(
+    ("fault", "error_type", "words"),
+    [
+        (
+            Response.json(
+                {"error": {"code": 503, "message": "Backend Error", "errors": [{"reason": "backendError"}]}}, status=503
+            ),
+            Unavailable,
+            "HTTP 503",
+        ),
+        (
+            Response.json(
+                {"error": {"code": 403, "message": "Rate", "errors": [{"reason": "rateLimitExceeded"}]}},
+                status=403,
+                headers={"Retry-After": "1"},
+            ),
+            RateLimited,
+            "slow down",
+        ),
+        (Response(body=b"<html>proxy error</html>", content_type="text/html"), BadPayload, "not a list response"),
+        (Response(body=b'{"items": [', truncate=5), Unavailable, "YouTube"),
+    ],
+    ids=["503", "rateLimitExceeded", "html-200", "cut-off"],
+)
 def test_api_failures_become_one_line_errors_for_the_links_of_that_call(connect, replay, fault, error_type, words):
     replay.fault(API + "videos", fault)
     result = fetch(connect(), f"https://youtu.be/{LOOSE}")[f"youtube:video:{LOOSE}"]
@@ -274,18 +339,24 @@ def _http_error(status: int, body: bytes, headers: dict | None = None):
     import httplib2
     from googleapiclient.errors import HttpError
 
-    return HttpError(httplib2.Response({"status": status, **(headers or {})}), body, uri="http://127.0.0.1/youtube/v3/videos")
+    return HttpError(
+        httplib2.Response({"status": status, **(headers or {})}), body, uri="http://127.0.0.1/youtube/v3/videos"
+    )
 
 
 def _httpx_error(status: int, headers: dict | None = None):
     import httpx
 
     request = httpx.Request("GET", "http://127.0.0.1/oembed")
-    return httpx.HTTPStatusError("x", request=request, response=httpx.Response(status, headers=headers, request=request))
+    return httpx.HTTPStatusError(
+        "x", request=request, response=httpx.Response(status, headers=headers, request=request)
+    )
 
 
 def _google_body(status: int, reason: str) -> bytes:
-    return json.dumps({"error": {"code": status, "message": "m", "errors": [{"reason": reason, "domain": "youtube"}]}}).encode()
+    return json.dumps(
+        {"error": {"code": status, "message": "m", "errors": [{"reason": reason, "domain": "youtube"}]}}
+    ).encode()
 
 
 def _classify_cases():
@@ -294,10 +365,26 @@ def _classify_cases():
     import httpx
 
     return [
-        ("api 404 playlistNotFound", lambda: _http_error(404, (YT / "errors/404_playlistNotFound.json").read_bytes()), NotFound),
-        ("api 403 missing key", lambda: _http_error(403, (YT / "errors/403_missing_key.json").read_bytes()), Unauthorized),
-        ("api 403 private playlist", lambda: _http_error(403, _google_body(403, "playlistItemsNotAccessible")), NotFound),
-        ("api 403 rateLimitExceeded", lambda: _http_error(403, _google_body(403, "rateLimitExceeded"), {"retry-after": "7"}), RateLimited),
+        (
+            "api 404 playlistNotFound",
+            lambda: _http_error(404, (YT / "errors/404_playlistNotFound.json").read_bytes()),
+            NotFound,
+        ),
+        (
+            "api 403 missing key",
+            lambda: _http_error(403, (YT / "errors/403_missing_key.json").read_bytes()),
+            Unauthorized,
+        ),
+        (
+            "api 403 private playlist",
+            lambda: _http_error(403, _google_body(403, "playlistItemsNotAccessible")),
+            NotFound,
+        ),
+        (
+            "api 403 rateLimitExceeded",
+            lambda: _http_error(403, _google_body(403, "rateLimitExceeded"), {"retry-after": "7"}),
+            RateLimited,
+        ),
         ("api 429", lambda: _http_error(429, b"{}"), RateLimited),
         ("api 500", lambda: _http_error(500, b"<html>"), Unavailable),
         ("api 400 badRequest", lambda: _http_error(400, _google_body(400, "badRequest")), BadPayload),
@@ -371,8 +458,9 @@ def test_a_quota_spent_during_the_scheduled_refresh_is_said_in_that_step_s_notes
     from pipeline.schedule import ScheduledRun
     from pipeline.store import Store
 
-    s = settings.model_copy(update={"youtube_api_key": SecretStr(KEY), "youtube_retries": 0,
-                                    "refresh_age": timedelta(0)})
+    s = settings.model_copy(
+        update={"youtube_api_key": SecretStr(KEY), "youtube_retries": 0, "refresh_age": timedelta(0)}
+    )
     store = Store(s.db)
     assert Ingest(s, store).run([f"https://youtu.be/{LOOSE}"]).ok
     replay.state["youtube_quota"] = 0
@@ -383,10 +471,10 @@ def test_a_quota_spent_during_the_scheduled_refresh_is_said_in_that_step_s_notes
 
 
 def test_quota_comes_back_at_midnight_pacific():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    assert quota_reset(datetime(2026, 11, 24, 20, 0, tzinfo=timezone.utc)) == datetime(2026, 11, 25, 8, 0, tzinfo=timezone.utc)
-    assert quota_reset(datetime(2026, 7, 1, 6, 59, tzinfo=timezone.utc)) == datetime(2026, 7, 1, 7, 0, tzinfo=timezone.utc)
+    assert quota_reset(datetime(2026, 11, 24, 20, 0, tzinfo=UTC)) == datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    assert quota_reset(datetime(2026, 7, 1, 6, 59, tzinfo=UTC)) == datetime(2026, 7, 1, 7, 0, tzinfo=UTC)
 
 
 def test_refused_key_falls_back_without_the_api_and_says_to_check_the_key(connect, replay):
@@ -404,12 +492,22 @@ def test_without_a_key_video_and_playlist_get_title_and_channel(connect, replay)
     yt = connect(key=None)
     results = fetch(yt, f"https://youtu.be/{LOOSE}", PL_URL)
     video, playlist = results[f"youtube:video:{LOOSE}"].record, results[f"youtube:playlist:{PL}"].record
-    assert (video.title, video.channel, video.filled_by) == ("Reading group: sparse mixture-of-experts routing", "Paper Reading Club", "oembed")
-    assert (playlist.title, playlist.channel, playlist.filled_by) == ("Transformers from Scratch (full course)", "Open ML Lectures", "feed")
+    assert (video.title, video.channel, video.filled_by) == (
+        "Reading group: sparse mixture-of-experts routing",
+        "Paper Reading Club",
+        "oembed",
+    )
+    assert (playlist.title, playlist.channel, playlist.filled_by) == (
+        "Transformers from Scratch (full course)",
+        "Open ML Lectures",
+        "feed",
+    )
     assert replay.count(API) == 0
     assert replay.count("/oembed") == 1 and replay.count("/feeds/videos.xml") == 1
-    assert yt.notes() == ["YouTube: no YOUTUBE_API_KEY, so 2 links got title and channel only (oEmbed, feed); "
-                          "a key gives complete data: dates, durations, views and whole playlists"]
+    assert yt.notes() == [
+        "YouTube: no YOUTUBE_API_KEY, so 2 links got title and channel only (oEmbed, feed); "
+        "a key gives complete data: dates, durations, views and whole playlists"
+    ]
     assert results[f"youtube:playlist:{PL}"].payload.startswith("<?xml")
 
 
@@ -420,8 +518,11 @@ def test_oembed_401_says_embedding_is_disabled_and_a_key_would_read_it(connect, 
 
 
 def test_oembed_404_and_feed_404_are_not_found(connect, replay):
-    results = fetch(connect(key=None), "https://youtu.be/zzzzzzzzzzz",
-                    "https://www.youtube.com/playlist?list=PLnobodyHasThisPlaylist000000000000")
+    results = fetch(
+        connect(key=None),
+        "https://youtu.be/zzzzzzzzzzz",
+        "https://www.youtube.com/playlist?list=PLnobodyHasThisPlaylist000000000000",
+    )
     assert isinstance(results["youtube:video:zzzzzzzzzzz"].error, NotFound)
     assert isinstance(results["youtube:playlist:PLnobodyHasThisPlaylist000000000000"].error, NotFound)
 
@@ -433,7 +534,9 @@ def test_oembed_plain_text_body_on_200_is_a_bad_answer(connect, replay):
 
 
 def test_feed_that_is_not_xml_is_a_bad_answer(connect, replay):
-    replay.fault("/feeds/videos.xml", Response(body=b"<html><body>consent page</body></html>", content_type="text/html"))
+    replay.fault(
+        "/feeds/videos.xml", Response(body=b"<html><body>consent page</body></html>", content_type="text/html")
+    )
     result = fetch(connect(key=None), PL_URL)[f"youtube:playlist:{PL}"]
     assert isinstance(result.error, BadPayload)
 
@@ -443,11 +546,15 @@ def _feed_cut_after_first_entry() -> bytes:
     return full[: full.index(b"</entry>") + len(b"</entry>")]
 
 
-@pytest.mark.parametrize(("body", "error_type", "words"), [
-    (_feed_cut_after_first_entry, Unavailable, "cut off or garbled"),
-    (lambda: b"<feed><entry>", Unavailable, "cut off or garbled"),
-    (lambda: b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"></feed>', BadPayload, "no title"),
-], ids=["cut-after-one-entry", "bare-open-tags", "no-title-no-entries"])
+@pytest.mark.parametrize(
+    ("body", "error_type", "words"),
+    [
+        (_feed_cut_after_first_entry, Unavailable, "cut off or garbled"),
+        (lambda: b"<feed><entry>", Unavailable, "cut off or garbled"),
+        (lambda: b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"></feed>', BadPayload, "no title"),
+    ],
+    ids=["cut-after-one-entry", "bare-open-tags", "no-title-no-entries"],
+)
 def test_feed_that_is_cut_off_or_empty_is_refused_not_stored_as_a_stub(connect, replay, body, error_type, words):
     replay.fault("/feeds/videos.xml", Response(body=body(), content_type="text/xml"))
     result = fetch(connect(key=None), PL_URL)[f"youtube:playlist:{PL}"]
@@ -525,8 +632,10 @@ def test_refresh_with_a_cut_off_feed_keeps_the_stored_playlist(curate, replay):
 
 def test_api_key_appears_in_no_output_log_request_url_database_or_export(curate, replay, tmp_path):
     replay.state["youtube_quota"] = 4  # the run spends its quota midway: errors and fallbacks get logged too
-    replay.fault(API + "playlists", Response.json({"error": {"code": 500, "message": "x", "errors": [{"reason": "backendError"}]}},
-                                                  status=500))
+    replay.fault(
+        API + "playlists",
+        Response.json({"error": {"code": 500, "message": "x", "errors": [{"reason": "backendError"}]}}, status=500),
+    )
     links = [PL_URL, f"https://youtu.be/{LOOSE}", "https://youtu.be/zzzzzzzzzzz", f"https://youtu.be/{EMBED_OFF}"]
     first = curate("--debug", "ingest", *links, extra_env=_yt_env())
     second = curate("--verbose", "--log-format", "json", "ingest", "--refresh", *links, extra_env=_yt_env())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from pipeline import draft
@@ -62,7 +62,7 @@ def split_take(blurb: str) -> tuple[str, str]:
     lines = blurb.splitlines()
     for i in range(len(lines) - 1, -1, -1):
         if lines[i].lstrip().startswith(TAKE_PREFIX):
-            take = "\n".join([lines[i].lstrip()[len(TAKE_PREFIX):].strip(), *lines[i + 1:]]).strip()
+            take = "\n".join([lines[i].lstrip()[len(TAKE_PREFIX) :].strip(), *lines[i + 1 :]]).strip()
             return "\n".join(lines[:i]).strip(), take
     return blurb.strip(), ""
 
@@ -101,8 +101,9 @@ class Row:
     def preview(self) -> str:
         """One line of the blurb as it stands: the editor's, else a model's suggestion, else the drafted summary."""
         note = self.item.annotation
-        text = " ".join((note.blurb or (note.suggested_blurb.text if note.suggested_blurb else "")
-                         or self.item.summary).split())
+        text = " ".join(
+            (note.blurb or (note.suggested_blurb.text if note.suggested_blurb else "") or self.item.summary).split()
+        )
         return text if len(text) <= 160 else text[:159].rsplit(" ", 1)[0] + "…"
 
 
@@ -156,14 +157,21 @@ _KINDS = {k.value: k for k in Kind}
 _STATUSES = {s.value: s for s in ItemStatus}
 
 
-def _window(store: Store, fmt: Newsletter, since: datetime | None, notes: dict[str, AnnotationRow],
-            statuses: Sequence[ItemStatus] = TRIAGE) -> list[Light]:
+def _window(
+    store: Store,
+    fmt: Newsletter,
+    since: datetime | None,
+    notes: dict[str, AnnotationRow],
+    statuses: Sequence[ItemStatus] = TRIAGE,
+) -> list[Light]:
     """Envelopes of the items first seen since `since` (plus the annotated ones) in `statuses`, newest first."""
     homes = {k.value: fmt.section_of(k) for k in Kind}
     moved = {i: SectionKey(n.section) for i, n in notes.items() if n.section in SectionKey.__members__}
-    return [Light(i, _KINDS[k], _STATUSES[st], seen, moved.get(i) or homes[k])
-            for i, k, st, seen, linked in store.window(statuses, since, list(notes))
-            if not linked or i in notes]
+    return [
+        Light(i, _KINDS[k], _STATUSES[st], seen, moved.get(i) or homes[k])
+        for i, k, st, seen, linked in store.window(statuses, since, list(notes))
+        if not linked or i in notes
+    ]
 
 
 def _full(store: Store, lights: Sequence[Light]) -> list[Item]:
@@ -176,14 +184,26 @@ def _full(store: Store, lights: Sequence[Light]) -> list[Item]:
         if light.id not in records or light.id not in rows:
             continue
         url, title, fetched_at, fetch_count, sources = rows[light.id]
-        out.append(Item(id=light.id, kind=light.kind, url=url, title=title, status=light.status,
-                        first_seen=light.first_seen, fetched_at=fetched_at, fetch_count=fetch_count,
-                        sources=sources, record=records[light.id]))
+        out.append(
+            Item(
+                id=light.id,
+                kind=light.kind,
+                url=url,
+                title=title,
+                status=light.status,
+                first_seen=light.first_seen,
+                fetched_at=fetched_at,
+                fetch_count=fetch_count,
+                sources=sources,
+                record=records[light.id],
+            )
+        )
     return out
 
 
-def _entries(store: Store, items: Sequence[Item], notes: dict[str, AnnotationRow],
-             since: datetime | None) -> dict[str, ExportItem]:
+def _entries(
+    store: Store, items: Sequence[Item], notes: dict[str, AnnotationRow], since: datetime | None
+) -> dict[str, ExportItem]:
     """Export entries (figures, links, blurb, the model's latest suggestion) for `items`, as the draft builds them."""
     from pipeline.blurbs import suggested
 
@@ -194,14 +214,31 @@ def _entries(store: Store, items: Sequence[Item], notes: dict[str, AnnotationRow
     for i in items:
         note = notes.get(i.id)
         metrics, links = extra[i.id]
-        out[i.id] = draft.export_item(i, metrics, links, Annotation(
-            blurb=note.blurb if note else "", include=note.include if note else True,
-            suggested_blurb=suggested(latest[i.id]) if i.id in latest else None))
+        out[i.id] = draft.export_item(
+            i,
+            metrics,
+            links,
+            Annotation(
+                blurb=note.blurb if note else "",
+                include=note.include if note else True,
+                suggested_blurb=suggested(latest[i.id]) if i.id in latest else None,
+            ),
+        )
     return out
 
 
-def candidates(store: Store, fmt: Newsletter, now: datetime, *, section: str | None = None, status: str | None = None,
-               query: str = "", order: str = "newest", limit: int = 30, all_week: Week | None = None) -> Listing:
+def candidates(
+    store: Store,
+    fmt: Newsletter,
+    now: datetime,
+    *,
+    section: str | None = None,
+    status: str | None = None,
+    query: str = "",
+    order: str = "newest",
+    limit: int = 30,
+    all_week: Week | None = None,
+) -> Listing:
     """The next issue's candidates (candidate, shortlisted and rejected items first seen since the
     last published issue, plus any annotated for it), filtered, grouped by section, at most
     `limit` rows a section.
@@ -242,10 +279,19 @@ def candidates(store: Store, fmt: Newsletter, now: datetime, *, section: str | N
     items = _full(store, shown)
     entries = _entries(store, items, notes, since)
     by_light = {light.id: light for light in shown}
-    rows = [Row(item=entries[i.id], status=i.status, section=by_light[i.id].section, first_seen=i.first_seen,
-                sources=list(i.sources), annotated=i.id in notes, details=details_line(entries[i.id], fmt),
-                left_out=i.id in notes and not notes[i.id].include)
-            for i in items]
+    rows = [
+        Row(
+            item=entries[i.id],
+            status=i.status,
+            section=by_light[i.id].section,
+            first_seen=i.first_seen,
+            sources=list(i.sources),
+            annotated=i.id in notes,
+            details=details_line(entries[i.id], fmt),
+            left_out=i.id in notes and not notes[i.id].include,
+        )
+        for i in items
+    ]
     return Listing(number=everything.number, rows=rows, total=len(lights), hidden=hidden, counts=counts)
 
 
@@ -266,8 +312,9 @@ class DraftView:
     than `draft_view`'s `follow` candidates follow in all (then only `rest` counts them)."""
 
 
-def draft_view(store: Store, fmt: Newsletter, now: datetime, all_week: Week | None = None,
-               follow: int = 0) -> DraftView:
+def draft_view(
+    store: Store, fmt: Newsletter, now: datetime, all_week: Week | None = None, follow: int = 0
+) -> DraftView:
     """The draft's placed items, in the order `draft.prepare` gives them, without building the
     whole draft: only the annotated and shortlisted items' records are read.
 
@@ -280,8 +327,11 @@ def draft_view(store: Store, fmt: Newsletter, now: datetime, all_week: Week | No
     w = all_week or week(store, fmt)
     notes = w.notes
     lights = [i for i in w.lights if i.status in draft.OPEN]
-    placed = [i for i in lights if (i.id in notes and notes[i.id].include)
-              or (i.id not in notes and i.status == ItemStatus.shortlisted)]
+    placed = [
+        i
+        for i in lights
+        if (i.id in notes and notes[i.id].include) or (i.id not in notes and i.status == ItemStatus.shortlisted)
+    ]
     entries = _entries(store, _full(store, placed), notes, w.since)
     pinned: dict[str, list[tuple[tuple, ExportItem]]] = {k.value: [] for k in SectionKey}
     for light in placed:
@@ -289,8 +339,11 @@ def draft_view(store: Store, fmt: Newsletter, now: datetime, all_week: Week | No
         if entry is None:
             continue
         note = notes.get(light.id)
-        rank: tuple = ((0, note.position, light.id) if note is not None else
-                       (1, tuple(-x for x in draft.score(entry)), -light.first_seen.timestamp(), light.id))
+        rank: tuple = (
+            (0, note.position, light.id)
+            if note is not None
+            else (1, tuple(-x for x in draft.score(entry)), -light.first_seen.timestamp(), light.id)
+        )
         pinned[light.section.value].append((rank, entry))
     rest = {k.value: 0 for k in SectionKey}
     placed_ids = {i.id for i in placed}
@@ -307,15 +360,22 @@ def draft_view(store: Store, fmt: Newsletter, now: datetime, all_week: Week | No
         featured = draft.featured_before(store, items)
         fresh = _entries(store, items, notes, w.since)
         by_id = {light.id: light for light in after}
-        ranked = sorted(((bool(featured.get(i)), tuple(-x for x in draft.score(e)),
-                          -by_id[i].first_seen.timestamp(), i), e) for i, e in fresh.items())
+        ranked = sorted(
+            ((bool(featured.get(i)), tuple(-x for x in draft.score(e)), -by_id[i].first_seen.timestamp(), i), e)
+            for i, e in fresh.items()
+        )
         for _, entry in ranked:
             following[by_id[entry.id].section.value].append(entry)
     row = store.issue(w.number)
-    return DraftView(number=w.number, title=(row.title if row and row.title else None) or fmt.default_title(w.number),
-                     intro=row.intro if row else "",
-                     pinned={k: [e for _, e in sorted(v, key=lambda pair: pair[0])] for k, v in pinned.items()},
-                     rest=rest, left_out=left_out, following=following)
+    return DraftView(
+        number=w.number,
+        title=(row.title if row and row.title else None) or fmt.default_title(w.number),
+        intro=row.intro if row else "",
+        pinned={k: [e for _, e in sorted(v, key=lambda pair: pair[0])] for k, v in pinned.items()},
+        rest=rest,
+        left_out=left_out,
+        following=following,
+    )
 
 
 def item(store: Store, fmt: Newsletter, item_id: str) -> tuple[ExportItem, SectionKey]:
@@ -356,8 +416,16 @@ def _place(work: Any, number: int, order: dict[str, list[str]], notes: dict[str,
     for key, ids in order.items():
         for position, item_id in enumerate(ids, start=1):
             prev = notes.get(item_id)
-            work.annotate(AnnotationRow(issue=number, item_id=item_id, section=key, position=position,
-                                        include=True, blurb=prev.blurb if prev else ""))
+            work.annotate(
+                AnnotationRow(
+                    issue=number,
+                    item_id=item_id,
+                    section=key,
+                    position=position,
+                    include=True,
+                    blurb=prev.blurb if prev else "",
+                )
+            )
 
 
 def _pinned_order(store: Store, fmt: Newsletter, now: datetime) -> tuple[int, dict[str, list[str]]]:
@@ -372,8 +440,16 @@ def _check_section(key: str) -> SectionKey:
         raise DeskError(f"unknown section {key!r} (one of {', '.join(k.value for k in SectionKey)})") from None
 
 
-def move(store: Store, fmt: Newsletter, now: datetime, item_id: str, *, section: str | None = None,
-         by: int = 0, to: int | None = None) -> None:
+def move(
+    store: Store,
+    fmt: Newsletter,
+    now: datetime,
+    item_id: str,
+    *,
+    section: str | None = None,
+    by: int = 0,
+    to: int | None = None,
+) -> None:
     """Move an item of the draft: to another section (at its end), `by` places up (-) or down (+),
     or `to` a 1-based position. The item is shortlisted; its section's placed items keep their order.
     """
@@ -438,8 +514,10 @@ def save_blurb(store: Store, settings: Settings, fmt: Newsletter, item_id: str, 
     """
     text = text.replace("\r\n", "\n").strip()
     if len(text) > settings.blurb_max_chars:  # the same limit as `curate annotate`
-        raise DeskError(f"the blurb is {len(text):,} characters, over {settings.blurb_max_chars:,} "
-                        "(CURATE_BLURB_MAX_CHARS); nothing was saved")
+        raise DeskError(
+            f"the blurb is {len(text):,} characters, over {settings.blurb_max_chars:,} "
+            "(CURATE_BLURB_MAX_CHARS); nothing was saved"
+        )
     entry, key = item(store, fmt, item_id)
     number = draft.next_number(store)
     with store.issue_work(number) as work:
@@ -448,8 +526,14 @@ def save_blurb(store: Store, settings: Settings, fmt: Newsletter, item_id: str, 
         if version(current) != base:
             raise StaleBlurb(item_id, current, text)
         if note is None:
-            note = AnnotationRow(issue=number, item_id=item_id, section=key.value, position=10_000 + entry.annotation.order,
-                                 include=True, blurb=text)
+            note = AnnotationRow(
+                issue=number,
+                item_id=item_id,
+                section=key.value,
+                position=10_000 + entry.annotation.order,
+                include=True,
+                blurb=text,
+            )
         else:
             note.blurb = text
         work.annotate(note)
@@ -477,8 +561,15 @@ def tldr_version(tldr: dict[str, str]) -> str:
     return version(json.dumps(tldr, sort_keys=True, ensure_ascii=False))
 
 
-def save_issue(store: Store, fmt: Newsletter, title: str, intro: str, tldr: str | None = None,
-               base: str = "", settings: Settings | None = None) -> None:
+def save_issue(
+    store: Store,
+    fmt: Newsletter,
+    title: str,
+    intro: str,
+    tldr: str | None = None,
+    base: str = "",
+    settings: Settings | None = None,
+) -> None:
     """The next issue's title (empty: `Issue #N`), intro (Markdown) and, when `tldr` is given, its TL;DR.
 
     `tldr` is the box's lines as `tldr_box` shows them, read back as `curate annotate` reads
@@ -517,8 +608,10 @@ def save_issue(store: Store, fmt: Newsletter, title: str, intro: str, tldr: str 
             mine = tldr_read_back(shown, stored, drafted)
             for key, text in mine.items():
                 if len(text) > settings.blurb_max_chars:
-                    raise DeskError(f"the TL;DR of {key} is {len(text):,} characters, over {settings.blurb_max_chars:,} "
-                                    "(CURATE_BLURB_MAX_CHARS); nothing was saved")
+                    raise DeskError(
+                        f"the TL;DR of {key} is {len(text):,} characters, over {settings.blurb_max_chars:,} "
+                        "(CURATE_BLURB_MAX_CHARS); nothing was saved"
+                    )
             work.issue.tldr = mine
 
 
@@ -530,8 +623,9 @@ def prepare(store: Store, settings: Settings, fmt: Newsletter, now: datetime) ->
     return draft.prepare(store, now=now, caps=draft.caps_of(settings), fmt=fmt)
 
 
-def export(store: Store, settings: Settings, fmt: Newsletter, now: datetime,
-           force: bool = False) -> tuple[draft.Draft, list[str]]:
+def export(
+    store: Store, settings: Settings, fmt: Newsletter, now: datetime, force: bool = False
+) -> tuple[draft.Draft, list[str]]:
     """`curate export`: write issue-<N>.json and .md; refuses (DeskError) to overwrite unread edits.
 
     With CURATE_LLM_MODEL set, a model first drafts the suggestions the draft lacks, as the
@@ -555,7 +649,7 @@ def publish(store: Store, number: int, now: datetime) -> Any:
     from pipeline import annotate
 
     try:
-        return annotate.publish(store, number, now.astimezone(timezone.utc))
+        return annotate.publish(store, number, now.astimezone(UTC))
     except annotate.AnnotateError as exc:
         raise DeskError(str(exc)) from None
 
@@ -571,5 +665,3 @@ def add_links(store: Store, settings: Settings, text: str) -> Any:
     if not found:
         raise DeskError("no link found: paste one or more links or arXiv ids")
     return Ingest(settings, store).run(found)
-
-

@@ -17,9 +17,10 @@ import re
 import secrets
 import time
 from collections import OrderedDict
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -37,14 +38,16 @@ from starlette.templating import Jinja2Templates
 from pipeline.config import Settings
 from pipeline.desk import actions
 from pipeline.desk.actions import DeskError, StaleBlurb
-from pipeline.store import Store
 from pipeline.newsletter import Newsletter, NewsletterError
+from pipeline.store import Store
 from schemas import ItemStatus, SectionKey
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "curate_token"
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
@@ -70,8 +73,12 @@ _HIDDEN = ("<!-- curate:",)
 
 def render_markdown(text: str) -> Markup:
     """The export's Markdown as HTML, without curate's anchor comments (a reader never sees them)."""
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith(_HIDDEN)
-             and not (line.strip().startswith("<!--") and line.strip().endswith("-->"))]
+    lines = [
+        line
+        for line in text.splitlines()
+        if not line.lstrip().startswith(_HIDDEN)
+        and not (line.strip().startswith("<!--") and line.strip().endswith("-->"))
+    ]
     return Markup(_MD.render("\n".join(lines)))  # markdown-it escapes text and raw HTML (html=False)
 
 
@@ -92,8 +99,12 @@ def render_inline(text: str) -> Markup:
     html = _MD.renderInline(text)
     # markdown-it has no hook for this; its output escapes every `<` of the text, so the
     # parts between tags are text, and only those get the span (never a link's address)
-    return Markup("".join(part if part.startswith("<") else _DATE.sub(r'<span class="date">\1</span>', part)
-                          for part in _TAG.split(html)))
+    return Markup(
+        "".join(
+            part if part.startswith("<") else _DATE.sub(r'<span class="date">\1</span>', part)
+            for part in _TAG.split(html)
+        )
+    )
 
 
 _MD = _markdown()
@@ -186,7 +197,7 @@ class Desk:
         return bool(self.token) and hmac.compare_digest(value, self.cookie_value())
 
     def now(self) -> datetime:
-        return self.clock().astimezone(timezone.utc)
+        return self.clock().astimezone(UTC)
 
     def fmt(self) -> Newsletter:
         """The newsletter's format (CURATE_NEWSLETTER), read again when its file changes, as each
@@ -258,17 +269,31 @@ def _ctx(request: Request, **extra: Any) -> dict[str, Any]:
         fmt = desk.fmt()
     except NewsletterError:
         fmt = Newsletter()  # the page saying what is wrong with the file still needs section names
-    return {"csrf": desk.csrf, "flash": desk.flash.get(request.query_params.get("flash")),
-            "here": _local(request.url.path + (f"?{request.url.query}" if request.url.query else "")),
-            "back": _local(request.url.path + (f"?{urlencode([(k, v) for k, v in request.query_params.multi_items() if k != 'flash'])}"
-                                              if request.url.query else "")),
-            "sections": {s.key.value: s.name for s in fmt.sections}, "section_keys": [s.key.value for s in fmt.sections],
-            **extra}
+    return {
+        "csrf": desk.csrf,
+        "flash": desk.flash.get(request.query_params.get("flash")),
+        "here": _local(request.url.path + (f"?{request.url.query}" if request.url.query else "")),
+        "back": _local(
+            request.url.path
+            + (
+                f"?{urlencode([(k, v) for k, v in request.query_params.multi_items() if k != 'flash'])}"
+                if request.url.query
+                else ""
+            )
+        ),
+        "sections": {s.key.value: s.name for s in fmt.sections},
+        "section_keys": [s.key.value for s in fmt.sections],
+        **extra,
+    }
 
 
 def _templates() -> Jinja2Templates:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"], default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["markdown"] = render_markdown
     env.filters["inline_markdown"] = render_inline
     env.filters["http_url"] = http_url
@@ -316,7 +341,10 @@ async def desk_page(request: Request) -> Response:
     q = request.query_params
     section = q.get("section") or None
     status = q.get("status") or None
-    if section not in (None, *[k.value for k in SectionKey]) or status not in (None, *[s.value for s in actions.TRIAGE]):
+    if section not in (None, *[k.value for k in SectionKey]) or status not in (
+        None,
+        *[s.value for s in actions.TRIAGE],
+    ):
         return _refused(request, "unknown section or status in the address")
     order = "score" if q.get("order") == "score" else "newest"
     try:
@@ -329,13 +357,28 @@ async def desk_page(request: Request) -> Response:
         now = desk.now()
         fmt = desk.fmt()
         week = actions.week(desk.store, fmt)
-        listing = actions.candidates(desk.store, fmt, now, section=section, status=status, query=q.get("q", ""),
-                                     order=order, limit=limit, all_week=week)
+        listing = actions.candidates(
+            desk.store,
+            fmt,
+            now,
+            section=section,
+            status=status,
+            query=q.get("q", ""),
+            order=order,
+            limit=limit,
+            all_week=week,
+        )
         return listing, actions.draft_view(desk.store, fmt, now, all_week=week, follow=FOLLOW_TITLES)
 
     listing, view = await run_in_threadpool(build)
-    return _page(request, "desk.html", listing=listing, view=view, filters={
-        "section": section or "", "status": status or "", "q": q.get("q", ""), "order": order}, limit=limit)
+    return _page(
+        request,
+        "desk.html",
+        listing=listing,
+        view=view,
+        filters={"section": section or "", "status": status or "", "q": q.get("q", ""), "order": order},
+        limit=limit,
+    )
 
 
 STATUS_OF = {"shortlist": ItemStatus.shortlisted, "reject": ItemStatus.rejected, "candidate": ItemStatus.candidate}
@@ -423,9 +466,17 @@ async def edit_page(request: Request) -> Response:
     except DeskError as exc:
         return _refused(request, str(exc), 404)
     blurb, take = actions.split_take(entry.annotation.blurb)
-    return _page(request, "edit.html", entry=entry, section=section, blurb=blurb, take=take,
-                 base=actions.version(entry.annotation.blurb), preview=_item_preview(request, entry), next=_local(
-                     request.query_params.get("next")))
+    return _page(
+        request,
+        "edit.html",
+        entry=entry,
+        section=section,
+        blurb=blurb,
+        take=take,
+        base=actions.version(entry.annotation.blurb),
+        preview=_item_preview(request, entry),
+        next=_local(request.query_params.get("next")),
+    )
 
 
 def _item_preview(request: Request, entry: Any) -> Markup:
@@ -447,20 +498,48 @@ async def edit_save(request: Request) -> Response:
             blurb = entry.annotation.suggested_blurb.text
             text = actions.join_take(blurb, _text(form, "take"))
         shown = entry.model_copy(update={"annotation": entry.annotation.model_copy(update={"blurb": text})})
-        return _page(request, "edit.html", entry=entry, section=section, blurb=blurb,
-                     take=_text(form, "take"), base=_text(form, "base"), preview=_item_preview(request, shown),
-                     next=_local(_text(form, "next")))
+        return _page(
+            request,
+            "edit.html",
+            entry=entry,
+            section=section,
+            blurb=blurb,
+            take=_text(form, "take"),
+            base=_text(form, "base"),
+            preview=_item_preview(request, shown),
+            next=_local(_text(form, "next")),
+        )
     try:
         actions.save_blurb(desk.store, desk.settings, desk.fmt(), item_id, text, _text(form, "base"))
     except StaleBlurb as exc:
         blurb, take = actions.split_take(exc.current)
-        return _page(request, "edit.html", status=409, entry=entry, section=section, blurb=_text(form, "blurb"),
-                     take=_text(form, "take"), base=actions.version(exc.current), preview=_item_preview(request, entry),
-                     stale=exc, next=_local(_text(form, "next")))
+        return _page(
+            request,
+            "edit.html",
+            status=409,
+            entry=entry,
+            section=section,
+            blurb=_text(form, "blurb"),
+            take=_text(form, "take"),
+            base=actions.version(exc.current),
+            preview=_item_preview(request, entry),
+            stale=exc,
+            next=_local(_text(form, "next")),
+        )
     except DeskError as exc:
-        return _page(request, "edit.html", status=400, entry=entry, section=section, blurb=_text(form, "blurb"),
-                     take=_text(form, "take"), base=_text(form, "base"), preview=_item_preview(request, entry),
-                     error=str(exc), next=_local(_text(form, "next")))
+        return _page(
+            request,
+            "edit.html",
+            status=400,
+            entry=entry,
+            section=section,
+            blurb=_text(form, "blurb"),
+            take=_text(form, "take"),
+            base=_text(form, "base"),
+            preview=_item_preview(request, entry),
+            error=str(exc),
+            next=_local(_text(form, "next")),
+        )
     key = desk.flash.put(message=f"Blurb saved: {entry.title}", current=item_id)
     return _back(request, form, key, "d-" + row_anchor(item_id))
 
@@ -485,8 +564,16 @@ async def issue_page(request: Request) -> Response:
     if desk.store.latest_suggestions([titles_subject(view.number)]):  # the model's ideas, as the export reads them
         titles = actions.prepare(desk.store, desk.settings, desk.fmt(), desk.now()).titles
     tldr, base = actions.tldr_box(desk.store, desk.settings, desk.fmt(), desk.now())
-    return _page(request, "issue.html", number=view.number, title=view.title, intro=view.intro, ideas=titles,
-                 tldr=tldr, tldr_base=base)
+    return _page(
+        request,
+        "issue.html",
+        number=view.number,
+        title=view.title,
+        intro=view.intro,
+        ideas=titles,
+        tldr=tldr,
+        tldr_base=base,
+    )
 
 
 @_handles
@@ -495,14 +582,31 @@ async def issue_save(request: Request) -> Response:
     form = await _form(request)
     tldr = form.get("tldr")  # a form from before the TL;DR box leaves the TL;DR as it is
     try:
-        actions.save_issue(desk.store, desk.fmt(), _text(form, "title"), _text(form, "intro"),
-                           tldr=_text(form, "tldr") if tldr is not None else None, base=_text(form, "tldr_base"),
-                           settings=desk.settings)
+        actions.save_issue(
+            desk.store,
+            desk.fmt(),
+            _text(form, "title"),
+            _text(form, "intro"),
+            tldr=_text(form, "tldr") if tldr is not None else None,
+            base=_text(form, "tldr_base"),
+            settings=desk.settings,
+        )
     except actions.StaleTldr as exc:
         view = actions.draft_view(desk.store, desk.fmt(), desk.now())
         current, base = actions.tldr_box(desk.store, desk.settings, desk.fmt(), desk.now())
-        return _page(request, "issue.html", status=409, number=view.number, title=_text(form, "title"),
-                     intro=_text(form, "intro"), ideas=[], tldr=exc.mine, tldr_base=base, stale=exc, current=current)
+        return _page(
+            request,
+            "issue.html",
+            status=409,
+            number=view.number,
+            title=_text(form, "title"),
+            intro=_text(form, "intro"),
+            ideas=[],
+            tldr=exc.mine,
+            tldr_base=base,
+            stale=exc,
+            current=current,
+        )
     key = desk.flash.put(message="Title, intro and TL;DR saved" if tldr is not None else "Title and intro saved")
     return _back(request, form, key)
 
@@ -535,8 +639,9 @@ async def export(request: Request) -> Response:
     form = await _form(request)
     from starlette.concurrency import run_in_threadpool
 
-    d, paths = await run_in_threadpool(actions.export, desk.store, desk.settings, desk.fmt(), desk.now(),
-                                       force=_text(form, "force") == "yes")
+    d, paths = await run_in_threadpool(
+        actions.export, desk.store, desk.settings, desk.fmt(), desk.now(), force=_text(form, "force") == "yes"
+    )
     key = desk.flash.put(message=f"Issue {d.number} exported: {', '.join(paths)}")
     return _back(request, form, key)
 
@@ -559,8 +664,10 @@ async def publish(request: Request) -> Response:
     if _text(form, "confirm") != "yes":
         return _page(request, "publish.html", number=number)
     done = actions.publish(desk.store, number, desk.now())
-    key = desk.flash.put(message=f"Issue {number} published: {len(done.ids)} item{'' if len(done.ids) == 1 else 's'}; "
-                                         f"the next draft is issue {number + 1}")
+    key = desk.flash.put(
+        message=f"Issue {number} published: {len(done.ids)} item{'' if len(done.ids) == 1 else 's'}; "
+        f"the next draft is issue {number + 1}"
+    )
     return RedirectResponse(f"/?flash={key}", 303)
 
 
@@ -580,18 +687,27 @@ async def login(request: Request) -> Response:
         time.sleep(0.2)  # slows guessing a little; the token's length does the rest
         return _page(request, "login.html", status=403, next=_local(_text(form, "next")), error="wrong token")
     response = RedirectResponse(_local(_text(form, "next")), 303)
-    response.set_cookie(COOKIE, desk.cookie_value(), httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", max_age=30 * 86400)
+    response.set_cookie(
+        COOKIE,
+        desk.cookie_value(),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=30 * 86400,
+    )
     return response
 
 
-def create_app(settings: Settings, host: str = "127.0.0.1", token: str | None = None,
-               clock: Callable[[], datetime] | None = None) -> Starlette:
+def create_app(
+    settings: Settings, host: str = "127.0.0.1", token: str | None = None, clock: Callable[[], datetime] | None = None
+) -> Starlette:
     """The ASGI app. Raises DeskError when `host` is not loopback and no token is given."""
     if not is_loopback(host) and not token:
-        raise DeskError(f"serving on {host} needs CURATE_SERVE_TOKEN: anyone who can reach the address could edit "
-                        "the issue (set a long random token, or serve on 127.0.0.1)")
-    desk = Desk(settings, host, token, clock or (lambda: datetime.now(timezone.utc)))
+        raise DeskError(
+            f"serving on {host} needs CURATE_SERVE_TOKEN: anyone who can reach the address could edit "
+            "the issue (set a long random token, or serve on 127.0.0.1)"
+        )
+    desk = Desk(settings, host, token, clock or (lambda: datetime.now(UTC)))
     try:
         desk.fmt()
     except NewsletterError as exc:

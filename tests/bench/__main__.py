@@ -26,15 +26,33 @@ from tests.bench.harness import COUNTED, ROOT, SOURCES, Bench, Row, counts_of
 from tests.bench.workload import make
 
 CASES = ("one", "cold", "fresh", "naive", "export", "search", "serve", "help", "imports")
-TARGETS = {"search_ms": 50.0, "one_wall": 0.5, "cold_wall": 3.0, "speedup": 20.0, "fresh_requests": 0,
-           "fresh_wall": 0.5, "export_wall": 2.0, "export_mb": 300.0, "help_wall": 0.15,
-           "serve_wall": 0.1}
+TARGETS = {
+    "search_ms": 50.0,
+    "one_wall": 0.5,
+    "cold_wall": 3.0,
+    "speedup": 20.0,
+    "fresh_requests": 0,
+    "fresh_wall": 0.5,
+    "export_wall": 2.0,
+    "export_mb": 300.0,
+    "help_wall": 0.15,
+    "serve_wall": 0.1,
+}
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU") \
-        if Path("/proc/cpuinfo").exists() else platform.processor()
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor() or "unknown CPU",
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
     import os
 
     return f"{os.cpu_count()} × {cpu}, Python {platform.python_version()}, {platform.system()} {platform.release()}"
@@ -52,8 +70,10 @@ def archive_db(folder: Path, items: int) -> tuple[Path, dict[str, int]]:
 
     from pipeline.store import SQLModel
 
-    recipe = Path(archive.__file__).read_bytes() + "".join(
-        str(CreateTable(t)) for t in SQLModel.metadata.sorted_tables).encode()
+    recipe = (
+        Path(archive.__file__).read_bytes()
+        + "".join(str(CreateTable(t)) for t in SQLModel.metadata.sorted_tables).encode()
+    )
     stamp = hashlib.sha256(recipe).hexdigest()[:12]
     path = folder / f"archive-{items}-{stamp}.db"
     meta = path.with_suffix(".json")
@@ -75,17 +95,30 @@ def fmt(value: float | None, spec: str) -> str:
 
 def table(rows: list[Row]) -> str:
     head = ("case", "links", "requests", "req/link", "wall s", "limit s", "× limit", "cpu s", "peak MB")
-    body = [(r.case, fmt(r.links, ","), fmt(r.requests, ","), fmt(r.per_link, ".3f"), fmt(r.wall, ".2f"),
-             fmt(r.limit, ".2f"), fmt(r.wall / r.limit if r.limit else None, ".1f"),
-             fmt(r.cpu, ".2f"), fmt(r.peak_mb, ".0f")) for r in rows]
+    body = [
+        (
+            r.case,
+            fmt(r.links, ","),
+            fmt(r.requests, ","),
+            fmt(r.per_link, ".3f"),
+            fmt(r.wall, ".2f"),
+            fmt(r.limit, ".2f"),
+            fmt(r.wall / r.limit if r.limit else None, ".1f"),
+            fmt(r.cpu, ".2f"),
+            fmt(r.peak_mb, ".0f"),
+        )
+        for r in rows
+    ]
     return grid(head, body)
 
 
 def import_table(imports: dict[str, dict[str, float]]) -> str:
     """Milliseconds of import per module group (rows) and command (columns), biggest first."""
     commands = list(imports)
-    groups = sorted({g for by_group in imports.values() for g in by_group},
-                    key=lambda g: -max(by_group.get(g, 0) for by_group in imports.values()))
+    groups = sorted(
+        {g for by_group in imports.values() for g in by_group},
+        key=lambda g: -max(by_group.get(g, 0) for by_group in imports.values()),
+    )
     head = ("imports, ms", *commands)
     body = [(g, *(fmt(imports[c].get(g), ".0f") for c in commands)) for g in groups]
     body.append(("total", *(fmt(sum(imports[c].values()), ".0f") for c in commands)))
@@ -94,8 +127,13 @@ def import_table(imports: dict[str, dict[str, float]]) -> str:
 
 def grid(head: tuple[str, ...], body: list[tuple[str, ...]]) -> str:
     widths = [max(len(x) for x in col) for col in zip(head, *body, strict=True)]
-    line = lambda cells: "| " + " | ".join(  # noqa: E731
-        c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))) + " |"
+    line = lambda cells: (
+        "| "
+        + " | ".join(  # noqa: E731
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+        + " |"
+    )
     sep = "|" + "|".join(("-" * (w + 1)) + (":" if i else "-") for i, w in enumerate(widths)) + "|"
     return "\n".join([line(head), sep, *(line(b) for b in body)])
 
@@ -103,13 +141,19 @@ def grid(head: tuple[str, ...], body: list[tuple[str, ...]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--links", type=int, default=1000, help="links in the ingest cases (default 1000)")
-    parser.add_argument("--latency", type=float, default=0.05, help="seconds the replay server waits per request (default 0.05)")
+    parser.add_argument(
+        "--latency", type=float, default=0.05, help="seconds the replay server waits per request (default 0.05)"
+    )
     parser.add_argument("--archive-items", type=int, default=50_000, help="items in the export case's database")
     parser.add_argument("--serve-items", type=int, default=5_000, help="candidates in the serve case's database")
     parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated, of {', '.join(CASES)}")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each case but naive; the median is shown (default 3)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each case but naive; the median is shown (default 3)"
+    )
     parser.add_argument("--help-runs", type=int, default=7, help="fresh processes for the --help and start-up medians")
-    parser.add_argument("--folder", type=Path, default=ROOT / "data" / "bench", help="scratch folder (default data/bench)")
+    parser.add_argument(
+        "--folder", type=Path, default=ROOT / "data" / "bench", help="scratch folder (default data/bench)"
+    )
     parser.add_argument("--json", action="store_true", help="also print the rows as JSON lines")
     args = parser.parse_args(argv)
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
@@ -118,9 +162,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown case {', '.join(sorted(unknown))}; choose from {', '.join(CASES)}")
     args.folder.mkdir(parents=True, exist_ok=True)
     results, imports, startup = run(cases, args)
-    print(f"\nmachine: {machine()}; load average {load()}\n"
-          f"latency {args.latency * 1000:.0f} ms a request, arXiv delay 0; wall and cpu: median of {args.repeat} runs\n"
-          f"limit: requests that must follow one another × latency + the interpreter's start-up ({startup:.3f} s)\n")
+    print(
+        f"\nmachine: {machine()}; load average {load()}\n"
+        f"latency {args.latency * 1000:.0f} ms a request, arXiv delay 0; wall and cpu: median of {args.repeat} runs\n"
+        f"limit: requests that must follow one another × latency + the interpreter's start-up ({startup:.3f} s)\n"
+    )
     print(table([r for _, r in results]))
     print()
     if imports:
@@ -129,13 +175,30 @@ def main(argv: list[str] | None = None) -> int:
     print(verdict(dict(results), args))
     if args.json:
         for key, r in results:
-            print(json.dumps({"key": key, "case": r.case, "links": r.links, "requests": r.requests,
-                              "wall": round(r.wall, 4), "limit": None if r.limit is None else round(r.limit, 4),
-                              "peak_mb": round(r.peak_mb or 0, 1),
-                              "by_source": r.by_source, "summary": r.summary}))
+            print(
+                json.dumps(
+                    {
+                        "key": key,
+                        "case": r.case,
+                        "links": r.links,
+                        "requests": r.requests,
+                        "wall": round(r.wall, 4),
+                        "limit": None if r.limit is None else round(r.limit, 4),
+                        "peak_mb": round(r.peak_mb or 0, 1),
+                        "by_source": r.by_source,
+                        "summary": r.summary,
+                    }
+                )
+            )
         if imports:
-            print(json.dumps({"key": "imports", "ms": {c: {g: round(v, 1) for g, v in by_group.items()}
-                                                       for c, by_group in imports.items()}}))
+            print(
+                json.dumps(
+                    {
+                        "key": "imports",
+                        "ms": {c: {g: round(v, 1) for g, v in by_group.items()} for c, by_group in imports.items()},
+                    }
+                )
+            )
     return 0
 
 
@@ -221,8 +284,15 @@ def search_case(db: Path, items: int, repeat: int) -> Row:
         slowest = max(slowest, statistics.median(times))
         slowest_cpu = max(slowest_cpu, statistics.median(cpu))
     summary = ", ".join(f"{q!r} {n}" for q, n in found.items())
-    return Row(case=f"search: {items:,} items, slowest of {len(SEARCHES)} queries", links=items, requests=None,
-               wall=slowest, cpu=slowest_cpu, peak_mb=None, summary=f"hits (at most 50): {summary}")
+    return Row(
+        case=f"search: {items:,} items, slowest of {len(SEARCHES)} queries",
+        links=items,
+        requests=None,
+        wall=slowest,
+        cpu=slowest_cpu,
+        peak_mb=None,
+        summary=f"hits (at most 50): {summary}",
+    )
 
 
 def verdict(rows: dict[str, Row], args: argparse.Namespace) -> str:  # noqa: C901 - a line per target, in the issues' order
@@ -245,12 +315,17 @@ def verdict(rows: dict[str, Row], args: argparse.Namespace) -> str:  # noqa: C90
                 check(f"one {source} link wall s", one.wall, TARGETS["one_wall"], ".2f")
     if cold is not None:
         expected = work.expected()
-        out.append("cold requests by source (made / fewest the APIs allow): " + ", ".join(
-            f"{s} {cold.by_source.get(s, 0)}/{expected[s]}" for s in COUNTED))
+        out.append(
+            "cold requests by source (made / fewest the APIs allow): "
+            + ", ".join(f"{s} {cold.by_source.get(s, 0)}/{expected[s]}" for s in COUNTED)
+        )
         from connectors.huggingface import WORKERS
 
-        out.append("cold requests that must follow one another, by source: " + ", ".join(
-            f"{s} {n}" for s, n in work.serial(hf_workers=WORKERS).items()) + f" (the longest, × {args.latency * 1000:.0f} ms, is the limit)")
+        out.append(
+            "cold requests that must follow one another, by source: "
+            + ", ".join(f"{s} {n}" for s, n in work.serial(hf_workers=WORKERS).items())
+            + f" (the longest, × {args.latency * 1000:.0f} ms, is the limit)"
+        )
         outcome = counts_of(cold.summary)
         if outcome.get("stored", 0) != work.size:
             out.append(f"  note: not every link was stored: {cold.summary}")
@@ -260,8 +335,10 @@ def verdict(rows: dict[str, Row], args: argparse.Namespace) -> str:  # noqa: C90
             check("cold wall s", cold.wall, TARGETS["cold_wall"], ".2f")
     if naive is not None and cold is not None and cold.wall:
         ratio = naive.wall / cold.wall
-        out.append(f"naive / curate wall time: {ratio:.1f}× ({naive.wall:.1f} s / {cold.wall:.2f} s; "
-                   f"requests {naive.requests} / {cold.requests})")
+        out.append(
+            f"naive / curate wall time: {ratio:.1f}× ({naive.wall:.1f} s / {cold.wall:.2f} s; "
+            f"requests {naive.requests} / {cold.requests})"
+        )
         if args.links == 1000:
             check("speed-up over naive", ratio, TARGETS["speedup"], ".1f", higher_is_better=True)
     if fresh is not None:
@@ -278,8 +355,12 @@ def verdict(rows: dict[str, Row], args: argparse.Namespace) -> str:  # noqa: C90
         check("serve candidates page cpu s", serve_row.cpu or 0, TARGETS["serve_wall"], ".3f")
     search_row = rows.get("search")
     if search_row is not None:
-        out.append(f"search: {search_row.summary}; wall {search_row.wall * 1000:.1f} ms (waits for a CPU on a busy machine)")
-        check(f"search cpu ms ({args.archive_items:,} items)", (search_row.cpu or 0) * 1000, TARGETS["search_ms"], ".1f")
+        out.append(
+            f"search: {search_row.summary}; wall {search_row.wall * 1000:.1f} ms (waits for a CPU on a busy machine)"
+        )
+        check(
+            f"search cpu ms ({args.archive_items:,} items)", (search_row.cpu or 0) * 1000, TARGETS["search_ms"], ".1f"
+        )
     help_row = rows.get("help")
     if help_row is not None:
         check("--help wall s", help_row.wall, TARGETS["help_wall"], ".2f")

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tests.bench.workload import arxiv_entry
 
 WEEKS = 52
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 """The archive's "today" (fixed, so two builds are the same database)."""
 
 
@@ -35,48 +35,113 @@ def _records(total: int) -> list[tuple[Any, str]]:
     from schemas import Article, Paper, Playlist, PlaylistVideo, Repo, Video
 
     out: list[tuple[Any, str]] = []
-    repo_payload = json.dumps({"description": "x" * 200, "topics": ["ml"] * 8, "owner": {"login": "o" * 12},
-                               "license": {"spdx_id": "MIT"}, "padding": "p" * 2600})
+    repo_payload = json.dumps(
+        {
+            "description": "x" * 200,
+            "topics": ["ml"] * 8,
+            "owner": {"login": "o" * 12},
+            "license": {"spdx_id": "MIT"},
+            "padding": "p" * 2600,
+        }
+    )
     for i in range(total):
         slot = i % 10
         published = _when(i, total) - timedelta(days=2)
         if slot < 4:
             arxiv_id = f"{25 + i // 90000:02d}{1 + (i // 9000) % 12:02d}.{i % 100000:05d}"
-            paper = Paper(id=f"arxiv:{arxiv_id}", url=f"https://arxiv.org/abs/{arxiv_id}",
-                          title=f"Paper {i}: scaling sparse attention for retrieval", arxiv_id=arxiv_id, version=1,
-                          authors=[f"Author {i}-{k}" for k in range(6)], abstract="word " * 180,
-                          primary_category="cs.LG", categories=["cs.LG", "cs.CL"], published=published,
-                          updated=published, pdf_url=f"https://arxiv.org/pdf/{arxiv_id}v1",
-                          code_links=[f"https://github.com/lab{i % 97}/code-{i}"] if i % 3 == 0 else [])
+            paper = Paper(
+                id=f"arxiv:{arxiv_id}",
+                url=f"https://arxiv.org/abs/{arxiv_id}",
+                title=f"Paper {i}: scaling sparse attention for retrieval",
+                arxiv_id=arxiv_id,
+                version=1,
+                authors=[f"Author {i}-{k}" for k in range(6)],
+                abstract="word " * 180,
+                primary_category="cs.LG",
+                categories=["cs.LG", "cs.CL"],
+                published=published,
+                updated=published,
+                pdf_url=f"https://arxiv.org/pdf/{arxiv_id}v1",
+                code_links=[f"https://github.com/lab{i % 97}/code-{i}"] if i % 3 == 0 else [],
+            )
             out.append((paper, arxiv_entry(arxiv_id)))
         elif slot < 7:
             if i % 50 == 4:  # one video slot in fifty is a playlist (a course of 20 videos)
-                vids = [PlaylistVideo(position=k, video_id=f"p{i:06d}{k:04d}"[:11], title=f"Part {k}",
-                                      duration_seconds=600, views=1000 + k, published=published) for k in range(20)]
-                record: Any = Playlist(id=f"youtube:playlist:PLarch{i:010d}", url=f"https://www.youtube.com/playlist?list=PLarch{i:010d}",
-                                       title=f"Course {i}", playlist_id=f"PLarch{i:010d}", channel="Lectures",
-                                       video_count=20, duration_seconds=12000, videos=vids, filled_by="api",
-                                       published=published, description="d" * 300)
+                vids = [
+                    PlaylistVideo(
+                        position=k,
+                        video_id=f"p{i:06d}{k:04d}"[:11],
+                        title=f"Part {k}",
+                        duration_seconds=600,
+                        views=1000 + k,
+                        published=published,
+                    )
+                    for k in range(20)
+                ]
+                record: Any = Playlist(
+                    id=f"youtube:playlist:PLarch{i:010d}",
+                    url=f"https://www.youtube.com/playlist?list=PLarch{i:010d}",
+                    title=f"Course {i}",
+                    playlist_id=f"PLarch{i:010d}",
+                    channel="Lectures",
+                    video_count=20,
+                    duration_seconds=12000,
+                    videos=vids,
+                    filled_by="api",
+                    published=published,
+                    description="d" * 300,
+                )
             else:
                 vid = f"a{i:010d}"
-                record = Video(id=f"youtube:video:{vid}", url=f"https://www.youtube.com/watch?v={vid}",
-                               title=f"Talk {i}: what we learned from agents", video_id=vid, channel="Talks",
-                               channel_id="UCarchive", published=published, duration_seconds=1800 + i % 900,
-                               views=1000 + i * 7 % 90000, likes=i % 900, description="words " * 120,
-                               thumbnail=f"https://i.ytimg.com/vi/{vid}/hqdefault.jpg", filled_by="api")
+                record = Video(
+                    id=f"youtube:video:{vid}",
+                    url=f"https://www.youtube.com/watch?v={vid}",
+                    title=f"Talk {i}: what we learned from agents",
+                    video_id=vid,
+                    channel="Talks",
+                    channel_id="UCarchive",
+                    published=published,
+                    duration_seconds=1800 + i % 900,
+                    views=1000 + i * 7 % 90000,
+                    likes=i % 900,
+                    description="words " * 120,
+                    thumbnail=f"https://i.ytimg.com/vi/{vid}/hqdefault.jpg",
+                    filled_by="api",
+                )
             out.append((record, "v" * 2500))
         elif slot < 9:
             owner, name = f"org{i % 997}", f"tool-{i}"
-            record = Repo(id=f"github:{owner}/{name}", url=f"https://github.com/{owner}/{name}", title=f"{owner}/{name}",
-                          full_name=f"{owner}/{name}", owner=owner, name=name, description="A tool " * 20,
-                          stars=100 + i % 5000, forks=i % 300, language="Python", topics=["ml", "llm", "agents"],
-                          license="MIT", created=published - timedelta(days=300), pushed=published)
+            record = Repo(
+                id=f"github:{owner}/{name}",
+                url=f"https://github.com/{owner}/{name}",
+                title=f"{owner}/{name}",
+                full_name=f"{owner}/{name}",
+                owner=owner,
+                name=name,
+                description="A tool " * 20,
+                stars=100 + i % 5000,
+                forks=i % 300,
+                language="Python",
+                topics=["ml", "llm", "agents"],
+                license="MIT",
+                created=published - timedelta(days=300),
+                pushed=published,
+            )
             out.append((record, repo_payload))
         else:
             url = f"https://blog{i % 311}.example.com/posts/{i}"
-            record = Article(id=f"web:{url}", url=url, title=f"Notes on {i}", site_name=f"Blog {i % 311}",
-                             authors=["A. Writer"], published=published, description="A post about things. " * 10,
-                             language="en", final_url=url, content_type="text/html")
+            record = Article(
+                id=f"web:{url}",
+                url=url,
+                title=f"Notes on {i}",
+                site_name=f"Blog {i % 311}",
+                authors=["A. Writer"],
+                published=published,
+                description="A post about things. " * 10,
+                language="en",
+                final_url=url,
+                content_type="text/html",
+            )
             out.append((record, "h" * 2000))
     return out
 
@@ -107,20 +172,42 @@ def build(path: Path, total: int = 50_000) -> dict[str, int]:
         if record.kind == "repo":
             fetched_at = NOW - timedelta(hours=3)
             repos.append((record.id, first_seen, record.stars, record.forks))
-        rows.append({"id": record.id, "kind": record.kind, "url": record.url, "title": record.title,
-                     "status": status, "first_seen": first_seen, "fetched_at": fetched_at,
-                     "fetch_count": 1, "record": record.model_dump(mode="json"), "payload": payload, "sources": []})
+        rows.append(
+            {
+                "id": record.id,
+                "kind": record.kind,
+                "url": record.url,
+                "title": record.title,
+                "status": status,
+                "first_seen": first_seen,
+                "fetched_at": fetched_at,
+                "fetch_count": 1,
+                "record": record.model_dump(mode="json"),
+                "payload": payload,
+                "sources": [],
+            }
+        )
     with store.engine.begin() as conn:
         for chunk in range(0, len(rows), 5000):
             conn.execute(insert(store_mod.ItemRow.__table__), rows[chunk : chunk + 5000])
         issue_table = getattr(store_mod, "IssueRow", None)
         if issue_table is not None and issues:
-            conn.execute(insert(issue_table.__table__), [
-                {"number": n, "title": f"Issue #{n}", "intro": "", "since": issue_end[n - 2] if n > 1 else start,
-                 "until": issue_end[n - 1], "item_ids": ids, "digests": {},
-                 "published_at": issue_end[n - 1] + timedelta(hours=20)}
-                for n, ids in sorted(issues.items())
-            ])
+            conn.execute(
+                insert(issue_table.__table__),
+                [
+                    {
+                        "number": n,
+                        "title": f"Issue #{n}",
+                        "intro": "",
+                        "since": issue_end[n - 2] if n > 1 else start,
+                        "until": issue_end[n - 1],
+                        "item_ids": ids,
+                        "digests": {},
+                        "published_at": issue_end[n - 1] + timedelta(hours=20),
+                    }
+                    for n, ids in sorted(issues.items())
+                ],
+            )
         # the full-text index `curate search` reads, as the store's save keeps it
         store_mod.index_for_search(conn, [(r["id"], r["title"], r["record"]) for r in rows])
     # a snapshot of stars and forks every day from first_seen: the bulk of the database
@@ -131,8 +218,12 @@ def build(path: Path, total: int = 50_000) -> dict[str, int]:
         con.execute("PRAGMA synchronous=OFF")
         con.execute("PRAGMA cache_size=-200000")
         # building the indexes once at the end is several times faster than keeping them up row by row
-        indexes = [sql for (sql,) in con.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'metric' AND sql IS NOT NULL")]
+        indexes = [
+            sql
+            for (sql,) in con.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'metric' AND sql IS NOT NULL"
+            )
+        ]
         for sql in indexes:
             con.execute("DROP INDEX " + sql.split()[2])
         batch: list[tuple[str, str, int, str]] = []
@@ -161,5 +252,9 @@ def build(path: Path, total: int = 50_000) -> dict[str, int]:
         got = check.metrics(repos[0][0], "stars")
         assert got and got[0][0] == repos[0][1], got[:1]
     assert check.count() == total
-    return {"items": total, "issues": len(issues), "snapshots": snapshots,
-            "candidates": sum(1 for r in rows if r["status"] == "candidate")}
+    return {
+        "items": total,
+        "issues": len(issues),
+        "snapshots": snapshots,
+        "candidates": sum(1 for r in rows if r["status"] == "candidate"),
+    }

@@ -82,9 +82,16 @@ def run_child(argv: Sequence[str], env: dict[str, str], cwd: Path = ROOT, timeou
     """Run one command; its wall time, CPU time, own peak RSS (MB) and output."""
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, json.dumps(list(argv)), str(write_fd)], env=env, cwd=cwd,
-                                stdout=out, stderr=err, stdin=subprocess.DEVNULL, pass_fds=(write_fd,),
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-S", "-c", _LAUNCHER, json.dumps(list(argv)), str(write_fd)],
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            pass_fds=(write_fd,),
+            start_new_session=True,
+        )
         os.close(write_fd)
         try:
             proc.wait(timeout=timeout)
@@ -97,7 +104,9 @@ def run_child(argv: Sequence[str], env: dict[str, str], cwd: Path = ROOT, timeou
         err.seek(0)
         stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
     if not data:
-        return Child(proc.returncode or -1, float(timeout), 0.0, 0.0, stdout, stderr + "\nthe launcher reported nothing")
+        return Child(
+            proc.returncode or -1, float(timeout), 0.0, 0.0, stdout, stderr + "\nthe launcher reported nothing"
+        )
     code, wall, cpu, maxrss_kib = json.loads(data)
     return Child(code, wall, cpu, maxrss_kib / 1024, stdout, stderr)
 
@@ -153,30 +162,43 @@ class Bench:
 
     def env(self, db: Path | None = None) -> dict[str, str]:
         """The environment of a child: every CURATE_*_URL at the replay server, arXiv's delay 0."""
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("CURATE_") and k not in ("GITHUB_TOKEN", "YOUTUBE_API_KEY")
-               and not k.lower().endswith("_proxy")}  # loopback only: no proxy may carry a request off the machine
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("CURATE_")
+            and k not in ("GITHUB_TOKEN", "YOUTUBE_API_KEY")
+            and not k.lower().endswith("_proxy")
+        }  # loopback only: no proxy may carry a request off the machine
         url = self.replay.url
-        env.update({
-            "CURATE_DB": str(db or self.db),
-            "CURATE_ARXIV_API_URL": f"{url}/api/query",
-            "CURATE_ARXIV_DELAY": "0",
-            "CURATE_HF_API_URL": url,
-            "CURATE_GITHUB_API_URL": url,
-            "CURATE_YOUTUBE_API_URL": url,
-            "CURATE_YOUTUBE_WEB_URL": url,
-            "CURATE_ALLOW_PRIVATE_HOSTS": "true",
-            "CURATE_DRAFTS_DIR": str(self.folder / "drafts"),
-            "CURATE_SOURCES": str(self.folder / "sources.toml"),
-            # the replay server takes any credential; real ones are never used here
-            "GITHUB_TOKEN": "bench-token",
-            "YOUTUBE_API_KEY": "bench-key",
-            "COLUMNS": "200",
-        })
+        env.update(
+            {
+                "CURATE_DB": str(db or self.db),
+                "CURATE_ARXIV_API_URL": f"{url}/api/query",
+                "CURATE_ARXIV_DELAY": "0",
+                "CURATE_HF_API_URL": url,
+                "CURATE_GITHUB_API_URL": url,
+                "CURATE_YOUTUBE_API_URL": url,
+                "CURATE_YOUTUBE_WEB_URL": url,
+                "CURATE_ALLOW_PRIVATE_HOSTS": "true",
+                "CURATE_DRAFTS_DIR": str(self.folder / "drafts"),
+                "CURATE_SOURCES": str(self.folder / "sources.toml"),
+                # the replay server takes any credential; real ones are never used here
+                "GITHUB_TOKEN": "bench-token",
+                "YOUTUBE_API_KEY": "bench-key",
+                "COLUMNS": "200",
+            }
+        )
         return env
 
-    def _measured(self, case: str, argv: Sequence[str], env: dict[str, str], links: int | None,
-                  repeat: int = 1, before: Callable[[], None] | None = None) -> Row:
+    def _measured(
+        self,
+        case: str,
+        argv: Sequence[str],
+        env: dict[str, str],
+        links: int | None,
+        repeat: int = 1,
+        before: Callable[[], None] | None = None,
+    ) -> Row:
         """Run `argv` `repeat` times (calling `before` first each time); the run of median wall time."""
         rows = []
         for _ in range(repeat):
@@ -186,8 +208,18 @@ class Bench:
             install(self.replay, self.work)  # reset() clears the hooks with the log
             child = run_child(argv, env)
             by_source = requests_by_source(self.replay)
-            rows.append(Row(case=case, links=links, requests=sum(by_source.values()), wall=child.wall,
-                            peak_mb=child.peak_mb, cpu=child.cpu, by_source=by_source, summary=summary_of(child)))
+            rows.append(
+                Row(
+                    case=case,
+                    links=links,
+                    requests=sum(by_source.values()),
+                    wall=child.wall,
+                    peak_mb=child.peak_mb,
+                    cpu=child.cpu,
+                    by_source=by_source,
+                    summary=summary_of(child),
+                )
+            )
         rows.sort(key=lambda r: r.wall)
         return rows[len(rows) // 2]
 
@@ -198,13 +230,23 @@ class Bench:
 
     def ingest(self, case: str, repeat: int = 1, cold: bool = False) -> Row:
         """`curate ingest --file links.md` into the benchmark's database (emptied first when `cold`)."""
-        return self._measured(case, [CURATE, "ingest", "--file", str(self.links_file)], self.env(), len(self.links),
-                              repeat, self.forget if cold else None)
+        return self._measured(
+            case,
+            [CURATE, "ingest", "--file", str(self.links_file)],
+            self.env(),
+            len(self.links),
+            repeat,
+            self.forget if cold else None,
+        )
 
     def naive(self) -> Row:
         """The same links one library call each, in order (tests/bench/naive.py)."""
-        return self._measured("naive: one call per link", [sys.executable, "-m", "tests.bench.naive", str(self.links_file)],
-                              self.env(self.folder / "naive.db"), len(self.links))
+        return self._measured(
+            "naive: one call per link",
+            [sys.executable, "-m", "tests.bench.naive", str(self.links_file)],
+            self.env(self.folder / "naive.db"),
+            len(self.links),
+        )
 
     def export(self, db: Path, case: str, items: int, repeat: int = 1) -> Row:
         """`curate export` of a database; its summary line says how many items the draft carries."""
@@ -231,8 +273,9 @@ class Bench:
 
         Store(str(template)).engine.dispose()  # created and migrated once, outside the measured runs
         try:
-            return self._measured(f"ingest one {source} link", [CURATE, "ingest", link], self.env(db), 1, repeat,
-                                  fresh_copy)
+            return self._measured(
+                f"ingest one {source} link", [CURATE, "ingest", link], self.env(db), 1, repeat, fresh_copy
+            )
         finally:
             forget(db)
             forget(template)
@@ -245,7 +288,9 @@ class Bench:
     def imports(self, argv: Sequence[str], db: Path | None = None) -> dict[str, float]:
         """Milliseconds `curate argv` spends importing, summed per module group (`python -X importtime`,
         each module's own time, so a group's figure is its own and no one else's)."""
-        child = run_child([sys.executable, "-X", "importtime", CURATE, *argv], self.env(db or self.folder / "imports.db"))
+        child = run_child(
+            [sys.executable, "-X", "importtime", CURATE, *argv], self.env(db or self.folder / "imports.db")
+        )
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db or self.folder / 'imports.db'}{suffix}").unlink(missing_ok=True)
         return import_groups(child.stderr)
@@ -253,28 +298,94 @@ class Bench:
     def help(self, runs: int = 7) -> Row:
         """`curate --help`, the median of `runs` fresh processes."""
         children = [run_child([CURATE, "--help"], self.env()) for _ in range(runs)]
-        return Row(case="curate --help", links=None, requests=None,
-                   wall=statistics.median(c.wall for c in children), peak_mb=max(c.peak_mb for c in children),
-                   cpu=statistics.median(c.cpu for c in children),
-                   summary="" if all(c.returncode == 0 for c in children) else "exit status " + str(children[0].returncode))
-
+        return Row(
+            case="curate --help",
+            links=None,
+            requests=None,
+            wall=statistics.median(c.wall for c in children),
+            peak_mb=max(c.peak_mb for c in children),
+            cpu=statistics.median(c.cpu for c in children),
+            summary="" if all(c.returncode == 0 for c in children) else "exit status " + str(children[0].returncode),
+        )
 
 
 GROUPS = {
     "curate": ("pipeline", "connectors", "schemas"),
-    "database": ("sqlmodel", "sqlalchemy", "alembic", "mako", "psycopg", "psycopg_binary", "sqlite3", "_sqlite3", "greenlet"),
+    "database": (
+        "sqlmodel",
+        "sqlalchemy",
+        "alembic",
+        "mako",
+        "psycopg",
+        "psycopg_binary",
+        "sqlite3",
+        "_sqlite3",
+        "greenlet",
+    ),
     "cli": ("typer", "click", "rich", "markdown_it", "mdurl", "pygments", "shellingham"),
-    "pydantic": ("pydantic", "pydantic_core", "pydantic_settings", "annotated_types", "typing_inspection",
-                 "typing_extensions", "dotenv"),
-    "http": ("httpx", "httpcore", "h11", "h2", "anyio", "sniffio", "certifi", "idna", "httplib2",
-             "ssl", "_ssl", "http", "socket", "pyparsing"),
+    "pydantic": (
+        "pydantic",
+        "pydantic_core",
+        "pydantic_settings",
+        "annotated_types",
+        "typing_inspection",
+        "typing_extensions",
+        "dotenv",
+    ),
+    "http": (
+        "httpx",
+        "httpcore",
+        "h11",
+        "h2",
+        "anyio",
+        "sniffio",
+        "certifi",
+        "idna",
+        "httplib2",
+        "ssl",
+        "_ssl",
+        "http",
+        "socket",
+        "pyparsing",
+    ),
     "requests": ("requests", "urllib3", "charset_normalizer", "chardet", "socks", "brotli", "brotlicffi", "simplejson"),
-    "google": ("googleapiclient", "google", "google_auth_httplib2", "uritemplate", "proto", "cachetools", "rsa",
-               "pyasn1", "pyasn1_modules", "cryptography", "_cffi_backend", "cffi"),
+    "google": (
+        "googleapiclient",
+        "google",
+        "google_auth_httplib2",
+        "uritemplate",
+        "proto",
+        "cachetools",
+        "rsa",
+        "pyasn1",
+        "pyasn1_modules",
+        "cryptography",
+        "_cffi_backend",
+        "cffi",
+    ),
     "github": ("github", "jwt", "nacl", "deprecated", "wrapt"),
-    "html": ("lxml", "lxml_html_clean", "extruct", "w3lib", "html5lib", "bs4", "soupsieve", "trafilatura",
-             "justext", "htmldate", "courlan", "jstyleson", "mf2py", "pyrdfa", "rdflib", "webencodings",
-             "html_text", "jsonschema", "dateparser", "html"),
+    "html": (
+        "lxml",
+        "lxml_html_clean",
+        "extruct",
+        "w3lib",
+        "html5lib",
+        "bs4",
+        "soupsieve",
+        "trafilatura",
+        "justext",
+        "htmldate",
+        "courlan",
+        "jstyleson",
+        "mf2py",
+        "pyrdfa",
+        "rdflib",
+        "webencodings",
+        "html_text",
+        "jsonschema",
+        "dateparser",
+        "html",
+    ),
     "feeds": ("feedparser", "sgmllib", "arxiv"),
     "web app": ("starlette", "uvicorn", "jinja2", "markupsafe", "multipart", "python_multipart", "itsdangerous"),
 }
@@ -292,9 +403,14 @@ def import_groups(stderr: str) -> dict[str, float]:
         if not m:
             continue
         top = m.group(3).split(".")[0]
-        group = _GROUP_OF.get(top) or ("stdlib" if top.lstrip("_") in sys.stdlib_module_names or top in sys.stdlib_module_names
-                                       or top in ("encodings", "site", "sitecustomize", "_distutils_hack", "org")
-                                       or top.startswith("__editable__") else "other")
+        group = _GROUP_OF.get(top) or (
+            "stdlib"
+            if top.lstrip("_") in sys.stdlib_module_names
+            or top in sys.stdlib_module_names
+            or top in ("encodings", "site", "sitecustomize", "_distutils_hack", "org")
+            or top.startswith("__editable__")
+            else "other"
+        )
         out[group] = out.get(group, 0.0) + int(m.group(1)) / 1000
     return out
 

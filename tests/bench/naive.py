@@ -36,11 +36,22 @@ def main(path: str) -> int:
         request.headers["x-goog-api-key"] = key
         return request
 
-    youtube = build("youtube", "v3", static_discovery=True, cache_discovery=False,
-                    client_options={"api_endpoint": env["CURATE_YOUTUBE_API_URL"]},
-                    http=httplib2.Http(timeout=20, proxy_info=None), requestBuilder=keyed)
-    gh = github.Github(base_url=env["CURATE_GITHUB_API_URL"], auth=github.Auth.Token(env["GITHUB_TOKEN"]),
-                       retry=None, seconds_between_requests=None, seconds_between_writes=None)
+    youtube = build(
+        "youtube",
+        "v3",
+        static_discovery=True,
+        cache_discovery=False,
+        client_options={"api_endpoint": env["CURATE_YOUTUBE_API_URL"]},
+        http=httplib2.Http(timeout=20, proxy_info=None),
+        requestBuilder=keyed,
+    )
+    gh = github.Github(
+        base_url=env["CURATE_GITHUB_API_URL"],
+        auth=github.Auth.Token(env["GITHUB_TOKEN"]),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
     ok = failed = 0
     for link in extract(Path(path).read_text(encoding="utf-8")):
         try:
@@ -51,7 +62,9 @@ def main(path: str) -> int:
         key_id = ref.key.rsplit(":", 1)[-1]
         try:
             if ref.kind == Kind.paper:
-                client = arxiv.Client(page_size=1, delay_seconds=float(env.get("CURATE_ARXIV_DELAY", "3")), num_retries=0)
+                client = arxiv.Client(
+                    page_size=1, delay_seconds=float(env.get("CURATE_ARXIV_DELAY", "3")), num_retries=0
+                )
                 client.query_url_format = env["CURATE_ARXIV_API_URL"] + "?{}"
                 found = list(client.results(arxiv.Search(id_list=[key_id], max_results=1)))
             elif ref.kind == Kind.video:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import statistics
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.bench.harness import Row
 
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def build(path: Path, items: int) -> None:
@@ -24,12 +24,14 @@ def build(path: Path, items: int) -> None:
 
     store = Store(str(path))
     quarter = max(1, items // 4)
-    records = ([paper(n, days_old=n % 30) for n in range(quarter)]
-               + [video(f"v{n:010d}", views=n * 37) for n in range(quarter)]
-               + [repo(f"Tool{n}", stars=n * 11) for n in range(quarter)]
-               + [article(f"post-{n}", days_old=n % 30) for n in range(items - 3 * quarter)])
+    records = (
+        [paper(n, days_old=n % 30) for n in range(quarter)]
+        + [video(f"v{n:010d}", views=n * 37) for n in range(quarter)]
+        + [repo(f"Tool{n}", stars=n * 11) for n in range(quarter)]
+        + [article(f"post-{n}", days_old=n % 30) for n in range(items - 3 * quarter)]
+    )
     for start in range(0, len(records), 500):
-        save(store, records[start:start + 500], NOW - timedelta(hours=1, seconds=start))
+        save(store, records[start : start + 500], NOW - timedelta(hours=1, seconds=start))
 
 
 def measure(folder: Path, items: int, repeat: int) -> Row:
@@ -42,8 +44,10 @@ def measure(folder: Path, items: int, repeat: int) -> Row:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     build(path, items)
-    client = TestClient(create_app(Settings(db=str(path), drafts_dir=folder / "serve-drafts"), clock=lambda: NOW),
-                        base_url="http://127.0.0.1:8000")
+    client = TestClient(
+        create_app(Settings(db=str(path), drafts_dir=folder / "serve-drafts"), clock=lambda: NOW),
+        base_url="http://127.0.0.1:8000",
+    )
     client.get("/")  # templates compiled, caches warm: the editor's second look, not the server's first
     times, cpu = [], []
     for _ in range(max(repeat, 5)):
@@ -55,5 +59,12 @@ def measure(folder: Path, items: int, repeat: int) -> Row:
     shown = response.text.count('class="row ')
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return Row(case=f"serve: candidates page, {items:,} candidates", links=items, requests=None,
-               wall=statistics.median(times), cpu=statistics.median(cpu), peak_mb=None, summary=f"{shown} rows rendered of {items:,}")
+    return Row(
+        case=f"serve: candidates page, {items:,} candidates",
+        links=items,
+        requests=None,
+        wall=statistics.median(times),
+        cpu=statistics.median(cpu),
+        peak_mb=None,
+        summary=f"{shown} rows rendered of {items:,}",
+    )

@@ -53,9 +53,11 @@ class Workload:
         videos = {v for ids in self.playlists.values() for v in ids} | set(self.loose)
         return {
             "arxiv": math.ceil(len(self.papers) / ARXIV_BATCH),
-            "youtube": (math.ceil(len(self.playlists) / YOUTUBE_BATCH)
-                        + sum(max(1, math.ceil(len(ids) / YOUTUBE_BATCH)) for ids in self.playlists.values())
-                        + math.ceil(len(videos) / YOUTUBE_BATCH)),
+            "youtube": (
+                math.ceil(len(self.playlists) / YOUTUBE_BATCH)
+                + sum(max(1, math.ceil(len(ids) / YOUTUBE_BATCH)) for ids in self.playlists.values())
+                + math.ceil(len(videos) / YOUTUBE_BATCH)
+            ),
             "github": math.ceil(len(self.repos) / GITHUB_BATCH),
             "web": len(self.pages),
             "huggingface": len(self.papers),  # the Hub has no batch call: one request a paper
@@ -83,8 +85,11 @@ class Workload:
             "youtube": max(pages_per_playlist, 1 if self.playlists else 0) + (1 if videos else 0),
             "github": math.ceil(len(self.repos) / GITHUB_BATCH),
             "web": max([math.ceil(n / 2) for n in per_host] + [math.ceil(len(self.pages) / web_concurrency)]),
-            "huggingface": (math.ceil(len(self.papers) / ARXIV_BATCH)
-                            + math.ceil(min(ARXIV_BATCH, len(self.papers)) / hf_workers)) if self.papers else 0,
+            "huggingface": (
+                math.ceil(len(self.papers) / ARXIV_BATCH) + math.ceil(min(ARXIV_BATCH, len(self.papers)) / hf_workers)
+            )
+            if self.papers
+            else 0,
         }
 
     def one(self, base_port: int) -> dict[str, str]:
@@ -104,16 +109,32 @@ class Workload:
         rnd = random.Random(self.seed)
         out: list[str] = []
         for i, arxiv_id in enumerate(self.papers):
-            out.append((f"https://arxiv.org/abs/{arxiv_id}", f"https://arxiv.org/pdf/{arxiv_id}v2",
-                        f"https://huggingface.co/papers/{arxiv_id}", f"arXiv:{arxiv_id}v1")[i % 4])
+            out.append(
+                (
+                    f"https://arxiv.org/abs/{arxiv_id}",
+                    f"https://arxiv.org/pdf/{arxiv_id}v2",
+                    f"https://huggingface.co/papers/{arxiv_id}",
+                    f"arXiv:{arxiv_id}v1",
+                )[i % 4]
+            )
         for playlist_id in self.playlists:
             out.append(f"https://www.youtube.com/playlist?list={playlist_id}")
         for i, video_id in enumerate(self.loose):
-            out.append((f"https://www.youtube.com/watch?v={video_id}", f"https://youtu.be/{video_id}?t=42",
-                        f"https://m.youtube.com/watch?v={video_id}&feature=share")[i % 3])
+            out.append(
+                (
+                    f"https://www.youtube.com/watch?v={video_id}",
+                    f"https://youtu.be/{video_id}?t=42",
+                    f"https://m.youtube.com/watch?v={video_id}&feature=share",
+                )[i % 3]
+            )
         for i, full_name in enumerate(self.repos):
-            out.append((f"https://github.com/{full_name}", f"https://github.com/{full_name}/tree/main/src",
-                        f"https://github.com/{full_name}.git")[i % 3])
+            out.append(
+                (
+                    f"https://github.com/{full_name}",
+                    f"https://github.com/{full_name}/tree/main/src",
+                    f"https://github.com/{full_name}.git",
+                )[i % 3]
+            )
         hosts = self.web_hosts()
         for i, path in enumerate(self.pages):
             host = f"127.0.0.{1 + i % hosts}"
@@ -186,5 +207,7 @@ def install(replay: Replay, work: Workload) -> None:
         repos = {r.lower() for r in work.repos}
         replay.state["github_synthesize"] = lambda owner, name: (
             routes_github.synthetic_repo(owner, name, stars=100 + len(name) * 7)
-            if f"{owner}/{name}".lower() in repos else None)
+            if f"{owner}/{name}".lower() in repos
+            else None
+        )
     # web pages need no hook: routes_web generates /site/synthetic/<n> for any n

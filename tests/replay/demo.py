@@ -44,12 +44,14 @@ def main(out: Path = OUT) -> int:
     out.mkdir(parents=True)
     replay = Replay().start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_")}
-    env.update({
-        **replay_env(replay, out),
-        # the replay server accepts any credential; real ones are never needed offline
-        "GITHUB_TOKEN": "demo-token",
-        "YOUTUBE_API_KEY": "demo-key",
-    })
+    env.update(
+        {
+            **replay_env(replay, out),
+            # the replay server accepts any credential; real ones are never needed offline
+            "GITHUB_TOKEN": "demo-token",
+            "YOUTUBE_API_KEY": "demo-key",
+        }
+    )
 
     def curate(*args: str) -> int:
         print(f"\n$ curate {' '.join(args)}", flush=True)

@@ -8,7 +8,7 @@ Atom error entry, as the live API behaves (the recorded arxiv.py answers in ../s
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
 from tests.replay.server import FIXTURES, Replay, Request, Response, fixture_bytes, route
@@ -28,7 +28,7 @@ _HEAD = """<?xml version='1.0' encoding='UTF-8'?>
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def entry_for(arxiv_id: str, replay: Replay) -> str | None:

@@ -53,8 +53,9 @@ def _not_modified(req: Request, etag: str | None, last_modified: str | None) -> 
 SITE_ORIGINS = (b"https://northwind.example", b"https://people.example")
 
 
-def serve_feed(req: Request, replay: Replay, fixture: str, content_type: str, *, etag: bool = True,
-               weak: bool = False) -> Response:
+def serve_feed(
+    req: Request, replay: Replay, fixture: str, content_type: str, *, etag: bool = True, weak: bool = False
+) -> Response:
     gate = replay.state.get("feeds:gates", {}).get(req.path)
     if gate is not None:
         arrived = replay.state.get("feeds:arrived", {}).get(req.path)
@@ -119,8 +120,11 @@ def blog_bom(req: Request, replay: Replay) -> Response:
 def blog_feedburner(req: Request, replay: Replay) -> Response:
     # FeedBurner's proxy links point at the replay too, so a run that followed one would fail here, not online
     resp = serve_feed(req, replay, "feedburner_rss2_origlink.xml", RSS, etag=False)
-    return Response(body=resp.body.replace(b"http://feedproxy.google.com", f"{replay.url}/site/proxy".encode()),
-                    headers=resp.headers, content_type=RSS)
+    return Response(
+        body=resp.body.replace(b"http://feedproxy.google.com", f"{replay.url}/site/proxy".encode()),
+        headers=resp.headers,
+        content_type=RSS,
+    )
 
 
 @route("GET", r"/feeds/github/[^/]+/[^/]+/releases\.atom")
@@ -139,6 +143,9 @@ def broken(req: Request, replay: Replay) -> Response:
 def redirect_away(req: Request, replay: Replay) -> Response:
     """A public feed URL that redirects to this machine, the cloud metadata address or a file."""
     where = req.path.rsplit("to-", 1)[1].removesuffix(".xml")
-    target = {"loopback": f"{replay.url}/rss/cs.LG+cs.CL", "metadata": "http://169.254.169.254/latest/meta-data/",
-              "file": "file:///etc/passwd"}[where]
+    target = {
+        "loopback": f"{replay.url}/rss/cs.LG+cs.CL",
+        "metadata": "http://169.254.169.254/latest/meta-data/",
+        "file": "file:///etc/passwd",
+    }[where]
     return Response(status=302, headers={"Location": target}, body=b"", content_type="text/html; charset=utf-8")

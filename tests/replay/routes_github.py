@@ -23,19 +23,24 @@ import json
 import re
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.replay.server import FIXTURES, Replay, Request, Response, fixture_bytes, route
 
 GITHUB = "https://api.github.com"
 _DIR = FIXTURES / "github"
-_ALIAS = re.compile(r"(?P<alias>\w+)\s*:\s*repository\s*\(\s*owner\s*:\s*\$(?P<o>\w+)\s*,\s*name\s*:\s*\$(?P<n>\w+)\s*\)")
+_ALIAS = re.compile(
+    r"(?P<alias>\w+)\s*:\s*repository\s*\(\s*owner\s*:\s*\$(?P<o>\w+)\s*,\s*name\s*:\s*\$(?P<n>\w+)\s*\)"
+)
 
 
 def _index(folder: str) -> dict[str, str]:
     """Fixture files of a folder by lower-cased `owner/name` (files are named `Owner__Name.json`)."""
-    return {p.stem.replace("__", "/", 1).lower(): f"github/{folder}/{p.name}" for p in sorted((_DIR / folder).glob("*.json"))}
+    return {
+        p.stem.replace("__", "/", 1).lower(): f"github/{folder}/{p.name}"
+        for p in sorted((_DIR / folder).glob("*.json"))
+    }
 
 
 REST = _index("repos")
@@ -48,8 +53,9 @@ def _rewrite(text: str, replay: Replay) -> str:
 
 
 def _json(data: Any, replay: Replay, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(status=status, body=_rewrite(json.dumps(data, ensure_ascii=False), replay).encode(),
-                    headers=headers or {})
+    return Response(
+        status=status, body=_rewrite(json.dumps(data, ensure_ascii=False), replay).encode(), headers=headers or {}
+    )
 
 
 def set_rate_limit(replay: Replay, remaining: int, reset_in: float = 3600, limit: int | None = None) -> int:
@@ -89,9 +95,16 @@ def synthetic_repo(owner: str, name: str, stars: int = 100, repo_id: int | None 
     text = text.replace("/users/curate-fixtures", f"/users/{owner}").replace('"curate-fixtures"', json.dumps(owner))
     text = text.replace("github.com/curate-fixtures", f"github.com/{owner}")
     data = json.loads(text)
-    data.update(name=name, full_name=f"{owner}/{name}", stargazers_count=stars, watchers_count=stars, watchers=stars,
-                id=repo_id or abs(hash((owner.lower(), name.lower()))) % 10**9,
-                description=f"Synthetic repository {owner}/{name}", homepage="")
+    data.update(
+        name=name,
+        full_name=f"{owner}/{name}",
+        stargazers_count=stars,
+        watchers_count=stars,
+        watchers=stars,
+        id=repo_id or abs(hash((owner.lower(), name.lower()))) % 10**9,
+        description=f"Synthetic repository {owner}/{name}",
+        homepage="",
+    )
     return data
 
 
@@ -162,8 +175,11 @@ def get_repo(req: Request, replay: Replay) -> Response:
         if body is None:
             return _not_found(replay, headers)
         location = f"{GITHUB}/repositories/{body['id']}"
-        moved = {"message": "Moved Permanently", "url": location,
-                 "documentation_url": "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects"}
+        moved = {
+            "message": "Moved Permanently",
+            "url": location,
+            "documentation_url": "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects",
+        }
         return _json(moved, replay, status=301, headers={**headers, "Location": _rewrite(location, replay)})
     body = _rest_body(owner, name, replay)
     if body is None:
@@ -199,9 +215,15 @@ def _node(owner: str, name: str, replay: Replay) -> dict[str, Any] | None:
 @route("POST", r"(?:/.*)?/graphql")
 def graphql(req: Request, replay: Replay) -> Response:
     if "authorization" not in req.headers:  # GitHub's GraphQL API has no anonymous access
-        return _json({"message": "This endpoint requires you to be authenticated.",
-                      "documentation_url": "https://docs.github.com/graphql/guides/forming-calls-with-graphql"
-                                           "#authenticating-with-graphql"}, replay, status=401)
+        return _json(
+            {
+                "message": "This endpoint requires you to be authenticated.",
+                "documentation_url": "https://docs.github.com/graphql/guides/forming-calls-with-graphql"
+                "#authenticating-with-graphql",
+            },
+            replay,
+            status=401,
+        )
     headers, spent = _rate(req, replay, "graphql")
     if spent:
         return _json(json.loads(fixture_bytes("github/graphql_answers/rate_limited.json")), replay, headers=headers)
@@ -216,16 +238,21 @@ def graphql(req: Request, replay: Replay) -> Response:
         data[alias] = node
         if node is None:
             line = next((i + 1 for i, text in enumerate(lines) if f"{alias}:" in text), 1)
-            errors.append({
-                "type": "NOT_FOUND",
-                "path": [alias],
-                "locations": [{"line": line, "column": lines[line - 1].index(alias) + 1 if lines else 1}],
-                "message": f"Could not resolve to a Repository with the name '{owner}/{name}'.",
-            })
+            errors.append(
+                {
+                    "type": "NOT_FOUND",
+                    "path": [alias],
+                    "locations": [{"line": line, "column": lines[line - 1].index(alias) + 1 if lines else 1}],
+                    "message": f"Could not resolve to a Repository with the name '{owner}/{name}'.",
+                }
+            )
     if "rateLimit" in query:
         reset = int(headers["X-RateLimit-Reset"])
-        data["rateLimit"] = {"cost": 1, "remaining": int(headers["X-RateLimit-Remaining"]),
-                             "resetAt": datetime.fromtimestamp(reset, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        data["rateLimit"] = {
+            "cost": 1,
+            "remaining": int(headers["X-RateLimit-Remaining"]),
+            "resetAt": datetime.fromtimestamp(reset, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
     body: dict[str, Any] = {"data": data}
     if errors:
         body["errors"] = errors
@@ -234,9 +261,16 @@ def graphql(req: Request, replay: Replay) -> Response:
 
 def secondary_limit(retry_after: int = 1) -> Response:
     """A secondary-rate-limit 403 with Retry-After, as GitHub sends it (for `replay.fault`)."""
-    return Response(status=403, body=fixture_bytes("github/errors/secondary_rate_limit.json"),
-                    headers={"Retry-After": str(retry_after), "X-RateLimit-Remaining": "4990",
-                             "X-RateLimit-Limit": "5000", "X-RateLimit-Reset": str(int(time.time()) + 3600)})
+    return Response(
+        status=403,
+        body=fixture_bytes("github/errors/secondary_rate_limit.json"),
+        headers={
+            "Retry-After": str(retry_after),
+            "X-RateLimit-Remaining": "4990",
+            "X-RateLimit-Limit": "5000",
+            "X-RateLimit-Reset": str(int(time.time()) + 3600),
+        },
+    )
 
 
 def error(status: int, fixture: str, **headers: str) -> Response:

@@ -35,12 +35,14 @@ class Page:
 
 PAGES = {
     "blog/continuous_batching": Page("hf_blog_continuous_batching.html", "https://huggingface.co"),
-    "2025/10/09/why-we-moved-our-evals-offline/": Page("wordpress_yoast_graph.html", "https://www.lakeside.example",
-                                                      "text/html; charset=UTF-8"),
+    "2025/10/09/why-we-moved-our-evals-offline/": Page(
+        "wordpress_yoast_graph.html", "https://www.lakeside.example", "text/html; charset=UTF-8"
+    ),
     "blog/sharding-a-vector-index": Page("og_only_engineering_blog.html", "https://northwind.example"),
     "~lena/notes/bpe-2.html": Page("title_only_personal_page.html", "https://people.example", "text/html"),
-    "ru/kvantovanie-vesov": Page("cp1251_header_charset.html", "https://zametki.example",
-                                 "text/html; charset=windows-1251"),
+    "ru/kvantovanie-vesov": Page(
+        "cp1251_header_charset.html", "https://zametki.example", "text/html; charset=windows-1251"
+    ),
     "fr/cafe-des-donnees.html": Page("latin1_meta_charset.html", "https://cafe.example", "text/html"),
     "digest/attention-sinks": Page("cross_host_canonical.html", "https://digest.example"),
     "posts/profiling-a-tokenizer/": Page("hugo_go_time_layout.html", "https://fieldnotes.example"),
@@ -74,8 +76,12 @@ def redirect_chain(req: Request, replay: Replay) -> Response:
     if n % 2:
         target = f"{replay.url}{target}"
     target += f"?{query}" if query else ""
-    return Response(status=301 if n % 2 else 302, headers={"Location": target}, content_type=HTML,
-                    body=f'<html><body>Moved to <a href="{escape(target)}">here</a></body></html>')
+    return Response(
+        status=301 if n % 2 else 302,
+        headers={"Location": target},
+        content_type=HTML,
+        body=f'<html><body>Moved to <a href="{escape(target)}">here</a></body></html>',
+    )
 
 
 @route("GET", r"/site/go/to-loopback")
@@ -97,18 +103,24 @@ def no_location(req: Request, replay: Replay) -> Response:
 @route("GET", r"/site/internal/admin")
 def internal_admin(req: Request, replay: Replay) -> Response:
     """What a loopback-only service would show; a refused redirect never gets here."""
-    return Response(content_type=HTML, body="<!doctype html><html><head><title>Router admin</title></head>"
-                                            "<body>internal</body></html>")
+    return Response(
+        content_type=HTML,
+        body="<!doctype html><html><head><title>Router admin</title></head><body>internal</body></html>",
+    )
 
 
 @route("GET", r"/site/files/scaling-report\.pdf")
 def pdf(req: Request, replay: Replay) -> Response:
     body = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n" + b"0" * 4096 + b"\n%%EOF\n"
-    return Response(body=body, content_type="application/pdf", headers={
-        "Content-Disposition": "inline; filename=\"Scaling laws report 2025.pdf\"",
-        "Content-Language": "en",
-        "Last-Modified": "Tue, 04 Nov 2025 10:00:00 GMT",
-    })
+    return Response(
+        body=body,
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": 'inline; filename="Scaling laws report 2025.pdf"',
+            "Content-Language": "en",
+            "Last-Modified": "Tue, 04 Nov 2025 10:00:00 GMT",
+        },
+    )
 
 
 @route("GET", r"/site/images/chart\.png")
@@ -126,8 +138,13 @@ def tarpit(req: Request, replay: Replay) -> Response:
     the headers. Each read sees a byte well within any timeout; only a deadline on the whole
     exchange ends the request before the hang-up does."""
     pad = {f"X-Pad-{n}": "." * 20 for n in range(4)}
-    return Response(content_type=HTML, headers=pad, body="<title>never reached</title>", trickle=TARPIT_DRIP,
-                    truncate=int(3 / TARPIT_DRIP))
+    return Response(
+        content_type=HTML,
+        headers=pad,
+        body="<title>never reached</title>",
+        trickle=TARPIT_DRIP,
+        truncate=int(3 / TARPIT_DRIP),
+    )
 
 
 @route("GET", r"/site/synthetic/\d+")
@@ -167,7 +184,9 @@ def inflight(req: Request, replay: Replay) -> Response:
             for key in (host, "*"):
                 now[key] -= 1
     n = req.path.rsplit("/", 1)[1]
-    return Response(content_type=HTML, body=f"<!doctype html><html><head><title>Page {n}</title></head><body></body></html>")
+    return Response(
+        content_type=HTML, body=f"<!doctype html><html><head><title>Page {n}</title></head><body></body></html>"
+    )
 
 
 @route("GET", r"/site/.*")
@@ -175,9 +194,12 @@ def page(req: Request, replay: Replay) -> Response:
     """A fixture page with its own origin rewritten to the replay's; an HTML 404 page otherwise."""
     found = PAGES.get(_page_path(req))
     if found is None:
-        return Response(status=404, content_type=HTML,
-                        body="<!doctype html><html><head><title>404 – Page not found</title></head>"
-                             "<body><h1>Page not found</h1></body></html>")
+        return Response(
+            status=404,
+            content_type=HTML,
+            body="<!doctype html><html><head><title>404 – Page not found</title></head>"
+            "<body><h1>Page not found</h1></body></html>",
+        )
     body = fixture_bytes(f"web/{found.fixture}").replace(found.origin.encode(), site(replay).encode())
     return Response(body=body, content_type=found.content_type)
 

@@ -86,8 +86,12 @@ def playlist_resource(playlist_id: str, replay: Replay) -> dict[str, Any] | None
 
 
 def _list_response(kind: str, items: list[dict[str, Any]]) -> Response:
-    body = {"kind": kind, "etag": _etag(kind, *[i["id"] for i in items]), "items": items,
-            "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)}}
+    body = {
+        "kind": kind,
+        "etag": _etag(kind, *[i["id"] for i in items]),
+        "items": items,
+        "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)},
+    }
     return Response(body=json.dumps(body, indent=2).encode(), content_type=JSON)
 
 
@@ -98,8 +102,16 @@ def videos(req: Request, replay: Replay) -> Response:
         return gate
     ids = req.values("id")
     if len(ids) > 50:  # the live answer to >50 ids is not verified offline: a loud guard
-        return Response.json({"error": {"code": 400, "message": "replay: more than 50 ids in one call",
-                                        "errors": [{"reason": "badRequest", "domain": "global"}]}}, status=400)
+        return Response.json(
+            {
+                "error": {
+                    "code": 400,
+                    "message": "replay: more than 50 ids in one call",
+                    "errors": [{"reason": "badRequest", "domain": "global"}],
+                }
+            },
+            status=400,
+        )
     parts = req.values("part")
     items = [_parts(v, parts) for v in (video_resource(i, replay) for i in ids) if v is not None]
     return _list_response("youtube#videoListResponse", items)
@@ -148,9 +160,23 @@ def playlist_items(req: Request, replay: Replay) -> Response:
     if recorded is not None:
         body = recorded.get(token)
         if body is None:
-            return Response.json({"error": {"code": 400, "message": "The request specifies an invalid page token.",
-                                            "errors": [{"domain": "youtube.parameter", "reason": "invalidPageToken",
-                                                        "location": "pageToken", "locationType": "parameter"}]}}, status=400)
+            return Response.json(
+                {
+                    "error": {
+                        "code": 400,
+                        "message": "The request specifies an invalid page token.",
+                        "errors": [
+                            {
+                                "domain": "youtube.parameter",
+                                "reason": "invalidPageToken",
+                                "location": "pageToken",
+                                "locationType": "parameter",
+                            }
+                        ],
+                    }
+                },
+                status=400,
+            )
         return Response(body=body, content_type=JSON)
     items = _hook(replay, "youtube_playlist_items", playlist_id)
     if items is None:
@@ -192,14 +218,24 @@ def oembed(req: Request, replay: Replay) -> Response:
     if video is None:
         return Response(status=404, body=fixture_bytes("youtube/oembed/404.txt"), content_type=JSON)
     snippet = video["snippet"]
-    data = {"title": snippet["title"], "author_name": snippet["channelTitle"],
-            "author_url": f"https://www.youtube.com/channel/{snippet['channelId']}", "type": "video",
-            "height": 113, "width": 200, "version": "1.0", "provider_name": "YouTube",
-            "provider_url": "https://www.youtube.com/", "thumbnail_height": 360, "thumbnail_width": 480,
-            "thumbnail_url": f"https://i.ytimg.com/vi/{video_id}/hqdefault.jpg",
-            "html": f'<iframe src="https://www.youtube.com/embed/{video_id}?feature=oembed"></iframe>'}
-    return Response(body=json.dumps(data, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e"),
-                    content_type=JSON)
+    data = {
+        "title": snippet["title"],
+        "author_name": snippet["channelTitle"],
+        "author_url": f"https://www.youtube.com/channel/{snippet['channelId']}",
+        "type": "video",
+        "height": 113,
+        "width": 200,
+        "version": "1.0",
+        "provider_name": "YouTube",
+        "provider_url": "https://www.youtube.com/",
+        "thumbnail_height": 360,
+        "thumbnail_width": 480,
+        "thumbnail_url": f"https://i.ytimg.com/vi/{video_id}/hqdefault.jpg",
+        "html": f'<iframe src="https://www.youtube.com/embed/{video_id}?feature=oembed"></iframe>',
+    }
+    return Response(
+        body=json.dumps(data, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e"), content_type=JSON
+    )
 
 
 @route("GET", r".*/feeds/videos\.xml")
@@ -213,8 +249,9 @@ def feed(req: Request, replay: Replay) -> Response:
     items = _hook(replay, "youtube_playlist_items", playlist_id) if playlist_id else None
     if playlist is None or items is None:
         # the live body of a feed 404 is not verified offline; a short HTML page here
-        return Response(status=404, body=b"<html><body>Error 404 (Not Found)</body></html>",
-                        content_type="text/html; charset=UTF-8")
+        return Response(
+            status=404, body=b"<html><body>Error 404 (Not Found)</body></html>", content_type="text/html; charset=UTF-8"
+        )
     return Response(body=synthetic_feed(playlist, items, replay).encode(), content_type=ATOM)
 
 
@@ -229,52 +266,98 @@ def _number(video_id: str, mod: int) -> int:
     return int(hashlib.sha1(video_id.encode()).hexdigest()[:8], 16) % mod
 
 
-def synthetic_video(video_id: str, channel_id: str = "UCsynthSynthSynthSynth01", channel: str = "Synthetic Lectures") -> dict[str, Any]:
+def synthetic_video(
+    video_id: str, channel_id: str = "UCsynthSynthSynthSynth01", channel: str = "Synthetic Lectures"
+) -> dict[str, Any]:
     """A full videos.list resource with figures derived from the id (stable across runs)."""
     minutes, seconds = 5 + _number(video_id, 85), _number(video_id + "s", 60)
     title = f"Synthetic lecture {video_id}"
     return {
-        "kind": "youtube#video", "etag": _etag("v", video_id), "id": video_id,
-        "snippet": {"publishedAt": f"2025-{1 + _number(video_id, 12):02d}-{1 + _number(video_id, 28):02d}T12:00:00Z",
-                    "channelId": channel_id, "title": title, "description": f"{title}, made up by the replay server.",
-                    "thumbnails": {"high": {"url": f"https://i.ytimg.com/vi/{video_id}/hqdefault.jpg", "width": 480, "height": 360}},
-                    "channelTitle": channel, "categoryId": "27", "liveBroadcastContent": "none",
-                    "localized": {"title": title, "description": f"{title}, made up by the replay server."}},
-        "contentDetails": {"duration": f"PT{minutes}M{seconds}S", "dimension": "2d", "definition": "hd",
-                           "caption": "false", "licensedContent": False, "contentRating": {}, "projection": "rectangular"},
-        "statistics": {"viewCount": str(1000 + _number(video_id, 500000)), "likeCount": str(_number(video_id, 9000)),
-                       "favoriteCount": "0", "commentCount": str(_number(video_id, 400))},
+        "kind": "youtube#video",
+        "etag": _etag("v", video_id),
+        "id": video_id,
+        "snippet": {
+            "publishedAt": f"2025-{1 + _number(video_id, 12):02d}-{1 + _number(video_id, 28):02d}T12:00:00Z",
+            "channelId": channel_id,
+            "title": title,
+            "description": f"{title}, made up by the replay server.",
+            "thumbnails": {
+                "high": {"url": f"https://i.ytimg.com/vi/{video_id}/hqdefault.jpg", "width": 480, "height": 360}
+            },
+            "channelTitle": channel,
+            "categoryId": "27",
+            "liveBroadcastContent": "none",
+            "localized": {"title": title, "description": f"{title}, made up by the replay server."},
+        },
+        "contentDetails": {
+            "duration": f"PT{minutes}M{seconds}S",
+            "dimension": "2d",
+            "definition": "hd",
+            "caption": "false",
+            "licensedContent": False,
+            "contentRating": {},
+            "projection": "rectangular",
+        },
+        "statistics": {
+            "viewCount": str(1000 + _number(video_id, 500000)),
+            "likeCount": str(_number(video_id, 9000)),
+            "favoriteCount": "0",
+            "commentCount": str(_number(video_id, 400)),
+        },
     }
 
 
-def synthetic_playlist(playlist_id: str, count: int, channel_id: str = "UCsynthSynthSynthSynth01",
-                       channel: str = "Synthetic Lectures") -> dict[str, Any]:
+def synthetic_playlist(
+    playlist_id: str, count: int, channel_id: str = "UCsynthSynthSynthSynth01", channel: str = "Synthetic Lectures"
+) -> dict[str, Any]:
     title = f"Synthetic course {playlist_id[-6:]}"
     return {
-        "kind": "youtube#playlist", "etag": _etag("p", playlist_id), "id": playlist_id,
-        "snippet": {"publishedAt": "2025-01-06T09:00:00Z", "channelId": channel_id, "title": title,
-                    "description": f"{title}: {count} videos made up by the replay server.", "thumbnails": {},
-                    "channelTitle": channel, "localized": {"title": title, "description": ""}},
+        "kind": "youtube#playlist",
+        "etag": _etag("p", playlist_id),
+        "id": playlist_id,
+        "snippet": {
+            "publishedAt": "2025-01-06T09:00:00Z",
+            "channelId": channel_id,
+            "title": title,
+            "description": f"{title}: {count} videos made up by the replay server.",
+            "thumbnails": {},
+            "channelTitle": channel,
+            "localized": {"title": title, "description": ""},
+        },
         "contentDetails": {"itemCount": count},
     }
 
 
-def synthetic_items(playlist_id: str, video_ids: Sequence[str], channel_id: str = "UCsynthSynthSynthSynth01",
-                    channel: str = "Synthetic Lectures") -> list[dict[str, Any]]:
+def synthetic_items(
+    playlist_id: str,
+    video_ids: Sequence[str],
+    channel_id: str = "UCsynthSynthSynthSynth01",
+    channel: str = "Synthetic Lectures",
+) -> list[dict[str, Any]]:
     out = []
     for position, video_id in enumerate(video_ids):
         video = synthetic_video(video_id, channel_id, channel)
-        out.append({
-            "kind": "youtube#playlistItem", "etag": _etag("i", playlist_id, video_id),
-            "id": base64.b64encode(f"{playlist_id}.{position:016X}".encode()).decode(),
-            "snippet": {"publishedAt": "2025-01-06T09:00:00Z", "channelId": channel_id,
-                        "title": video["snippet"]["title"], "description": video["snippet"]["description"],
-                        "thumbnails": video["snippet"]["thumbnails"], "channelTitle": channel,
-                        "playlistId": playlist_id, "position": position,
-                        "resourceId": {"kind": "youtube#video", "videoId": video_id},
-                        "videoOwnerChannelTitle": channel, "videoOwnerChannelId": channel_id},
-            "contentDetails": {"videoId": video_id, "videoPublishedAt": video["snippet"]["publishedAt"]},
-        })
+        out.append(
+            {
+                "kind": "youtube#playlistItem",
+                "etag": _etag("i", playlist_id, video_id),
+                "id": base64.b64encode(f"{playlist_id}.{position:016X}".encode()).decode(),
+                "snippet": {
+                    "publishedAt": "2025-01-06T09:00:00Z",
+                    "channelId": channel_id,
+                    "title": video["snippet"]["title"],
+                    "description": video["snippet"]["description"],
+                    "thumbnails": video["snippet"]["thumbnails"],
+                    "channelTitle": channel,
+                    "playlistId": playlist_id,
+                    "position": position,
+                    "resourceId": {"kind": "youtube#video", "videoId": video_id},
+                    "videoOwnerChannelTitle": channel,
+                    "videoOwnerChannelId": channel_id,
+                },
+                "contentDetails": {"videoId": video_id, "videoPublishedAt": video["snippet"]["publishedAt"]},
+            }
+        )
     return out
 
 

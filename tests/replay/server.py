@@ -66,7 +66,7 @@ class Response:
     seconds (a server that holds its client); `truncate` then counts bytes of the whole answer."""
 
     @classmethod
-    def json(cls, data: Any, status: int = 200, **kw: Any) -> "Response":
+    def json(cls, data: Any, status: int = 200, **kw: Any) -> Response:
         return cls(status=status, body=json.dumps(data).encode(), **kw)
 
 
@@ -142,7 +142,7 @@ class Replay:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "Replay":
+    def start(self) -> Replay:
         self._thread.start()
         return self
 
@@ -160,8 +160,7 @@ class Replay:
         """Requests whose path starts with `path` (regex allowed), optionally of one method."""
         pattern = re.compile(path)
         return sum(
-            1 for r in list(self.requests)
-            if pattern.match(r.path) and (method is None or r.method == method.upper())
+            1 for r in list(self.requests) if pattern.match(r.path) and (method is None or r.method == method.upper())
         )
 
     def fault(self, path: str, *responses: Response, method: str | None = None) -> None:
@@ -190,7 +189,9 @@ class Replay:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # else each keep-alive response stalls ~40 ms (Nagle's algorithm meets delayed ACKs)
+            disable_nagle_algorithm = (
+                True  # else each keep-alive response stalls ~40 ms (Nagle's algorithm meets delayed ACKs)
+            )
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
@@ -252,9 +253,13 @@ class Replay:
                     self.wfile.write(body)
 
             def _trickle(self, resp: Response, body: bytes) -> None:
-                head = [f"HTTP/1.1 {resp.status} {self.responses.get(resp.status, ('',))[0]}",
-                        f"Content-Type: {resp.content_type}", *(f"{k}: {v}" for k, v in resp.headers.items()),
-                        f"Content-Length: {len(body)}", "Connection: close"]
+                head = [
+                    f"HTTP/1.1 {resp.status} {self.responses.get(resp.status, ('',))[0]}",
+                    f"Content-Type: {resp.content_type}",
+                    *(f"{k}: {v}" for k, v in resp.headers.items()),
+                    f"Content-Length: {len(body)}",
+                    "Connection: close",
+                ]
                 raw = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
                 self.close_connection = True
                 for i in range(len(raw) if resp.truncate is None else min(resp.truncate, len(raw))):
@@ -267,7 +272,7 @@ class Replay:
         return _Handler
 
 
-def source_env(replay: "Replay") -> dict[str, str]:
+def source_env(replay: Replay) -> dict[str, str]:
     """Each source's settings as a replayed run needs them, read from what the sources declare:
     every endpoint (a setting typed `HttpUrl`) at the replay server with its default's path
     (`https://export.arxiv.org/api/query` → `<replay>/api/query`), and each `Offline` value."""
@@ -284,7 +289,7 @@ def source_env(replay: "Replay") -> dict[str, str]:
     return env
 
 
-def replay_env(replay: "Replay", folder: Path) -> dict[str, str]:
+def replay_env(replay: Replay, folder: Path) -> dict[str, str]:
     """CURATE_* variables that point every source at the replay server and keep every file in `folder`."""
     return {
         "CURATE_DB": str(folder / "curate.db"),

@@ -17,7 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table("meta", sa.Column("key", sa.String, primary_key=True), sa.Column("value", sa.String, nullable=False))
+    op.create_table(
+        "meta", sa.Column("key", sa.String, primary_key=True), sa.Column("value", sa.String, nullable=False)
+    )
     op.create_table(
         "item",
         sa.Column("id", sa.String, primary_key=True),
@@ -32,8 +34,11 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text),
         sa.Column("sources", sa.JSON, nullable=False),
     )
-    op.create_table("alias", sa.Column("old_id", sa.String, primary_key=True),
-                    sa.Column("item_id", sa.String, nullable=False, index=True))
+    op.create_table(
+        "alias",
+        sa.Column("old_id", sa.String, primary_key=True),
+        sa.Column("item_id", sa.String, nullable=False, index=True),
+    )
     op.create_table(
         "metric",
         sa.Column("id", sa.Integer, primary_key=True),

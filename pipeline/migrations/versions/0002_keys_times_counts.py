@@ -32,8 +32,10 @@ TIMES = {
 FOREIGN_KEYS = {  # table: [(name, columns, referred table, referred columns)]
     "alias": [("fk_alias_item_id_item", ["item_id"], "item", ["id"])],
     "metric": [("fk_metric_item_id_item", ["item_id"], "item", ["id"])],
-    "annotation": [("fk_annotation_item_id_item", ["item_id"], "item", ["id"]),
-                   ("fk_annotation_issue_issue", ["issue"], "issue", ["number"])],
+    "annotation": [
+        ("fk_annotation_item_id_item", ["item_id"], "item", ["id"]),
+        ("fk_annotation_issue_issue", ["issue"], "issue", ["number"]),
+    ],
     "feed_backlog": [("fk_feed_backlog_feed_url_feed_state", ["feed_url"], "feed_state", ["url"])],
     "feed_dropped": [("fk_feed_dropped_feed_url_feed_state", ["feed_url"], "feed_state", ["url"])],
 }
@@ -44,16 +46,27 @@ def upgrade() -> None:
     for table, columns in TIMES.items():
         if sqlite:  # the column stays DATETIME; its text gets the T and the Z
             for c in columns:
-                op.execute(f"UPDATE {table} SET {c} = replace({c}, ' ', 'T') || 'Z' "
-                           f"WHERE {c} IS NOT NULL AND {c} NOT LIKE '%Z'")
+                op.execute(
+                    f"UPDATE {table} SET {c} = replace({c}, ' ', 'T') || 'Z' "
+                    f"WHERE {c} IS NOT NULL AND {c} NOT LIKE '%Z'"
+                )
         else:
             with op.batch_alter_table(table) as batch:
                 for c in columns:
-                    batch.alter_column(c, type_=sa.DateTime(timezone=True), existing_type=sa.DateTime(),
-                                       postgresql_using=f"{c} AT TIME ZONE 'UTC'")
+                    batch.alter_column(
+                        c,
+                        type_=sa.DateTime(timezone=True),
+                        existing_type=sa.DateTime(),
+                        postgresql_using=f"{c} AT TIME ZONE 'UTC'",
+                    )
     with op.batch_alter_table("metric") as batch:
-        batch.alter_column("value", type_=sa.BigInteger(), existing_type=sa.Float(), existing_nullable=False,
-                           postgresql_using="round(value)::bigint")
+        batch.alter_column(
+            "value",
+            type_=sa.BigInteger(),
+            existing_type=sa.Float(),
+            existing_nullable=False,
+            postgresql_using="round(value)::bigint",
+        )
     for table, keys in FOREIGN_KEYS.items():
         with op.batch_alter_table(table) as batch:
             for name, local_columns, referred, referred_columns in keys:

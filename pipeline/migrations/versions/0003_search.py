@@ -22,8 +22,10 @@ def upgrade() -> None:
 
     conn = op.get_bind()
     if conn.dialect.name == "sqlite":
-        op.execute("CREATE VIRTUAL TABLE item_search USING fts5("
-                   "id UNINDEXED, title, authors, body, tokenize = 'porter unicode61 remove_diacritics 2')")
+        op.execute(
+            "CREATE VIRTUAL TABLE item_search USING fts5("
+            "id UNINDEXED, title, authors, body, tokenize = 'porter unicode61 remove_diacritics 2')"
+        )
     else:
         op.create_table(
             "item_search",
