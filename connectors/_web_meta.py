@@ -463,10 +463,10 @@ def _visible(tree: HtmlElement, url: str) -> PageMeta:
     )
 
 
-def _authors(
+def _authors(  # noqa: C901 - the places a page names its authors, most trusted first
     graph: _Graph,
     ld: Mapping[str, Any],
-    meta: Mapping[str, list[str]],  # noqa: C901 - the places a page names its authors, most trusted first
+    meta: Mapping[str, list[str]],
     meta1: Callable[[Iterable[str]], str | None],
     *sites: str | None,
 ) -> tuple[list[str], list[str]]:

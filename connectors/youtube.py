@@ -603,16 +603,20 @@ class _ApiRun:
                 listings[_id_of(ref)] = answer
         return listings
 
+    def _page(self, playlist_id: str, want: int, token: str | None) -> Any:
+        """One playlistItems.list call: up to `want` items from the page `token` names."""
+        return self._call(
+            lambda yt: yt.playlistItems().list(
+                part="snippet,contentDetails", playlistId=playlist_id, maxResults=want, pageToken=token
+            )
+        )
+
     def _pages(self, playlist_id: str) -> tuple[list[dict[str, Any]], bool] | Exception:
         items: list[dict[str, Any]] = []
         token: str | None = None
         while True:
             want = min(self.c.batch_size, self.c.max_items - len(items))
-            answer = self._call(
-                lambda yt: yt.playlistItems().list(
-                    part="snippet,contentDetails", playlistId=playlist_id, maxResults=want, pageToken=token
-                )
-            )  # noqa: B023 - called at once
+            answer = self._page(playlist_id, want, token)
             if isinstance(answer, Exception):
                 return answer
             page = answer.get("items") or []

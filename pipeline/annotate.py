@@ -269,11 +269,11 @@ def tldr_drafts(store: Store, settings: Settings, fmt: Newsletter, number: int) 
     return out
 
 
-def apply(
+def apply(  # noqa: C901 - each kind of edit, in one transaction
     store: Store,
     settings: Settings,
     edits: Edits,
-    path: Path | None = None,  # noqa: C901 - each kind of edit, in one transaction
+    path: Path | None = None,
     data: bytes | None = None,
     fmt: Newsletter | None = None,
 ) -> Summary:
