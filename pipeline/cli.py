@@ -707,29 +707,35 @@ def _complete_status(incomplete: str) -> list[str]:
     return [k.value for k in ItemStatus if k.value.startswith(incomplete)]
 
 
+# the filters and row format `curate list` and `curate search` share
+KindFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--kind",
+        metavar="KIND",
+        autocompletion=_complete_kind,
+        help="Only this kind: paper, video, playlist, repo, article.",
+    ),
+]
+StatusFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--status",
+        metavar="STATUS",
+        autocompletion=_complete_status,
+        help="Only this status: candidate, shortlisted, rejected, published.",
+    ),
+]
+ItemRowFormat = Annotated[
+    RowFormat, typer.Option("--format", help="A table, or JSON lines (id, kind, status, title, fetched, url).")
+]
+
+
 @app.command("list")
 def list_items(
-    kind: Annotated[
-        str | None,
-        typer.Option(
-            "--kind",
-            metavar="KIND",
-            autocompletion=_complete_kind,
-            help="Only this kind: paper, video, playlist, repo, article.",
-        ),
-    ] = None,
-    status: Annotated[
-        str | None,
-        typer.Option(
-            "--status",
-            metavar="STATUS",
-            autocompletion=_complete_status,
-            help="Only this status: candidate, shortlisted, rejected, published.",
-        ),
-    ] = None,
-    fmt: Annotated[
-        RowFormat, typer.Option("--format", help="A table, or JSON lines (id, kind, status, title, fetched, url).")
-    ] = RowFormat.table,
+    kind: KindFilter = None,
+    status: StatusFilter = None,
+    fmt: ItemRowFormat = RowFormat.table,
 ) -> None:
     """List stored items, newest first: id, kind, status, title, when last fetched (UTC)."""
     from schemas import ItemStatus, Kind
@@ -1134,24 +1140,8 @@ def search(
     query: Annotated[
         str | None, typer.Argument(metavar="QUERY", help="Words to find, all of them: `mixture of experts`.")
     ] = None,
-    kind: Annotated[
-        str | None,
-        typer.Option(
-            "--kind",
-            metavar="KIND",
-            autocompletion=_complete_kind,
-            help="Only this kind: paper, video, playlist, repo, article.",
-        ),
-    ] = None,
-    status: Annotated[
-        str | None,
-        typer.Option(
-            "--status",
-            metavar="STATUS",
-            autocompletion=_complete_status,
-            help="Only this status: candidate, shortlisted, rejected, published.",
-        ),
-    ] = None,
+    kind: KindFilter = None,
+    status: StatusFilter = None,
     since: Annotated[
         str | None,
         typer.Option(
@@ -1165,9 +1155,7 @@ def search(
             "--featured", help="What went out instead, issue by issue (QUERY optional): issue, id, kind, title."
         ),
     ] = False,
-    fmt: Annotated[
-        RowFormat, typer.Option("--format", help="A table, or JSON lines (id, kind, status, title, fetched, url).")
-    ] = RowFormat.table,
+    fmt: ItemRowFormat = RowFormat.table,
 ) -> None:
     """Find stored items by title, authors, abstract or description, best match first."""
     from datetime import datetime
