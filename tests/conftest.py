@@ -197,6 +197,20 @@ def curate(env: dict[str, str]) -> Cli:
 
 
 @pytest.fixture
+def run(env: dict[str, str]):
+    """`curate ARGS` in process through typer's CliRunner, with the replay environment plus
+    `extra` variables; returns click's Result (exit_code, stdout, stderr); exceptions propagate."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    def invoke(*args: str, **extra: str):
+        return CliRunner().invoke(app, list(args), env={**env, **extra}, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
 def curate_process(env: dict[str, str]) -> Cli:
     """The installed `curate` command in its own process: for the few smoke tests of the real binary."""
     return Cli(env)

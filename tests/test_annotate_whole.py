@@ -7,19 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from pipeline.cli import app
 from pipeline.store import Store
 from tests.draft_records import newsletter, paper, save
-
-
-@pytest.fixture
-def run(env):
-    def invoke(*args: str, **extra: str):
-        return CliRunner().invoke(app, list(args), env={**env, **extra}, catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

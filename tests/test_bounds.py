@@ -10,25 +10,13 @@ import gzip
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from connectors import http
-from pipeline.cli import app
 from tests.replay.server import Response, fixture_bytes
 
 ATOM = "application/atom+xml; charset=UTF-8"
 KEY = "AIzaSyTEST-0123456789abcdefghijklmnopq"
 VIDEO = "Mw3kR7tYp2Q"
-
-
-@pytest.fixture
-def run(env):
-    """`curate ARGS` in process, with the replay environment plus `extra`."""
-
-    def invoke(*args: str, **extra: str):
-        return CliRunner().invoke(app, list(args), env={**env, **extra}, catch_exceptions=False)
-
-    return invoke
 
 
 def _bomb(megabytes: int) -> bytes:

@@ -5,21 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from typer.testing import CliRunner
 
-from pipeline.cli import app
 from tests.replay.routes_arxiv import entry_for
 from tests.replay.server import Response
 
 MOE = "https://github.com/curate-fixtures/moe-capacity"
-
-
-@pytest.fixture
-def run(env):
-    def invoke(*args: str, **extra: str):
-        return CliRunner().invoke(app, list(args), env={**env, **extra}, catch_exceptions=False)
-
-    return invoke
 
 
 def test_an_arxiv_entry_without_updated_is_an_incomplete_answer_not_a_missing_paper(run, replay):

@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from connectors._github_payload import repo_from_graphql, repo_from_rest
 from connectors._youtube_records import video_from_item
 from connectors.errors import IncompleteAnswer
-from pipeline.cli import app
 from tests.replay.server import Response, fixture_bytes
 
 KEY = "AIzaSyTEST-0123456789abcdefghijklmnopq"
@@ -19,14 +17,6 @@ TOKEN = "ghp_poorer0123456789"
 VIDEO = "Mw3kR7tYp2Q"
 MOE = "https://github.com/curate-fixtures/moe-capacity"
 MWM = "https://github.com/GokuMohandas/Made-With-ML"
-
-
-@pytest.fixture
-def run(env):
-    def invoke(*args: str, **extra: str):
-        return CliRunner().invoke(app, list(args), env={**env, **extra}, catch_exceptions=False)
-
-    return invoke
 
 
 def _stored(run, link: str, **extra: str) -> dict:

@@ -6,19 +6,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from typer.testing import CliRunner
 
 from pipeline import preflight
-from pipeline.cli import app
 from pipeline.store import SCHEMA_VERSION
-
-
-@pytest.fixture
-def run(env):
-    def invoke(*args: str, **extra: str):
-        return CliRunner().invoke(app, list(args), env={**env, **extra}, catch_exceptions=False)
-
-    return invoke
 
 
 def _one_line(text: str) -> str:

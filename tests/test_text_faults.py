@@ -9,9 +9,7 @@ import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
 from markdown_it import MarkdownIt
-from typer.testing import CliRunner
 
-from pipeline.cli import app
 from schemas import Article
 from tests.replay.server import Response, fixture_bytes
 
@@ -19,14 +17,6 @@ HTML = "text/html; charset=utf-8"
 KEY = "AIzaSyTEST-0123456789abcdefghijklmnopq"
 TOKEN = "ghp_faults0123456789abcdefghijklmnopq"
 VIDEO = "Mw3kR7tYp2Q"
-
-
-@pytest.fixture
-def run(env):
-    def invoke(*args: str, **extra: str):
-        return CliRunner().invoke(app, list(args), env={**env, **extra}, catch_exceptions=False)
-
-    return invoke
 
 
 def page(title: str, head: str = "", body: str = "") -> Response:
