@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BaseModel, Field
 
@@ -33,7 +34,7 @@ from connectors.errors import (
     Unavailable,
 )
 from connectors.http import USER_AGENT, Bounds
-from connectors.registry import Credential, Details, HttpUrl, KindRules, Link, Part, Source, Text, stars
+from connectors.registry import BareId, Credential, Details, HttpUrl, KindRules, Link, Part, Source, Text, stars
 from schemas import ExportItem, Kind, SectionKey, SourceRef
 
 if TYPE_CHECKING:
@@ -130,6 +131,58 @@ def _owns(url: str) -> SourceRef | None:
     if not _OWNER.match(owner) or not _NAME.match(name):
         raise LinkRefused(url, f"{'/'.join(written[:2])} is not a GitHub owner and repository name")
     return repo_ref(owner, name)
+
+
+# How repositories are pasted from a clone button or a requirements file: git's scp-like form
+# `git@github.com:o/n.git`, which is no URL (git-clone(1), "GIT URLS"), and the URLs git and pip
+# read: `ssh://`, `git://`, pip's `git+https://…@<ref>#egg=<name>` (pip's "VCS Support" docs).
+# giturlparse reads `@<ref>#egg=…` as part of the name and refuses a port, and the name rules
+# are the ones above anyway, so: the scp form rewritten to ssh://, the rest read by urlsplit.
+_SCP = re.compile(r"^git@(?P<host>[^/:@\s]+):/?(?P<path>[^\s]*)$", re.IGNORECASE)
+_CLONE_SCHEMES = {"ssh", "git", "git+https", "git+http", "git+ssh", "git+git"}
+_CLONE_HOSTS = {"github.com", "www.github.com", "ssh.github.com"}  # ssh.github.com: GitHub's SSH over port 443
+CLONE_PATTERN = (
+    r"(?<![\w.+@/-])(?:git@github\.com:/?|(?:ssh|git|git\+(?:https?|ssh|git))://(?:[\w.-]+@)?"
+    r"(?:www\.|ssh\.)?github\.com(?::\d+)?/)[A-Za-z0-9-]+/[A-Za-z0-9._-]+"
+)
+"""A clone link inside free text (a requirements file, notes): up to the repository's name."""
+
+
+def clone_ref(text: str) -> SourceRef | None:
+    """The ref for a GitHub repository given as a clone link (`git@github.com:o/n.git`,
+    `ssh://git@github.com/o/n.git`, `git://github.com/o/n`, `git+https://github.com/o/n.git@v1#egg=n`);
+    None for anything else (another host's clone link is refused where other links are);
+    LinkRefused for a GitHub clone link whose path is not an owner and a repository name.
+    """
+    scp = _SCP.match(text)
+    if scp is not None:
+        host, path = scp["host"].lower(), scp["path"]
+    else:
+        try:
+            parts = urlsplit(text)
+            host = (parts.hostname or "").lower()
+            parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+        except ValueError:
+            return None
+        if parts.scheme.lower() not in _CLONE_SCHEMES:
+            return None
+        path = parts.path
+    if host not in _CLONE_HOSTS:
+        return None
+    path = path.partition("@")[0]  # pip's `@<ref>`: a branch, tag or commit, not part of the name
+    seg = [s.rstrip(".") for s in path.strip("/").split("/")]
+    if len(seg) == 2:
+        owner, name = seg[0], seg[1].removesuffix(".git").rstrip(".")
+        if _OWNER.match(owner) and owner.lower() not in _RESERVED and _NAME.match(name):
+            return repo_ref(owner, name)
+    raise LinkRefused(text, f"{path.strip('/') or 'an empty path'} is not a GitHub owner and repository name")
+
+
+def _valid_clone(text: str) -> bool:
+    try:
+        return clone_ref(text) is not None
+    except LinkRefused:
+        return False
 
 
 def _owner_name(ref: SourceRef) -> tuple[str, str]:
@@ -539,6 +592,7 @@ SOURCE = Source(
     connector=GitHubConnector,
     owns=_owns,
     hosts=("github.com", "raw.githubusercontent.com", "gist.github.com"),
+    bare_id=BareId(parse=clone_ref, pattern=CLONE_PATTERN, valid=_valid_clone),
     kinds={Kind.repo: KindRules(section=SectionKey.tools, details=_repo_details, score=_repo_score, refreshed=True)},
     settings=GitHubSettings,
     feed_link=_feed_link,

@@ -124,7 +124,8 @@ class KindRules:
 
 @dataclass(frozen=True)
 class BareId:
-    """Ids a user may give without a URL (`2512.07461`, `arXiv:hep-th/9901001v2`)."""
+    """Ids a user may give without an http(s) URL (`2512.07461`, `arXiv:hep-th/9901001v2`,
+    a clone link `git@github.com:o/n.git`)."""
 
     parse: Callable[[str], SourceRef | None]
     """The ref for a whole input that is a bare id, else None; LinkRefused for an id-shaped

@@ -37,7 +37,7 @@ def _text_link(registry: Registry) -> re.Pattern[str]:
 
 
 def parse(text: str, registry: Registry | None = None) -> SourceRef:
-    """The ref for one input: an http(s) URL (scheme optional) or a bare id (an arXiv id).
+    """The ref for one input: an http(s) URL (scheme optional) or a bare id (an arXiv id, a git clone link).
 
     Asks the sources of `registry` (default: every source module). Raises LinkRefused,
     naming the input, for anything else and for links a source recognises but cannot

@@ -89,6 +89,12 @@ SAME_THING = {
         "https://raw.githubusercontent.com/GokuMohandas/Made-With-ML/main/README.md",
         "https://github.com/GokuMohandas/Made-With-ML.",
         "https://github.com/GokuMohandas/Made-With-ML/",
+        # as a clone button or a requirements file gives it
+        "git@github.com:GokuMohandas/Made-With-ML.git",
+        "ssh://git@github.com/GokuMohandas/Made-With-ML.git",
+        "git+https://github.com/GokuMohandas/Made-With-ML.git",
+        "git://github.com/GokuMohandas/Made-With-ML",
+        "git+https://github.com/GokuMohandas/Made-With-ML.git@v1.0#egg=madewithml",
     ],
     "web:https://huggingface.co/blog/continuous_batching": [
         "https://huggingface.co/blog/continuous_batching?utm_source=x&utm_medium=social",
@@ -180,6 +186,14 @@ def test_video_link_with_list_names_its_playlist_as_a_companion():
             "an organization on GitHub (huggingface), not a repository",
         ),
         ("https://github.com/o/..", "o/.. is not a GitHub owner and repository name"),
+        # a clone link of another host is no more a link than before; one of GitHub's must name a repository
+        ("git@gitlab.com:o/n.git", "not a link: give an http(s) URL or an arXiv id"),
+        ("ssh://git@gitlab.com/o/n.git", "ssh: links are not supported, only http and https"),
+        ("git+https://gitlab.com/o/n.git", "git+https: links are not supported, only http and https"),
+        ("git://codeberg.org/o/n", "git: links are not supported, only http and https"),
+        ("git@github.com:torvalds", "torvalds is not a GitHub owner and repository name"),
+        ("git@github.com:o/n/tree/main", "o/n/tree/main is not a GitHub owner and repository name"),
+        ("ssh://git@github.com/", "an empty path is not a GitHub owner and repository name"),
     ],
     ids=lambda v: v or "empty",
 )
@@ -210,6 +224,11 @@ PASTE_STARTS = [
     "https://github.com/orgs/",
     "https://raw.githubusercontent.com/",
     "https://doi.org/10.48550/",
+    "git@github.com:",
+    "ssh://git@github.com/",
+    "git+https://github.com/",
+    "git://github.com/",
+    "git@gitlab.com:",
 ]
 one_line = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zl", "Zp", "Cc")), max_size=40)
 
@@ -484,6 +503,52 @@ def test_every_github_form_gives_one_key(owner, name, form):
     assert (ref.key, ref.url) == (f"github:{owner.lower()}/{name.lower()}", f"https://github.com/{owner}/{name}")
 
 
+CLONE_FORMS = [
+    "git@github.com:{o}/{n}.git",
+    "git@github.com:{o}/{n}",
+    "git@github.com:/{o}/{n}.git/",
+    "ssh://git@github.com/{o}/{n}.git",
+    "ssh://git@github.com:22/{o}/{n}",
+    "ssh://git@ssh.github.com:443/{o}/{n}.git",
+    "git://github.com/{o}/{n}",
+    "git://github.com/{o}/{n}.git",
+    "git+https://github.com/{o}/{n}.git",
+    "git+https://github.com/{o}/{n}@main",
+    "git+https://github.com/{o}/{n}.git@v1.2.3#egg=pkg&subdirectory=src",
+    "git+ssh://git@github.com/{o}/{n}.git@0a1b2c3d",
+    "git+git://github.com/{o}/{n}.git",
+    "GIT@GitHub.com:{o}/{n}.git",
+    "<git@github.com:{o}/{n}.git>",
+    "git@github.com:{o}/{n}.git.",
+]
+
+
+@given(owner=owners, name=repo_names, form=st.sampled_from(CLONE_FORMS))
+def test_every_clone_link_gives_the_repository_key(owner, name, form):
+    ref = parse(form.format(o=owner, n=name))
+    assert (ref.key, ref.url) == (f"github:{owner.lower()}/{name.lower()}", f"https://github.com/{owner}/{name}")
+
+
+@given(
+    owner=owners,
+    name=repo_names,
+    host=st.sampled_from(["gitlab.com", "bitbucket.org", "codeberg.org", "github.example.com", "gist.github.com"]),
+    suffix=st.sampled_from(["", ".git"]),
+)
+def test_a_clone_link_of_another_host_is_refused_as_before(owner, name, host, suffix):
+    text = f"git@{host}:{owner}/{name}{suffix}"
+    with pytest.raises(LinkRefused) as info:
+        parse(text)
+    assert str(info.value) == f"{text}: not a link: give an http(s) URL or an arXiv id such as 2512.07461"
+
+
+@given(owner=owners, name=repo_names, form=st.sampled_from(CLONE_FORMS[:-2]))
+def test_clone_links_are_taken_from_a_requirements_file(owner, name, form):
+    link = form.format(o=owner, n=name)
+    found = extract(f"requests==2.32\n{name} @ {link}\n# see {link}, or https://example.org/x\n")
+    assert [parse(f).key for f in found] == [f"github:{owner.lower()}/{name.lower()}", "web:https://example.org/x"]
+
+
 @given(
     owner=owners,
     form=st.sampled_from(
@@ -621,6 +686,20 @@ def test_a_playlist_embed_is_stored_as_the_playlist(env, replay):
     result = ingest(env, "https://www.youtube.com/embed?listType=playlist&list=PL4CFF79651DB8159B")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.split("\t")[:3] == ["stored", "youtube:playlist:PL4CFF79651DB8159B", "playlist"]
+
+
+def test_a_clone_link_is_ingested_as_its_repository(env, replay):
+    result = ingest(
+        env, "git@github.com:GokuMohandas/Made-With-ML.git", "git+https://github.com/GokuMohandas/Made-With-ML"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.split("\t")[:3] == ["stored", "github:gokumohandas/made-with-ml", "repo"]
+    assert len(result.stdout.splitlines()) == 1  # both name one repository: fetched once
+    refused = ingest(env, "git@gitlab.com:o/n.git")
+    assert refused.exit_code == 2
+    assert refused.stderr.splitlines()[0] == (
+        "✗ git@gitlab.com:o/n.git  not a link: give an http(s) URL or an arXiv id such as 2512.07461"
+    )
 
 
 def test_arxiv_author_pages_and_listings_are_refused_with_the_feed_to_add(env, replay):
