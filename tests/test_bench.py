@@ -59,6 +59,7 @@ def test_one_link_of_each_source_costs_one_request_and_has_a_limit_beside_it(cap
         # a paper is then looked up on Hugging Face: a second request, after the first
         assert one["requests"] == (2 if source == "arxiv" else 1), source
         assert one["limit"] > 0.01 * one["requests"]  # its requests' latency and the interpreter's start-up
+        assert one["libraries"] > 0  # the floor its libraries set is measured beside it
     # the cold run's longest chain of requests that must follow one another: arXiv's answer, then
     # the 8 papers on Hugging Face 4 at a time
     assert rows["cold"]["limit"] == pytest.approx(rows["one-web"]["limit"] + 0.02, abs=1e-3)
@@ -74,3 +75,23 @@ def test_imports_are_summed_by_module_group_per_command(capsys, tmp_path):
     for command in ("ingest arxiv", "ingest web"):
         assert ms[command]["database"] > 0 and ms[command]["curate"] > 0
     assert ms["ingest web"]["html"] > ms["ingest arxiv"].get("html", 0)
+
+
+def test_the_libraries_floor_imports_what_the_command_imported_but_none_of_curates_modules():
+    from tests.bench.harness import third_party
+
+    stderr = "\n".join(
+        [
+            "import time: self [us] | cumulative | imported package",
+            "import time:       120 |        120 |   _io",
+            "import time:       900 |       1500 |     sqlalchemy.sql",
+            "import time:      2000 |       4000 |   sqlalchemy",
+            "import time:       300 |       4300 | schemas.records",
+            "import time:       400 |       4700 | __editable___curate_0_1_0_finder",
+            "import time:       500 |       5200 | connectors.arxiv",
+            "import time:        50 |         50 |     arxiv",
+            "import time:       700 |       5900 | pipeline.store",
+            "some other line on stderr",
+        ]
+    )
+    assert third_party(stderr) == ["_io", "sqlalchemy.sql", "sqlalchemy", "arxiv"]

@@ -5,7 +5,9 @@
     make bench ARGS="--cases one,imports,help"   # where a single link's time goes
 
 Beside each figure: the case's physical limit (the requests that must follow one another ×
-latency, plus the interpreter's own start-up) and how many times that the figure is.
+latency, plus the interpreter's own start-up) and how many times that the figure is. For one
+link, also the floor its libraries set: a bare interpreter importing every module the command
+imported but curate's own, plus the requests; what is above it is curate's own code.
 
 Scratch files and the archive database (built once, then reused) go to data/bench/.
 """
@@ -112,6 +114,28 @@ def table(rows: list[Row]) -> str:
     return grid(head, body)
 
 
+def floor_table(rows: list[Row], latency: float) -> str:
+    """Where one link's time goes: the libraries' floor (a bare interpreter importing what the
+    command imported, but none of curate's modules), the requests, and what is left: curate's own
+    imports and work."""
+    head = ("one link", "wall s", "libraries s", "requests s", "floor s", "curate's own s")
+    body = []
+    for r in rows:
+        libraries, waiting = r.libraries or 0.0, (r.requests or 0) * latency
+        floor = libraries + waiting
+        body.append(
+            (
+                r.case,
+                fmt(r.wall, ".2f"),
+                fmt(libraries, ".2f"),
+                fmt(waiting, ".2f"),
+                fmt(floor, ".2f"),
+                fmt(r.wall - floor, ".2f"),
+            )
+        )
+    return grid(head, body)
+
+
 def import_table(imports: dict[str, dict[str, float]]) -> str:
     """Milliseconds of import per module group (rows) and command (columns), biggest first."""
     commands = list(imports)
@@ -169,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(table([r for _, r in results]))
     print()
+    ones = [r for key, r in results if key.startswith("one-")]
+    if ones:
+        print(floor_table(ones, args.latency))
+        print()
     if imports:
         print(import_table(imports))
         print()
@@ -184,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                         "requests": r.requests,
                         "wall": round(r.wall, 4),
                         "limit": None if r.limit is None else round(r.limit, 4),
+                        "libraries": None if r.libraries is None else round(r.libraries, 4),
                         "peak_mb": round(r.peak_mb or 0, 1),
                         "by_source": r.by_source,
                         "summary": r.summary,
@@ -313,6 +342,9 @@ def verdict(rows: dict[str, Row], args: argparse.Namespace) -> str:  # noqa: C90
                 out.append(f"  note: the {source} link was not stored: {one.summary}")
             if abs(args.latency - 0.05) < 1e-9:
                 check(f"one {source} link wall s", one.wall, TARGETS["one_wall"], ".2f")
+                if one.libraries is not None:
+                    floor = one.libraries + (one.requests or 0) * args.latency
+                    out[-1] += f"; floor {floor:.2f} s, of which importing its libraries {one.libraries:.2f} s"
     if cold is not None:
         expected = work.expected()
         out.append(

@@ -56,6 +56,9 @@ class Row:
     """The command's own summary line (`1000 stored`), or what went wrong."""
     limit: float | None = None
     """The physical limit of the case in seconds: requests that must be serial × latency + start-up."""
+    libraries: float | None = None
+    """Seconds a bare interpreter takes to start and import the third-party and standard-library
+    modules the command imported, and nothing of curate's: the floor its libraries set."""
 
     @property
     def per_link(self) -> float | None:
@@ -273,9 +276,12 @@ class Bench:
 
         Store(str(template)).engine.dispose()  # created and migrated once, outside the measured runs
         try:
-            return self._measured(
+            row = self._measured(
                 f"ingest one {source} link", [CURATE, "ingest", link], self.env(db), 1, repeat, fresh_copy
             )
+            fresh_copy()
+            row.libraries = self.libraries_floor(["ingest", link], db, repeat)
+            return row
         finally:
             forget(db)
             forget(template)
@@ -294,6 +300,16 @@ class Bench:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db or self.folder / 'imports.db'}{suffix}").unlink(missing_ok=True)
         return import_groups(child.stderr)
+
+    def libraries_floor(self, argv: Sequence[str], db: Path, runs: int = 3) -> float:
+        """The median wall time of a bare interpreter importing every module `curate argv` imports
+        but curate's own (read from one `-X importtime` run of the command, in its order): what
+        the command would cost if curate's code took no time at all and no request was made."""
+        child = run_child([sys.executable, "-X", "importtime", CURATE, *argv], self.env(db))
+        modules = third_party(child.stderr)
+        return statistics.median(
+            run_child([sys.executable, "-c", _IMPORT_ALL, *modules], self.env()).wall for _ in range(runs)
+        )
 
     def help(self, runs: int = 7) -> Row:
         """`curate --help`, the median of `runs` fresh processes."""
@@ -393,6 +409,24 @@ GROUPS = {
 (when Python ships it) or `other`."""
 _GROUP_OF = {top: group for group, tops in GROUPS.items() for top in tops}
 _IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+\d+ \|(\s*)(\S+)")
+
+
+_IMPORT_ALL = """
+import importlib, sys
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+"""
+"""Imports each module named on the command line, skipping any that cannot be imported alone."""
+
+
+def third_party(stderr: str) -> list[str]:
+    """`-X importtime` lines → the modules imported that are not curate's own, in import order."""
+    ours = (*GROUPS["curate"], "__main__")
+    names = [m.group(3) for m in map(_IMPORT_LINE.match, stderr.splitlines()) if m]
+    return [n for n in names if n.split(".")[0] not in ours and not n.startswith("__editable__")]
 
 
 def import_groups(stderr: str) -> dict[str, float]:
