@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -22,8 +23,11 @@ class Link:
         return values[0] if values else None
 
 
+@lru_cache(maxsize=4096)
 def split(url: str) -> Link | None:
-    """`url` taken apart, or None when it is not an http(s) URL with a host."""
+    """`url` taken apart, or None when it is not an http(s) URL with a host.
+
+    Cached: each source's `owns` asks about the same link in turn (a Link is never changed)."""
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower().rstrip(".")

@@ -412,9 +412,14 @@ _IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+\d+ \|(\s*)(\S+)")
 
 
 _IMPORT_ALL = """
-import importlib, sys
+import importlib, importlib.util, sys
+listed = set(sys.argv[1:])
 for name in sys.argv[1:]:
+    parent = name.rpartition(".")[0]
     try:
+        if parent and parent not in listed and parent not in sys.modules:
+            # a package the command used without running its __init__ (extruct): the same here
+            sys.modules[parent] = importlib.util.module_from_spec(importlib.util.find_spec(parent))
         importlib.import_module(name)
     except Exception:
         pass
