@@ -32,7 +32,7 @@ from pipeline.draft_markdown import (
 )
 from pipeline.newsletter import Newsletter
 from pipeline.store import AnnotationRow, IssueRow, IssueWork, ItemRow, Store
-from schemas import ExportDocument, ItemStatus, SectionKey, record_adapter
+from schemas import STORED, ExportDocument, ItemStatus, SectionKey, record_adapter
 from schemas.export import SuggestedBlurb
 
 log = logging.getLogger(__name__)
@@ -222,7 +222,7 @@ def _drafted_texts(
 ) -> set[str]:
     """The normalized texts the Markdown may have shown under this item when it was exported:
     the editor's blurb, else the draft blurb or any suggestion a model drafted for it."""
-    summary = summary_of(record_adapter.validate_python(row.record).blurb_source())
+    summary = summary_of(record_adapter.validate_python(row.record, context=STORED).blurb_source())
     blurb = prev.blurb if prev else ""
     shown = {normalize_blurb(blurb_block(blurb, summary, fmt.take))}
     if not blurb.strip():

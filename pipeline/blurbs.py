@@ -21,7 +21,7 @@ from pipeline.draft import Draft
 from pipeline.newsletter import Newsletter
 from pipeline.redact import redact
 from pipeline.store import Store, SuggestionRow
-from schemas import ExportItem, SectionKey, record_adapter
+from schemas import STORED, ExportItem, SectionKey, record_adapter
 from schemas.export import SuggestedBlurb
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def titles_subject(number: int) -> str:
 def record_text(item: ExportItem) -> str:
     """The record's own words for a prompt: its abstract or description, and the titles of the
     parts it lists (a playlist's videos), cut at TEXT_CHARS."""
-    text = record_adapter.validate_python(item.details).blurb_source().strip()
+    text = record_adapter.validate_python(item.details, context=STORED).blurb_source().strip()
     parts = [p.get("title") for p in item.details.get("videos") or [] if isinstance(p, dict) and p.get("title")]
     if parts:
         text += "\n\nContents:\n" + "\n".join(f"- {t}" for t in parts)

@@ -90,12 +90,16 @@ def link(label: str, url: str | None) -> str:
 
 
 def anchor_id(item_id: str) -> str:
-    """An id as it sits in an HTML comment: `%` and `>` percent-encoded so `-->` cannot end it early."""
-    return item_id.replace("%", "%25").replace(">", "%3E")
+    """An id as it sits in an HTML comment: `%` and `>` percent-encoded so `-->` cannot end it early,
+    and a space as `%20` so the id stays one word (a web id curate 0.1 stored with its raw space)."""
+    return item_id.replace("%", "%25").replace(">", "%3E").replace(" ", "%20")
+
+
+_ANCHOR_ESCAPES = {"25": "%", "3E": ">", "20": " "}
 
 
 def _id_from_anchor(text: str) -> str:
-    return re.sub(r"%(25|3E)", lambda m: "%" if m[1] == "25" else ">", text)
+    return re.sub(r"%(25|3E|20)", lambda m: _ANCHOR_ESCAPES[m[1]], text)
 
 
 # ---- figures

@@ -25,7 +25,7 @@ from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 from connectors.base import Fetched
 from connectors.errors import Deferred
 from pipeline import preflight
-from schemas import Item, ItemStatus, Kind, record_adapter
+from schemas import STORED, Item, ItemStatus, Kind, record_adapter
 from schemas.item import LINKED_SOURCE
 
 log = logging.getLogger(__name__)
@@ -541,7 +541,7 @@ class Store:
                 for item_id, record in session.exec(
                     select(ItemRow.id, ItemRow.record).where(col(ItemRow.id).in_(chunk))
                 ):
-                    out[item_id] = record_adapter.validate_python(record)
+                    out[item_id] = record_adapter.validate_python(record, context=STORED)
         return out
 
     def payload(self, item_id: str) -> str | None:
@@ -1300,7 +1300,7 @@ def _search_fields(title: str, record: Any) -> tuple[str, str, str]:
         from pydantic import ValidationError
 
         try:
-            record = record_adapter.validate_python(record)
+            record = record_adapter.validate_python(record, context=STORED)
         except ValidationError:  # a record a newer curate wrote: its title is still found
             return title, "", ""
     return title, " ".join(record.byline()), record.blurb_source()
@@ -1359,5 +1359,5 @@ def _item(row: ItemRow) -> Item:
         fetched_at=row.fetched_at,
         fetch_count=row.fetch_count,
         sources=list(row.sources),
-        record=record_adapter.validate_python(row.record),
+        record=record_adapter.validate_python(row.record, context=STORED),
     )

@@ -14,6 +14,7 @@ from schemas.export import (
 )
 from schemas.item import Item, ItemStatus
 from schemas.records import (
+    STORED,
     Article,
     Extra,
     Kind,
@@ -45,6 +46,7 @@ __all__ = [
     "Release",
     "Repo",
     "SECTION_TITLES",
+    "STORED",
     "Section",
     "SectionKey",
     "SourceRef",

@@ -4,8 +4,9 @@
 (canonical, og:url, images) and redirect `Location`s are rewritten to `<replay>/site`,
 as a site's own links would point at itself. Links to any other origin are left alone.
 Besides the fixture pages there are redirect chains, a redirect to a loopback address,
-a PDF, an image, a 404 page, generated pages for `make bench`, a page that records
-how many requests are in flight at once and a tarpit that drips out its headers.
+a PDF, an image, a 404 page, pages that name no address of their own, generated pages for
+`make bench`, a page that records how many requests are in flight at once and a tarpit
+that drips out its headers.
 
 The two non-UTF-8 fixtures were written as text and encoded with Python
 (`str.encode("cp1251")`, `str.encode("iso-8859-1")`), so their bytes are what such a
@@ -186,6 +187,17 @@ def inflight(req: Request, replay: Replay) -> Response:
     n = req.path.rsplit("/", 1)[1]
     return Response(
         content_type=HTML, body=f"<!doctype html><html><head><title>Page {n}</title></head><body></body></html>"
+    )
+
+
+@route("GET", r"/site/plain/.*")
+def plain(req: Request, replay: Replay) -> Response:
+    """A page that names no address of its own (no canonical, no og:url), titled after its path
+    as sent (percent-encoded): its id is made from the link alone (`/site/plain/café`)."""
+    name = escape(req.path.removeprefix("/site/plain/"))
+    return Response(
+        content_type=HTML,
+        body=f"<!doctype html><html><head><title>Plain page {name}</title></head><body><p>{name}</p></body></html>",
     )
 
 
