@@ -184,13 +184,22 @@ def client(timeout: float = 20.0, *, bounds: Bounds | None = None, **kwargs: Any
     headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
     hooks = kwargs.pop("event_hooks", {})
 
+    def stamp(request: httpx.Request) -> None:
+        request.extensions["curate_sent"] = time.monotonic()
+
     def read_within_bounds(response: httpx.Response) -> None:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > bounds.max_bytes and not response.headers.get("content-encoding"):
             response.close()
             raise TooLarge(bounds.max_bytes)
+        # the deadline transport ends a late exchange by itself; a transport httpx mounts for a
+        # proxy named in the environment (HTTPS_PROXY) does not, so the body is also read
+        # against the deadline here, counted from when the request was sent, in the pieces the
+        # network gives (a fixed chunk size would wait for 64 kB before the first check)
+        sent = response.request.extensions.get("curate_sent")
+        deadline = None if sent is None else sent + bounds.deadline
         try:
-            body = read_capped(response.iter_bytes(_CHUNK), bounds)
+            body = read_capped(response.iter_bytes(), bounds, deadline)
         except AnswerRefused:
             response.close()
             raise
@@ -202,7 +211,11 @@ def client(timeout: float = 20.0, *, bounds: Bounds | None = None, **kwargs: Any
         timeout=timeout,
         headers=headers,
         transport=_web_net.deadline_transport(),
-        event_hooks={**hooks, "response": [*hooks.get("response", []), read_within_bounds]},
+        event_hooks={
+            **hooks,
+            "request": [*hooks.get("request", []), stamp],
+            "response": [*hooks.get("response", []), read_within_bounds],
+        },
         **kwargs,
     )
 
@@ -351,8 +364,9 @@ def _adapter_class() -> type:  # noqa: C901 - counts the methods of the classes 
         ) -> requests.Response:
             watch = _Watch(self.bounds.deadline)
             _local.watch = watch
+            deadline = time.monotonic() + self.bounds.deadline
             try:
-                resp = self._send(request, timeout, verify, cert, proxies)
+                resp = self._send(request, timeout, verify, cert, proxies, deadline)
                 if watch.fired:  # cut off inside the head, http.client may take what came as a whole answer
                     resp.close()
                     raise TooSlow(self.bounds.deadline)
@@ -369,7 +383,13 @@ def _adapter_class() -> type:  # noqa: C901 - counts the methods of the classes 
                 _local.watch = None
 
         def _send(
-            self, request: requests.PreparedRequest, timeout: Any, verify: Any, cert: Any, proxies: Any
+            self,
+            request: requests.PreparedRequest,
+            timeout: Any,
+            verify: Any,
+            cert: Any,
+            proxies: Any,
+            deadline: float,
         ) -> requests.Response:
             resp = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
             declared = resp.headers.get("content-length", "")
@@ -388,7 +408,10 @@ def _adapter_class() -> type:  # noqa: C901 - counts the methods of the classes 
                     yield chunk
 
             try:
-                body = read_capped(chunks(), self.bounds)
+                # the watch ends a late exchange on the pools above; one through a proxy from the
+                # environment (HTTPS_PROXY) uses urllib3's own pools, so the body is also read
+                # against the deadline here
+                body = read_capped(chunks(), self.bounds, deadline)
             except AnswerRefused:
                 resp.close()
                 raise

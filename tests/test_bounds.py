@@ -105,3 +105,31 @@ def test_the_shared_httpx_client_bounds_time_size_and_depth(replay):
         with pytest.raises(http.TooDeep):
             client.get(f"{replay.url}/x")
         assert client.get(f"{replay.url}/x").json() == {"a": [[[1]]]}
+
+
+def test_an_answer_through_a_transport_without_the_deadline_is_still_cut_off(replay):
+    """httpx mounts a plain transport of its own for a proxy named in the environment (HTTPS_PROXY);
+    the body of a trickling answer that comes through one is still read against the deadline."""
+    import httpx
+
+    bounds = http.Bounds(deadline=0.3, max_bytes=100_000, max_depth=5)
+    # a byte every 5 ms: the head alone takes about 0.5 s, the whole answer about 10 s
+    replay.fault("/slow", Response(body=b"x" * 2000, content_type="text/plain", trickle=0.005))
+    with http.client(timeout=0.3, bounds=bounds, mounts={"http://": httpx.HTTPTransport()}) as client:
+        with pytest.raises(http.TooSlow, match=r"no complete answer within 0.3 s \(CURATE_HTTP_TIMEOUT\)"):
+            client.get(f"{replay.url}/slow")
+
+
+def test_a_requests_answer_through_urllib3s_own_pools_is_still_cut_off(replay):
+    """arXiv's and GitHub's clients (requests): a proxy from the environment is served by urllib3's
+    own connection pools, not the watched ones; the body is still read against the deadline."""
+    import requests
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    bounds = http.Bounds(deadline=0.3, max_bytes=100_000, max_depth=5)
+    replay.fault("/slow", Response(body=b"x" * 2000, content_type="text/plain", trickle=0.005))
+    session = http.mount(requests.Session(), bounds)
+    adapter = session.get_adapter(f"{replay.url}/slow")
+    adapter.poolmanager.pool_classes_by_scheme = {"http": HTTPConnectionPool, "https": HTTPSConnectionPool}
+    with pytest.raises(http.TooSlow, match=r"no complete answer within 0.3 s"):
+        session.get(f"{replay.url}/slow", timeout=0.3)
