@@ -1336,6 +1336,17 @@ def index_for_search(conn: Connection, rows: Sequence[tuple[str, str, Any]]) -> 
         )
 
 
+def unindex_for_search(conn: Connection, ids: Sequence[str]) -> None:
+    """Take these ids out of the full-text index (by rowid on SQLite: FTS5 finds a row by its id
+    column only by reading them all)."""
+    if not ids:
+        return
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("DELETE FROM item_search WHERE rowid = :rowid"), [{"rowid": _search_rowid(i)} for i in ids])
+    else:
+        conn.execute(text("DELETE FROM item_search WHERE id = :id"), [{"id": i} for i in ids])
+
+
 _PG_DOCUMENT = (
     "setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :authors), 'B')"
     " || setweight(to_tsvector('english', :body), 'C')"

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from pipeline.store import UTCTime, index_for_search
+from pipeline.store import UTCTime, index_for_search, unindex_for_search
 
 revision = "0006"
 down_revision = "0005"
@@ -51,7 +51,6 @@ metric = sa.table("metric", sa.column("item_id", sa.String))
 annotation = sa.table("annotation", sa.column("issue", sa.Integer), sa.column("item_id", sa.String))
 issue = sa.table("issue", sa.column("number", sa.Integer), sa.column("item_ids", sa.JSON))
 suggestion = sa.table("suggestion", sa.column("subject", sa.String))
-item_search = sa.table("item_search", sa.column("id", sa.String))
 # links waiting under their key (a feed's backlog and dropped links are keyed by feed and id)
 KEYED = {
     "pending": sa.table("pending", sa.column("id", sa.String)),
@@ -88,6 +87,8 @@ def upgrade() -> None:
         elif new_id != old_id:
             moves[old_id] = new_id
     aliases = dict(conn.execute(sa.select(alias.c.old_id, alias.c.item_id)).all())
+    lists = {n: list(ids or []) for n, ids in conn.execute(sa.select(issue.c.number, issue.c.item_ids))}
+    changed: set[int] = set()
     merged = left = 0
     for old_id, new_id in sorted(moves.items()):
         target = aliases.get(new_id, new_id)  # ingested since: the new key may already name an item
@@ -102,6 +103,12 @@ def upgrade() -> None:
             conn.execute(sa.insert(item).values(_moved(rows[old_id]._asdict(), target)))
         _repoint(conn, old_id, target)
         conn.execute(sa.delete(item).where(item.c.id == old_id))
+        for number, ids in lists.items():  # the issues that carried it (published or drafted)
+            if old_id in ids:
+                lists[number] = list(dict.fromkeys(target if i == old_id else i for i in ids))
+                changed.add(number)
+    for number in sorted(changed):
+        conn.execute(sa.update(issue).where(issue.c.number == number).values(item_ids=lists[number]))
     _rekey_aliases(conn)
     _rekey_waiting(conn)
     log.info(
@@ -147,7 +154,8 @@ def _merge(conn: sa.Connection, old: Any, new: Any) -> None:
 
 
 def _repoint(conn: sa.Connection, old_id: str, new_id: str) -> None:
-    """Every row that names `old_id` names `new_id` instead; `old_id` becomes an alias of it."""
+    """Every row that names `old_id` names `new_id` instead (issues' lists aside); `old_id`
+    becomes an alias of it."""
     # the editor's annotation of an issue: the old item's wins when both have one, since it was
     # written in the draft the editor worked on before upgrading, and the new item's (made by an
     # ingest since) holds at most what an export put there
@@ -156,14 +164,10 @@ def _repoint(conn: sa.Connection, old_id: str, new_id: str) -> None:
     conn.execute(sa.update(annotation).where(annotation.c.item_id == old_id).values(item_id=new_id))
     conn.execute(sa.update(metric).where(metric.c.item_id == old_id).values(item_id=new_id))
     conn.execute(sa.update(suggestion).where(suggestion.c.subject == old_id).values(subject=new_id))
-    for number, ids in conn.execute(sa.select(issue.c.number, issue.c.item_ids)).all():
-        if old_id in (ids or []):
-            listed = list(dict.fromkeys(new_id if i == old_id else i for i in ids))
-            conn.execute(sa.update(issue).where(issue.c.number == number).values(item_ids=listed))
     conn.execute(sa.update(alias).where(alias.c.item_id == old_id).values(item_id=new_id))
     conn.execute(sa.delete(alias).where(alias.c.old_id.in_([old_id, new_id])))
     conn.execute(sa.insert(alias).values(old_id=old_id, item_id=new_id))
-    conn.execute(sa.delete(item_search).where(item_search.c.id.in_([old_id, new_id])))
+    unindex_for_search(conn, [old_id])  # the new id's entry is replaced below
     row = conn.execute(sa.select(item.c.title, item.c.record).where(item.c.id == new_id)).one()
     index_for_search(conn, [(new_id, row.title, row.record)])
 
