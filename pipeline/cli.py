@@ -195,44 +195,22 @@ def _db_fail(message: str) -> NoReturn:
     fail(message)
 
 
-def _require_database(s: Settings) -> None:
-    """Exit 2 when CURATE_DB (or --db) names a SQLite file that is not there (a typo must not create one)."""
-    path = _sqlite_file(s.db)
-    if path is not None and not path.exists():
-        _db_fail(f"no database at {path} (CURATE_DB); curate ingest or curate run creates it")
+def open_store(s: Settings, must_exist: bool = False, read_only: bool = False) -> Store:
+    """The database of CURATE_DB, or a one-line error and exit 2, the file left as it was.
 
-
-def open_store(s: Settings, must_exist: bool = False, read_only: bool = False, any_schema: bool = False) -> Store:
-    """The database of CURATE_DB; a command that only reads or edits what is stored (`must_exist`) never creates one.
-
-    A command that writes brings the schema up to date first (`curate db upgrade`); one that
-    only reads (`read_only`) never changes it, and refuses (exit 2, the file untouched) a
-    database without curate's tables (an empty or foreign SQLite file) unless `any_schema`.
+    Every command refuses another program's SQLite file (tables, none of curate's). A command
+    that needs what is stored (`must_exist`) refuses a missing or empty database; the others
+    (ingest, run, db upgrade) create curate's schema there. A command that writes brings the
+    schema up to date first (`curate db upgrade`); one that only reads (`read_only`) never
+    changes it. The rule itself is `pipeline.preflight.check`, run before anything is written.
     """
-    from pipeline import preflight
-    from pipeline.store import Store, StoreError, _engine_url, _shown
+    from pipeline.store import Store, StoreError, _shown
 
-    path = _sqlite_file(s.db)
-    if must_exist:
-        _require_database(s)
     state.shown_db = _shown(s.db)
-    # "item" is in every curate schema (0.1's had no alembic_version); checked read-only before
-    # the store connects, since connecting sets WAL mode and so writes to the file
-    tables = ("item", "alembic_version")
-    not_curate = (
-        f"the database {state.shown_db} (CURATE_DB) is not a curate database (no curate tables): "
-        "point CURATE_DB at curate's database, or run curate db upgrade to make this one"
-    )
-    check = must_exist and read_only and not any_schema
     try:
-        if check and preflight.has_tables(_engine_url(s.db), tables) is False:
-            _db_fail(not_curate)
-        store = Store(s.db, upgrade=not read_only)
+        return Store(s.db, upgrade=not read_only, create=not must_exist)
     except StoreError as exc:
         _db_fail(str(exc))
-    if check and path is None and store.current() is None:  # a server database: an empty schema
-        _db_fail(not_curate)
-    return store
 
 
 def _version(value: bool) -> None:
@@ -519,11 +497,12 @@ def _say(text: str, level: int = logging.INFO) -> None:
 
 
 def _dry_store(s: Settings) -> Store:
-    """The database for --dry-run: the real one if it exists, else an empty one in memory (no file made)."""
+    """The database for --dry-run: the real one if it holds anything, else an empty one in memory
+    (no file made, no tables added to an empty one)."""
     from pipeline.store import Store
 
     path = _sqlite_file(s.db)
-    if path is not None and not path.exists():
+    if path is not None and (not path.exists() or path.stat().st_size == 0):
         return Store("sqlite://")
     return open_store(s)
 
@@ -1126,7 +1105,7 @@ def serve(
     setting (a non-loopback --host without CURATE_SERVE_TOKEN, a port in use).
     """
     s = settings()
-    _require_database(s)
+    open_store(s, must_exist=True, read_only=True).engine.dispose()  # refuse a missing, empty or foreign one now
     from pipeline.desk.serve import ServeError, run_server
 
     try:
@@ -1252,7 +1231,7 @@ def db_copy(
         target = Store(to)
         copied = source.copy_to(target)
     except StoreError as exc:
-        fail(str(exc).replace("(CURATE_DB)", "(--to)"))
+        fail(str(exc).replace("(CURATE_DB)", "(--to)").replace("point CURATE_DB at", "point --to at"))
     expected = source.counts()
     wrong = [
         f"{name}: {expected[name]} in CURATE_DB, {copied[name]} copied"
@@ -1277,7 +1256,7 @@ def db_current() -> None:
     """Print the database's schema revision, and whether it is this curate's (changes nothing)."""
     from pipeline.store import BASELINE
 
-    store = open_store(settings(), must_exist=True, read_only=True, any_schema=True)
+    store = open_store(settings(), must_exist=True, read_only=True)
     revision, head = store.current(), store.head()
     if revision == head:
         label = "head"

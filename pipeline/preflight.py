@@ -1,8 +1,8 @@
 """Checks a database passes before curate writes anything to it, and storage errors in one line.
 
 `check` runs before any table is created or the journal mode is changed: it reads, never
-writes, so a database curate must refuse (a newer schema, a damaged file) is left exactly
-as it was. `describe` turns a driver's storage error (read-only, locked, full, damaged)
+writes, so a database curate must refuse (a newer schema, a damaged file, another program's
+file) is left exactly as it was. `describe` turns a driver's storage error (read-only, locked, full, damaged)
 into one line a user can act on. Both take plain values, so a migration path can call them.
 """
 
@@ -38,21 +38,30 @@ def check(
     meta_table: str = "meta",
     version_key: str = "schema_version",
     revisions: Collection[str] | None = None,
+    create: bool = True,
 ) -> None:
     """Refuse a database curate must not write to, reading only.
 
     For an existing SQLite file: `PRAGMA quick_check` must answer `ok` (SQLite's check of
     pages, records and indexes: https://sqlite.org/pragma.html#pragma_quick_check; run on a
-    file up to QUICK_CHECK_MAX_BYTES, a bigger one has its header and schema read), and the
-    schema version in `meta_table` must be at most `newest`, and its Alembic revision (when it
-    has one) one of `revisions`, those this curate has migrations for. The file is opened read-only
-    (`mode=ro`), so the check creates nothing and leaves the journal mode alone. A missing
-    file, or another database (PostgreSQL through SQLAlchemy), passes here; the migration
-    path checks its own version. Raises PreflightError with one line naming CURATE_DB.
+    file up to QUICK_CHECK_MAX_BYTES, a bigger one has its header and schema read); a file
+    with tables must be curate's (see `_is_curate`), whatever the command, so curate never
+    adds its tables to another program's file; the schema version in `meta_table` must be at
+    most `newest`, and its Alembic revision (when it has one) one of `revisions`, those this
+    curate has migrations for. A missing file, or one without tables (0 bytes), passes when
+    the command may `create` the schema there (ingest, run, db upgrade) and is refused when
+    it needs what is stored. The file is opened read-only (`mode=ro`), so the check creates
+    nothing and leaves the journal mode alone. Another database (PostgreSQL through
+    SQLAlchemy) passes here; the store checks its tables itself. Raises PreflightError with
+    one line naming CURATE_DB.
     """
     path = sqlite_path(url)
-    if path is None or not path.exists():
+    if path is None:
         return
+    if not path.exists():
+        if create:
+            return
+        raise PreflightError(f"no database at {path} (CURATE_DB); curate ingest or curate run creates it")
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
     except sqlite3.Error as exc:
@@ -69,20 +78,32 @@ def check(
                 f"the database {shown} (CURATE_DB) is damaged ({first}); curate wrote nothing. "
                 "Restore it from a backup, or try `sqlite3 <file> .recover`"
             )
-        has_meta = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (meta_table,)
-        ).fetchone()
-        if has_meta:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite!_%' ESCAPE '!' "
+                "ORDER BY rowid"
+            )
+        ]
+        if not tables:
+            if create:
+                return
+            raise PreflightError(
+                f"the database {shown} (CURATE_DB) is empty; curate ingest or curate run creates its tables"
+            )
+        if not _is_curate(conn, tables, meta_table, version_key, revisions):
+            raise PreflightError(
+                f"the database {shown} (CURATE_DB) is not a curate database ({_holding(tables)}); "
+                "point CURATE_DB at another file"
+            )
+        if meta_table in tables:
             row = conn.execute(f'SELECT value FROM "{meta_table}" WHERE key = ?', (version_key,)).fetchone()
             if row is not None and _int(row[0]) > newest:
                 raise PreflightError(
                     f"the database {shown} has schema version {row[0]}, newer than this curate understands "
                     f"({newest}): upgrade curate, or point CURATE_DB at another database"
                 )
-        has_revision = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-        ).fetchone()
-        if revisions is not None and has_revision:
+        if revisions is not None and "alembic_version" in tables:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
             if row is not None and row[0] not in revisions:
                 raise PreflightError(
@@ -95,29 +116,42 @@ def check(
         conn.close()
 
 
-def has_tables(url: str, names: Collection[str]) -> bool | None:
-    """Whether an existing SQLite file holds any of the tables `names`, reading only (`mode=ro`:
-    no journal mode set, nothing created); None for a missing or unreadable file (`check`
-    says why) or another database."""
-    path = sqlite_path(url)
-    if path is None or not path.exists():
-        return None
+def _is_curate(
+    conn: sqlite3.Connection,
+    tables: list[str],
+    meta_table: str,
+    version_key: str,
+    revisions: Collection[str] | None,
+) -> bool:
+    """Whether a SQLite file with `tables` is curate's: its meta table holds a schema version
+    (every curate database has one, 0.1's included), or its `alembic_version` holds a revision
+    curate has a migration for (another program's Alembic revision does not count)."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
-    except sqlite3.Error:
-        return None  # `check` says what is wrong with a file that cannot be read
+        if (
+            meta_table in tables
+            and conn.execute(f'SELECT 1 FROM "{meta_table}" WHERE key = ?', (version_key,)).fetchone()
+        ):
+            return True
+    except sqlite3.OperationalError as exc:
+        if "no such column" not in str(exc):
+            raise
+        # another program's table of that name
+    if revisions is None or "alembic_version" not in tables:
+        return False
     try:
-        marks = ", ".join("?" for _ in names)
-        return (
-            conn.execute(
-                f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", tuple(names)
-            ).fetchone()
-            is not None
-        )
-    except sqlite3.Error:
-        return None
-    finally:
-        conn.close()
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such column" not in str(exc):
+            raise
+        return False
+    return row is not None and row[0] in revisions
+
+
+def _holding(tables: list[str], shown: int = 5) -> str:
+    """`it has tables: users, orders`, the first `shown` names in the order they were made, one line."""
+    names = [name if name.isprintable() else repr(name) for name in tables[:shown]]
+    more = f" and {len(tables) - shown} more" if len(tables) > shown else ""
+    return f"it has {'a table' if len(tables) == 1 else 'tables'}: {', '.join(names)}{more}"
 
 
 def _int(value: Any) -> int:

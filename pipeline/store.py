@@ -235,11 +235,12 @@ def _shown(db: str) -> str:
         return db.split("://", 1)[0] + "://…"
 
 
-def _engine_url(db: str) -> str:
+def _engine_url(db: str, make_folder: bool = True) -> str:
     if "://" in db:
         return db
     path = Path(db).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
 
 
@@ -344,28 +345,33 @@ class Store:
 
     `Store(db)` brings the schema up to date first (what a write command needs);
     `Store(db, upgrade=False)` opens it as it is, for reading, and refuses only one that a
-    newer curate has changed. Raises StoreError with a one-line message naming CURATE_DB.
+    newer curate has changed. `create=False` (a command that needs what is stored) refuses a
+    missing or empty database instead of creating curate's tables there; another program's
+    SQLite file is refused either way. Raises StoreError with a one-line message naming CURATE_DB.
     """
 
-    def __init__(self, db: str, *, upgrade: bool = True) -> None:
+    def __init__(self, db: str, *, upgrade: bool = True, create: bool = True) -> None:
         from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
         shown = _shown(db)
         try:
-            url = _engine_url(db)
+            url = _engine_url(db, make_folder=create)
             self.url = url
             kwargs: dict[str, Any] = {}
             if url.startswith("sqlite"):
                 kwargs["connect_args"] = {"timeout": 10}
             # read-only checks first: a database curate must refuse is left as it was found
-            preflight.check(url, SCHEMA_VERSION, shown, revisions=_known_revisions())
+            preflight.check(url, SCHEMA_VERSION, shown, revisions=_known_revisions(), create=create)
             self.engine: Engine = create_engine(url, **kwargs)
             if url.startswith("sqlite"):
                 event.listen(self.engine, "connect", _sqlite_pragmas)
-            if upgrade:
+            revision = self.current()
+            if revision is None and not create:  # a server database's empty schema (preflight reads SQLite files)
+                raise StoreError(
+                    f"the database {shown} (CURATE_DB) has no curate tables; curate ingest or curate run creates them"
+                )
+            if upgrade and revision != self.head():
                 self.upgrade()
-            else:
-                self.current()
         except preflight.PreflightError as exc:
             raise StoreError(str(exc)) from None
         except DBAPIError as exc:  # not a database, unreadable, locked for good
