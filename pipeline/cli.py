@@ -403,13 +403,14 @@ def ingest(
             )
     except KeyboardInterrupt:
         run.stop()
-        _interrupted(seen, len(inputs), say)
+        _interrupted(seen, say, f"{max(len(inputs) - len(seen), 0)} not fetched")
     raise typer.Exit(print_report(report, say))
 
 
-def _interrupted(seen: list[Outcome], given: int, say: Callable[[str, int], None]) -> NoReturn:
-    """Ctrl-C during an ingest: one line of what was done, then exit 130 (128 + SIGINT) at once.
+def _interrupted(seen: list[Outcome], say: Callable[[str, int], None], rest: str) -> NoReturn:
+    """Ctrl-C during an ingest or a run: one line of what was done, then exit 130 (128 + SIGINT) at once.
 
+    `rest` ends the line with what was not done (`4 not fetched`, `draft not exported`).
     Each batch is committed before its rows are printed, so what the line counts as stored is
     in the database. The connector threads may still wait on a slow server; a normal exit
     would wait for them (Python joins a thread pool's threads at exit), so the process ends
@@ -419,8 +420,13 @@ def _interrupted(seen: list[Outcome], given: int, say: Callable[[str, int], None
 
     stored = sum(1 for o in seen if o.status in (Status.stored, Status.fresh))
     failed = len(seen) - stored
-    parts = [f"{stored} stored", *([f"{failed} failed"] if failed else []), f"{max(given - len(seen), 0)} not fetched"]
-    say("interrupted: " + ", ".join(parts), logging.WARNING)
+    parts = [f"{stored} stored", *([f"{failed} failed"] if failed else []), rest]
+    _exit_interrupted("interrupted: " + ", ".join(parts), say)
+
+
+def _exit_interrupted(line: str, say: Callable[[str, int], None]) -> NoReturn:
+    """Say `line`, flush, and end the process with status 130 without waiting for any thread."""
+    say(line, logging.WARNING)
     sys.stdout.flush()
     sys.stderr.flush()
     logging.shutdown()
@@ -595,6 +601,13 @@ def run(
             for _, ref in f.new:
                 _write_row({"url": ref.url, "kind": ref.kind.value, "feed": f.feed.name}, fmt)
 
+    scheduled: ScheduledRun | None = None
+    seen: list[Outcome] = []
+
+    def on_link(o: Outcome) -> None:
+        seen.append(o)
+        _say_link(o)
+
     try:
         if dry_run:
             report = ScheduledRun(s, _dry_store(s), feeds).run(dry_run=True, on_feed=on_feed)
@@ -602,11 +615,20 @@ def run(
                 _write_row({"url": item.url, "kind": item.kind.value, "feed": "refresh"}, fmt)
         else:
             store = open_store(s)
+            scheduled = ScheduledRun(s, store, feeds)
             with run_lock(s, store):
-                report = ScheduledRun(s, store, feeds).run(on_feed=on_feed, on_link=_say_link)
+                report = scheduled.run(on_feed=on_feed, on_link=on_link)
     except AlreadyRunning as exc:
         _say(f"! {exc}", logging.WARNING)
         raise typer.Exit(EXIT_BUSY) from None
+    except KeyboardInterrupt:
+        # leaving the `with` above released the run lock, so the next run is not refused
+        if dry_run:
+            _exit_interrupted("interrupted: dry run, nothing written", _say)
+        if scheduled is not None:
+            scheduled.ingest.stop()
+        written = scheduled.report.draft if scheduled is not None and scheduled.report else []
+        _interrupted(seen, _say, f"draft {written[0]}" if written else "draft not exported")
     _say_run_report(report)
     _say(_run_summary(report, dry_run), logging.INFO if report.ok else logging.WARNING)
     raise typer.Exit(EXIT_SOME_FAILED if not report.ok else EXIT_DRAFT_HELD if report.draft_held else EXIT_OK)

@@ -337,6 +337,8 @@ class ScheduledRun:
         self.ingest = Ingest(settings, store, registry)
         self._tried: dict[str, Outcome] = {}
         self._planned: set[str] = set()
+        self.report: RunReport | None = None
+        """The report of the run under way, filled as it goes (what an interrupted run got done)."""
 
     def run(
         self,
@@ -352,7 +354,7 @@ class ScheduledRun:
         no link fetched, no validator kept, no draft exported.
         """
         now = now or datetime.now(UTC)
-        report = RunReport(dry_run=dry_run)
+        report = self.report = RunReport(dry_run=dry_run)
         if not dry_run and any(row.until is None or row.until <= now for row in self.store.pending()):
             report.pending = self.ingest.run([], include_pending=True, progress=on_link, now=now)
             self._remember(report.pending)

@@ -940,3 +940,41 @@ def test_a_quiet_run_still_says_when_the_youtube_quota_is_spent(curate, replay, 
     warnings = [line for line in result.stderr.splitlines() if line.startswith("! YouTube quota used up")]
     assert len(warnings) == 1 and "filled without the API" in warnings[0]
     assert "quota units spent" not in result.stderr  # routine figures stay for --verbose
+
+
+def test_ctrl_c_during_a_run_exits_130_at_once_with_one_line_and_frees_the_lock(curate, replay, env):
+    """The installed command, interrupted while a connector thread waits on a page that never comes."""
+    use_sources(env, replay, ENGINEERING)
+    # the feed's second page is held by the server for as long as the test wants; the first answers at once
+    gate, arrived = threading.Event(), threading.Event()
+    replay.fault(
+        "/site/~lena/", Response(hold=gate, arrived=arrived, content_type="text/html", body="<title>late</title>")
+    )
+    slow = curate.env | {"CURATE_HTTP_TIMEOUT": "60"}  # the held request must not time out first
+    proc = spawn(type(curate)(slow), "run", "--verbose")
+    try:
+        for line in proc.stderr:  # waits for the first page's line: its batch is committed
+            if line.startswith("✓ "):
+                stored = line
+                break
+        else:
+            pytest.fail("the run stored nothing before it ended")
+        assert arrived.wait(120), "the run never asked for the held page"
+        proc.send_signal(signal.SIGINT)
+        stdout, rest = proc.communicate(timeout=20)  # at once: the held request is not waited for
+    finally:
+        gate.set()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, rest
+    assert "Traceback" not in rest and "connector failed" not in rest and "Aborted" not in rest, rest
+    assert rest.strip().splitlines()[-1] == "interrupted: 1 stored, draft not exported"
+    assert rest.count("interrupted") == 1 and "run:" not in rest and stdout == ""
+    first = stored.split()[1]
+    assert [i.id for i in Store(env["CURATE_DB"]).items()] == [first]  # what was stored stays
+
+    again = curate("run")
+    assert again.returncode == 0, again.stderr  # not 75: the interrupted run let go of the lock
+    assert "· 1 stored ·" in again.stderr and "· 1 already stored ·" in again.stderr, again.stderr
+    assert len(Store(env["CURATE_DB"]).items()) == 2
+    assert (Path(env["CURATE_DRAFTS_DIR"]) / "issue-1.json").exists()

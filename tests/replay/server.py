@@ -4,7 +4,7 @@ One ThreadingHTTPServer on 127.0.0.1:<free port>. Routes live in `routes_<source
 modules beside this file (each registers handlers with `@route`); they answer from
 fixture files in the real wire formats. The server logs every request so tests can
 count them, and serves injected faults (status sequences, Retry-After, slow or cut-off
-bodies) before the normal routes.
+bodies, answers held until the test lets them go) before the normal routes.
 """
 
 from __future__ import annotations
@@ -64,6 +64,11 @@ class Response:
     trickle: float = 0.0
     """Send the whole answer, status line and headers included, one byte every this many
     seconds (a server that holds its client); `truncate` then counts bytes of the whole answer."""
+    arrived: threading.Event | None = None
+    """Set the moment the request this answers comes in, so a test waits on the request, not a clock."""
+    hold: threading.Event | None = None
+    """Answer only once the test sets this event (a request left in flight); 120 s at most, so a
+    broken test cannot hang the suite."""
 
     @classmethod
     def json(cls, data: Any, status: int = 200, **kw: Any) -> Response:
@@ -184,6 +189,16 @@ class Replay:
                 return handler(req, self)
         return Response.json({"message": "Not Found", "path": req.path}, status=404)
 
+    def _before_answering(self, resp: Response) -> None:
+        """Tell a waiting test the request came, then hold or delay the answer as `resp` asks."""
+        if resp.arrived is not None:
+            resp.arrived.set()
+        if resp.hold is not None:
+            resp.hold.wait(120)
+        delay = self.latency + resp.delay
+        if delay:
+            time.sleep(delay)
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         replay = self
 
@@ -214,9 +229,7 @@ class Replay:
                     resp = replay.dispatch(req)
                 except Exception as exc:  # a broken route shows up as a 599 the test will see
                     resp = Response(status=599, body=f"replay route failed: {exc!r}", content_type="text/plain")
-                delay = replay.latency + resp.delay
-                if delay:
-                    time.sleep(delay)
+                replay._before_answering(resp)
                 try:
                     self._write(resp)
                 except (BrokenPipeError, ConnectionResetError):
