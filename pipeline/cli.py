@@ -66,6 +66,11 @@ class _Commands(typer.core.TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # click would print "Aborted!" and exit 1, as for a failure; Ctrl-C is 130 (128 + SIGINT)
+            # everywhere, one line; each write is one transaction, so what was stored stays
+            _err().print("interrupted")
+            sys.exit(EXIT_INTERRUPTED)
         except Exception as exc:
             if state.debug:
                 raise
@@ -92,6 +97,7 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command Ctrl-C stopped
 
 
 class _State:
@@ -430,7 +436,7 @@ def _exit_interrupted(line: str, say: Callable[[str, int], None]) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     logging.shutdown()
-    os._exit(130)
+    os._exit(EXIT_INTERRUPTED)
 
 
 class _NoBar:
@@ -510,7 +516,18 @@ def _dry_store(s: Settings) -> Store:
     path = _sqlite_file(s.db)
     if path is not None and (not path.exists() or path.stat().st_size == 0):
         return Store("sqlite://")
-    return open_store(s)
+    store = open_store(s, read_only=True)
+    revision, head = store.current(), store.head()
+    if revision is None:  # an empty PostgreSQL schema: nothing stored, as in an empty file
+        store.engine.dispose()
+        return Store("sqlite://")
+    if revision != head:  # reading it would need the upgrade a dry run must not make
+        store.engine.dispose()
+        _db_fail(
+            f"the database {state.shown_db} (CURATE_DB) is at schema revision {revision}, older than this "
+            f"curate's {head}; --dry-run writes nothing, so run `curate db upgrade` first"
+        )
+    return store
 
 
 def _run_summary(report: Any, dry_run: bool) -> str:
@@ -1330,7 +1347,7 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         _err().print("interrupted")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # an unexpected bug: one line, and how to see more
         if state.debug:
             raise

@@ -3,7 +3,9 @@ error in the middle of a command is one line too, and what was stored before sta
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -262,3 +264,36 @@ def test_on_a_server_the_commands_that_need_data_refuse_an_empty_schema(curate, 
         assert (result.returncode, result.stderr) == (2, said), args
     assert curate("ingest", "2512.07461").returncode == 0
     assert curate("mark", "--status", "rejected", "arxiv:2512.07461").returncode == 0
+
+
+def test_a_dry_run_on_an_older_schema_asks_for_the_upgrade_it_must_not_make(curate, command_env, tmp_path):
+    from pipeline.store import Store
+
+    aside, extra = command_env
+    old = tmp_path / "old.db"
+    shutil.copy(Path(__file__).parent / "fixtures" / "store" / "curate-0.1.db", old)  # revision 0001
+    with sqlite3.connect(old) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")  # as 0.1 left every database it opened
+    conn.close()
+    before = old.read_bytes(), old.stat().st_mtime_ns
+    result = curate("run", "--dry-run", extra_env={**extra, "CURATE_DB": str(old)})
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: the database {old} (CURATE_DB) is at schema revision 0001, older than this curate's "
+        f"{Store.head()}; --dry-run writes nothing, so run `curate db upgrade` first\n"
+    )
+    assert (old.read_bytes(), old.stat().st_mtime_ns) == before
+
+
+def test_ctrl_c_in_any_command_is_one_line_and_exit_130(run, env, monkeypatch):
+    from pipeline import draft
+    from pipeline.store import Store
+
+    Store(env["CURATE_DB"])
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(draft, "prepare", interrupted)
+    result = run("export")
+    assert (result.exit_code, result.stdout, result.stderr) == (130, "", "interrupted\n")
