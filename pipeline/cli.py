@@ -313,21 +313,28 @@ class RowFormat(StrEnum):
     json = "json"
 
 
-def _write_row(fields: dict[str, Any], fmt: RowFormat) -> None:
+def _write_row(fields: dict[str, Any], fmt: RowFormat, above: Callable[[str], None] | None = None) -> None:
     """One row on stdout: tab-separated values (tabs and newlines inside a value become spaces), or a JSON line.
 
     Written to sys.stdout itself, never through rich, so a row is never wrapped, padded or
-    read as markup, and it reaches a pipe whatever stderr is.
+    read as markup, and it reaches a pipe whatever stderr is. When stdout is the terminal the
+    progress bar draws on, `above` prints the row above the bar instead (the bar would be
+    drawn over it otherwise).
     """
     if fmt == RowFormat.json:
         line = json.dumps(fields, ensure_ascii=False)
     else:
         line = "\t".join(" ".join(str(v if v is not None else "").split()) for v in fields.values())
+    if above is not None:
+        above(line)
+        return
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
 
 
-def _row(outcome: Outcome, say: Callable[[str, int], None], fmt: RowFormat) -> None:
+def _row(
+    outcome: Outcome, say: Callable[[str, int], None], fmt: RowFormat, above: Callable[[str], None] | None = None
+) -> None:
     from pipeline.ingest import Status
 
     if outcome.status in (Status.stored, Status.fresh):
@@ -337,7 +344,7 @@ def _row(outcome: Outcome, say: Callable[[str, int], None], fmt: RowFormat) -> N
             "kind": outcome.ref.kind.value if outcome.ref else "",
             "title": outcome.title or "",
         }
-        _write_row(row if fmt == RowFormat.table else {**row, "input": outcome.input}, fmt)
+        _write_row(row if fmt == RowFormat.table else {**row, "input": outcome.input}, fmt, above)
     elif outcome.status == Status.deferred or outcome.retried:
         prefix = "postponed earlier, failed again: " if outcome.retried and outcome.status != Status.deferred else ""
         say(f"! {outcome.input}  {prefix}{outcome.message}", logging.WARNING)
@@ -402,7 +409,7 @@ def ingest(
             def progress(outcome: Outcome) -> None:
                 seen.append(outcome)
                 bar.advance(task)
-                _row(outcome, say, fmt)
+                _row(outcome, say, fmt, bar.above if sys.stdout.isatty() else None)
 
             report = run.run(
                 inputs, refresh=refresh, with_companions=with_playlist, progress=progress, source=DIRECT_SOURCE
@@ -455,16 +462,26 @@ class _NoBar:
     def advance(self, task: int) -> None:
         return None
 
+    above = None
+    """No bar: rows go to stdout as they are."""
+
 
 def _progress_bar(err: Console) -> Any:
     """rich's progress bar on stderr when it is a terminal and lines are text, else `_NoBar`."""
     if not err.is_terminal or state.log_format == LogFormat.json.value:
         return _NoBar()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.text import Text
+
+    class Bar(Progress):
+        def above(self, line: str) -> None:
+            """A row printed above the live bar (stdout is this terminal too), as text: never
+            markup, never highlighted, never cut at the terminal's width."""
+            self.console.print(Text(line), soft_wrap=True, highlight=False)
 
     # the bar draws on stderr only; rich would otherwise capture sys.stdout while it is live
     # and the rows would land on the terminal instead of the pipe
-    return Progress(
+    return Bar(
         TextColumn("ingesting"),
         BarColumn(),
         MofNCompleteColumn(),

@@ -260,6 +260,55 @@ def test_rows_reach_a_pipe_while_stderr_is_a_terminal(curate_process, replay):
     assert "3 stored" in terminal and "arxiv:2512.07461" not in terminal
 
 
+def test_rows_and_the_progress_bar_share_a_terminal_without_running_together(curate_process, replay):
+    """`curate ingest …` typed in a terminal: stdout and stderr are the same screen; every row
+    is a line of its own and the bar is gone at the end (read through a terminal emulator)."""
+    import os
+    import pty
+    import subprocess
+    import threading
+
+    import pyte
+
+    from tests.conftest import CURATE, ROOT
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_")}
+    env.update(curate_process.env, TERM="xterm-256color", COLUMNS="120", LINES="40")
+    proc = subprocess.Popen(
+        [CURATE, "ingest", *PAPERS], env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave
+    )
+    os.close(slave)
+    screen_bytes = bytearray()
+
+    def read_terminal() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the command closed its end
+                return
+            if not chunk:
+                return
+            screen_bytes.extend(chunk)
+
+    reader = threading.Thread(target=read_terminal)
+    reader.start()
+    assert proc.wait(timeout=60) == 0
+    reader.join(timeout=10)
+    os.close(master)
+    screen = pyte.Screen(120, 40)
+    pyte.ByteStream(screen).feed(bytes(screen_bytes))
+    lines = [line.rstrip() for line in screen.display if line.strip()]
+    rows = [line for line in lines if "arxiv:" in line]
+    assert [row.split()[:2] for row in rows] == [
+        ["stored", "arxiv:2512.07461"],
+        ["stored", "arxiv:2511.13945"],
+        ["stored", "arxiv:2512.08296"],
+    ]
+    assert not any("ingesting" in line for line in lines)  # the bar drew above nothing and left no trace
+    assert lines[-1].startswith("3 stored")
+
+
 def test_ids_in_rows_feed_curate_mark(curate, replay):
     rows = curate("ingest", *PAPERS).stdout.splitlines()
     ids = [row.split("\t")[1] for row in rows]  # cut -f2
