@@ -34,15 +34,15 @@ log = logging.getLogger(__name__)
 # subject class (math.AT/9811037, physics.optics/0601001): it is information only, not part of
 # the id, arXiv redirects /abs/math.AT/9811037 to /abs/math/9811037 and its API knows only the
 # latter. Reference lists also print a new id behind an archive (hep-th/1601.07616).
-_NEW_ID = r"\d{4}\.\d{4,5}"
+_NEW_ID = r"[0-9]{4}\.[0-9]{4,5}"  # ASCII digits: \d would take ２５１２.０７４６１ too
 _ARCHIVE = r"[a-z]+(?:-[a-z]+)*"
 _CLASS = r"\.[a-z]+(?:-[a-z]+)*"
-_OLD_ID = rf"{_ARCHIVE}(?:{_CLASS})?/\d{{7}}"
+_OLD_ID = rf"{_ARCHIVE}(?:{_CLASS})?/[0-9]{{7}}"
 ID_PATTERN = rf"(?:{_ARCHIVE}(?:{_CLASS})?/)?{_NEW_ID}|{_OLD_ID}"
 """Every printed form of an id without its version (match case-insensitively); `canonical_id` spells it."""
-ARXIV_ID = re.compile(rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?")
+ARXIV_ID = re.compile(rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>[0-9]+))?")
 _PARTS = re.compile(
-    rf"(?:(?P<archive>{_ARCHIVE})(?:{_CLASS})?/)?(?P<number>{_NEW_ID}|(?<=/)\d{{7}})(?:v\d+)?", re.IGNORECASE
+    rf"(?:(?P<archive>{_ARCHIVE})(?:{_CLASS})?/)?(?P<number>{_NEW_ID}|(?<=/)[0-9]{{7}})(?:v[0-9]+)?", re.IGNORECASE
 )
 _TAGGED = re.compile(r"^arxiv:\s*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from functools import cache
 
 from connectors.errors import LinkRefused
-from connectors.registry import Registry, default
+from connectors.registry import BareId, Registry, default
 from schemas import SourceRef
 
 # a scheme-less link such as `arxiv.org/pdf/2511.13945v2`: a dotted host name, then a path
@@ -36,6 +37,33 @@ def _text_link(registry: Registry) -> re.Pattern[str]:
     )
 
 
+def visible(text: str) -> str:
+    """`text` without Unicode's invisible format characters (category Cf: zero-width space and
+    joiners, word joiner, soft hyphen, byte order mark, bidirectional marks), which copying a
+    link from a web page or a chat often brings along and which no link or id contains."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def _bare(bare_id: BareId, raw: str) -> SourceRef | None:
+    """`bare_id.parse(raw)`; ids are ASCII, so one typed with a CJK input method (２５１２.０７４６１)
+    is read in its compatibility form (NFKC, Unicode's own mapping of full-width characters to
+    ASCII). A refusal names what was typed, not its folded form."""
+    folded = unicodedata.normalize("NFKC", raw)
+    try:
+        found = bare_id.parse(raw)
+    except LinkRefused:
+        if folded == raw:
+            raise
+        try:
+            found = bare_id.parse(folded)
+        except LinkRefused:
+            found = None
+        if found is None:
+            raise
+        return found
+    return found if found is not None or folded == raw else bare_id.parse(folded)
+
+
 def parse(text: str, registry: Registry | None = None) -> SourceRef:
     """The ref for one input: an http(s) URL (scheme optional) or a bare id (an arXiv id, a git clone link).
 
@@ -44,11 +72,11 @@ def parse(text: str, registry: Registry | None = None) -> SourceRef:
     ingest (a YouTube channel, a GitHub owner).
     """
     registry = registry or default()
-    raw = text.strip().strip("<>").strip()
+    raw = visible(text).strip().strip("<>").strip()
     if not raw:
         raise LinkRefused(text, "empty input")
     for bare_id in registry.bare_ids():
-        bare = bare_id.parse(raw)
+        bare = _bare(bare_id, raw)
         if bare is not None:
             return bare
     m = _SCHEME.match(raw)
@@ -77,7 +105,7 @@ def extract(text: str, registry: Registry | None = None) -> list[str]:
     registry = registry or default()
     bare_ids = registry.bare_ids()
     found: list[str] = []
-    for m in _text_link(registry).finditer(html.unescape(text)):
+    for m in _text_link(registry).finditer(visible(html.unescape(text))):
         kind = m.lastgroup or ""
         if kind.startswith("bare") and not bare_ids[int(kind[4:])].valid(m.group(0)):
             continue  # a version number or a path that only looks like an id

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from connectors.errors import LinkRefused
 from connectors.web import canonical_url
 from pipeline.cli import app
-from pipeline.links import extract, parse
+from pipeline.links import extract, parse, visible
 from tests.replay.routes_youtube import synthesize
 
 SAME_THING = {
@@ -36,6 +36,13 @@ SAME_THING = {
         "arXiv:2512.07461",
         " arxiv:2512.07461v2 ",
         "https://arxiv.org/abs/2512.07461?context=cs#section",
+        # copied from a web page or a chat: invisible format characters come along
+        "https://arxiv.org/abs/2512.07461\u200b",
+        "\ufeff2512.07461",
+        "\u200e2512.07461\u2060",
+        # typed with a CJK input method: full-width digits, read in their NFKC form
+        "２５１２.０７４６１",
+        "arXiv:２５１２.０７４６１v2",
     ],
     "arxiv:hep-th/9901001": [
         "hep-th/9901001",
@@ -240,7 +247,7 @@ def test_any_paste_gives_a_ref_or_one_line_naming_the_input(start, rest):
     try:
         ref = parse(text)
     except LinkRefused as exc:
-        shown = text.strip().strip("<>").strip()
+        shown = visible(text).strip().strip("<>").strip()  # invisible format characters are dropped
         assert str(exc).startswith((shown, f"https://{shown}")) and "\n" not in str(exc)
     else:
         assert ref.key.split(":", 1)[0] in ("arxiv", "youtube", "github", "web") and ref.url.startswith(
@@ -713,3 +720,16 @@ def test_arxiv_author_pages_and_listings_are_refused_with_the_feed_to_add(env, r
         "(https://rss.arxiv.org/rss/cs.LG) to data/sources.toml so the scheduled run finds its new papers",
     ]
     assert replay.count("") == 0
+
+
+def test_a_link_with_a_zero_width_space_inside_a_file_is_found_whole():
+    text = "Worth a read: https://arxiv.org/abs/2512.07461\u200b and https://github.com/o/n\u200b."
+    assert [parse(link).key for link in extract(text)] == ["arxiv:2512.07461", "github:o/n"]
+
+
+def test_full_width_digits_never_reach_arxiv_as_an_id_of_their_own():
+    # Python's \d takes any Unicode digit: an id written so was sent to arXiv percent-encoded
+    from connectors.arxiv import ARXIV_ID
+
+    assert ARXIV_ID.fullmatch("２５１２.０７４６１") is None
+    assert parse("２５１２.０７４６１").url == "https://arxiv.org/abs/2512.07461"
