@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import UTC
@@ -148,9 +149,17 @@ _SECRETS: list[str] = []
 
 
 def _redact(text: str) -> str:
+    """`text` as it may be shown on stderr: credentials masked, and control characters (an
+    escape sequence in a pasted link or a file's bytes) and bidirectional overrides written
+    as escapes (`\\x1b`), so what a user typed cannot clear or rewrite their terminal."""
     from pipeline.redact import redact
 
-    return redact(text, _SECRETS)
+    return _UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), redact(text, _SECRETS))
+
+
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""C0 and C1 control characters but tab and newline, DEL, and the bidirectional embeddings,
+overrides and isolates (Unicode's "Trojan Source" characters)."""
 
 
 def _variable(name: str) -> str:
@@ -255,15 +264,53 @@ def main_options(
     state.debug, state.verbose, state.log_format, state.db = debug, verbose, log_format.value, db
 
 
+LINKS_FILE_MAX_BYTES = 10_000_000
+"""Largest --file read, in bytes: a week's links are a few kB; 10 MB is about 100,000 links."""
+
+
+def _links_text(file: str) -> str:
+    """The text of `--file` (`-`: stdin): at most LINKS_FILE_MAX_BYTES, read as UTF-8 (UTF-16 or
+    UTF-32 when it starts with their byte order mark), or a one-line error and exit 2.
+
+    A file holding NUL bytes is not text (an image, a PDF, /dev/zero): refused unread past the
+    cap, so a wrong path can neither fill memory nor print binary as 'links'."""
+    import codecs
+
+    shown = "stdin" if file == "-" else file
+    try:
+        if file == "-":
+            data = sys.stdin.buffer.read(LINKS_FILE_MAX_BYTES + 1)
+        else:
+            with open(file, "rb") as handle:
+                data = handle.read(LINKS_FILE_MAX_BYTES + 1)
+    except OSError as exc:
+        fail(f"cannot read {shown}: {exc.strerror}")
+    encoding = next(
+        (
+            name
+            for bom, name in (
+                (codecs.BOM_UTF32_LE, "utf-32"),
+                (codecs.BOM_UTF32_BE, "utf-32"),
+                (codecs.BOM_UTF16_LE, "utf-16"),
+                (codecs.BOM_UTF16_BE, "utf-16"),
+            )
+            if data.startswith(bom)
+        ),
+        "utf-8-sig",
+    )
+    if encoding == "utf-8-sig" and b"\0" in data:
+        fail(f"{shown} is not a text file (it holds NUL bytes): give a text, Markdown or HTML file of links")
+    if len(data) > LINKS_FILE_MAX_BYTES:
+        fail(f"{shown} is over {LINKS_FILE_MAX_BYTES // 1_000_000} MB: not a list of links")
+    return data.decode(encoding, errors="replace")
+
+
 def _read_inputs(urls: list[str], file: str | None) -> list[str]:
     from pipeline.links import extract
 
     inputs = list(urls)
     if file is not None:
-        try:
-            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            fail(f"cannot read {file}: {exc.strerror}")
+        text = _links_text(file)
         found = extract(text)
         if not found and text.strip():
             # a plain list with one link or id per line (bare arXiv ids have no scheme to find)

@@ -93,6 +93,39 @@ def test_a_missing_file_is_a_one_line_error(curate, tmp_path):
     assert result.stderr.strip() == f"error: cannot read {tmp_path / 'nope.md'}: No such file or directory"
 
 
+def test_a_file_that_is_not_text_or_too_big_is_refused_unread_past_the_cap(curate, tmp_path, monkeypatch):
+    import pipeline.cli
+
+    binary = tmp_path / "photo.png"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR https://arxiv.org/abs/2512.07461")
+    result = curate("ingest", "--file", str(binary))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: {binary} is not a text file (it holds NUL bytes): give a text, Markdown or HTML file of links\n"
+    )
+    assert curate("ingest", "--file", "/dev/zero").returncode == 2  # endless: read up to the cap only
+    monkeypatch.setattr(pipeline.cli, "LINKS_FILE_MAX_BYTES", 100)
+    big = tmp_path / "links.txt"
+    big.write_text("https://arxiv.org/abs/2512.07461\n" * 10)
+    result = curate("ingest", "--file", str(big))
+    assert (result.returncode, result.stderr) == (2, f"error: {big} is over 0 MB: not a list of links\n")
+
+
+def test_a_utf16_file_from_windows_notepad_is_read(curate, replay, tmp_path):
+    notes = tmp_path / "links.txt"
+    notes.write_text("https://arxiv.org/abs/2512.07461\r\n", encoding="utf-16")  # with its byte order mark
+    result = curate("ingest", "--file", str(notes))
+    assert result.returncode == 0 and result.stdout.startswith("stored\tarxiv:2512.07461\t")
+
+
+def test_what_the_user_typed_is_echoed_without_its_control_characters(curate):
+    result = curate("ingest", "not\x1b[2Ja-link", "\u202eknil")
+    assert result.returncode == 2
+    assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
+    assert "✗ not\\x1b[2Ja-link  not a link" in result.stderr
+    assert "✗ \\u202eknil  not a link" in result.stderr
+
+
 def test_show_accepts_a_link_and_says_when_an_item_is_not_stored(curate, replay):
     curate("ingest", "2512.07461")
     item = json.loads(curate("show", "https://arxiv.org/pdf/2512.07461v1").stdout)
