@@ -478,9 +478,15 @@ def _interrupted(seen: list[Outcome], say: Callable[[str, int], None], rest: str
     """
     from pipeline.ingest import Status
 
-    stored = sum(1 for o in seen if o.status in (Status.stored, Status.fresh))
-    failed = len(seen) - stored
-    parts = [f"{stored} stored", *([f"{failed} failed"] if failed else []), rest]
+    stored = sum(1 for o in seen if o.status == Status.stored)
+    fresh = sum(1 for o in seen if o.status == Status.fresh)
+    failed = len(seen) - stored - fresh
+    parts = [
+        f"{stored} stored",
+        *([f"{fresh} fresh"] if fresh else []),
+        *([f"{failed} failed"] if failed else []),
+        rest,
+    ]
     _exit_interrupted("interrupted: " + ", ".join(parts), say)
 
 

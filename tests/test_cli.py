@@ -533,3 +533,14 @@ def test_database_errors_name_the_option_the_user_gave(curate, tmp_path):
     )
     result = curate("list", extra_env={"CURATE_DB": str(missing)})
     assert result.stderr == f"error: no database at {missing} (CURATE_DB); curate ingest or curate run creates it\n"
+
+
+def test_the_interrupted_line_counts_fresh_links_apart_from_stored_ones(monkeypatch):
+    import pipeline.cli as cli
+    from pipeline.ingest import Outcome, Status
+
+    said: list[str] = []
+    monkeypatch.setattr(cli, "_exit_interrupted", lambda line, say: said.append(line))
+    seen = [Outcome("a", Status.stored), Outcome("b", Status.fresh), Outcome("c", Status.failed)]
+    cli._interrupted(seen, lambda text, level: None, "1 not fetched")
+    assert said == ["interrupted: 1 stored, 1 fresh, 1 failed, 1 not fetched"]
