@@ -63,14 +63,15 @@ def rekeyed(old_id: str) -> str | None:
     """The id this curate gives the stored URL of a web id; None when it gives it none (a URL
     with a raw space is refused) or another source now owns the link (a kind cannot change here)."""
     from connectors.web import canonical_url
-    from pipeline.links import parse
+    from pipeline.links import parse, visible
 
     url = old_id.removeprefix("web:")
     if any(c.isspace() for c in url):
         return None
     try:
         owner = parse(url).key  # which source owns it; parse also trims what a paste brings (`<…>`)
-        new_id = f"web:{canonical_url(url)}"  # so the id is made from the URL as stored
+        # so the id is made from the URL as stored, less the invisible characters parse drops
+        new_id = f"web:{canonical_url(visible(url))}"
     except ValueError:  # LinkRefused, or a host IDNA cannot encode
         return None
     return new_id if owner.startswith("web:") else None
