@@ -61,6 +61,20 @@ def test_a_damaged_database_is_refused_and_not_written(run, replay, tmp_path):
     assert db.read_bytes() == before
 
 
+def test_a_damaged_page_past_the_checked_size_is_one_line_when_a_command_reads_it(run, replay, tmp_path, monkeypatch):
+    # a database past QUICK_CHECK_MAX_BYTES has only its header and schema read before each
+    # command (a page check would cost ~1 ms a MB every time); the damage still shows, as one line
+    db = tmp_path / "curate.db"
+    assert run("ingest", "2512.07461", CURATE_DB=str(db)).exit_code == 0
+    _corrupt_item_table(db)
+    before = db.read_bytes()
+    monkeypatch.setattr(preflight, "QUICK_CHECK_MAX_BYTES", 1)
+    result = run("ingest", "2511.13945", CURATE_DB=str(db))
+    assert result.exit_code == 1
+    assert _one_line(result.stderr).startswith(f"error: the database {db} (CURATE_DB) is damaged")
+    assert db.read_bytes() == before
+
+
 def test_a_read_only_database_is_one_line_and_keeps_what_it_had(run, replay, tmp_path):
     db = tmp_path / "curate.db"
     assert run("ingest", "2512.07461", CURATE_DB=str(db)).exit_code == 0
