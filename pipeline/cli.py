@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
 
@@ -65,24 +65,27 @@ class _Commands(typer.core.TyperGroup):
     transaction, so what was stored before stays."""
 
     def invoke(self, ctx: Any) -> Any:
+        vars(state).clear()  # each command starts from the defaults (tests run many in one process)
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             # click would print "Aborted!" and exit 1, as for a failure; Ctrl-C is 130 (128 + SIGINT)
             # everywhere, one line; each write is one transaction, so what was stored stays
-            _err().print("interrupted")
+            _sayer(_logger())("interrupted", logging.WARNING)
             sys.exit(EXIT_INTERRUPTED)
         except Exception as exc:
             if state.debug:
                 raise
-            from rich.markup import escape
-
+            if _json_lines(ctx) and isinstance(exc, _usage_errors()):
+                # a usage error (no such command, a bad option): click would draw a box of text
+                _record(exc.format_message(), logging.ERROR, _logger())
+                raise typer.Exit(exc.exit_code) from None
             line, code = _storage_error(exc), EXIT_SOME_FAILED
             if line is None:
                 line, code = _file_error(exc), EXIT_USAGE
             if line is None:
                 raise
-            _err().print(f"[red]error:[/red] {escape(_redact(line))}")
+            _error(line)
             raise typer.Exit(code) from None
 
 
@@ -106,6 +109,8 @@ class _State:
     verbose = False
     log_format = "text"
     db: str | None = None
+    command: str | None = None
+    """The command given (`run`, `db`), once the options before it are taken in."""
     shown_db = "the database"
     """CURATE_DB as it may be printed, once a command has opened it."""
     drafts_dir: Path | None = None
@@ -120,10 +125,67 @@ class LogFormat(StrEnum):
 
 
 def _err() -> Console:
+    """The console people's lines go to: stderr, or under --log-format json one that makes each line a record."""
+    if _json_lines():
+        return cast("Console", _JsonLines(_logger()))
     from rich.console import Console
 
     # emoji off: text from sources and users (`nope:x:`) is never turned into a picture
     return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+
+def _json_lines(ctx: Any = None) -> bool:
+    """Whether --log-format json is in force; `ctx` the top command's, when the error (no such
+    command) comes before the options are taken in."""
+    given = ctx.params.get("log_format") if ctx is not None else None
+    return state.log_format == LogFormat.json.value or given == LogFormat.json
+
+
+def _usage_errors() -> Any:
+    """click's ClickException, as typer runs it (typer vendors click as typer._click since 0.2x)."""
+    try:
+        from typer._click import ClickException  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # an older typer, on click itself
+        from click import ClickException  # type: ignore[no-redef,assignment,unused-ignore]
+    return ClickException
+
+
+def _logger() -> str:
+    """The logger name of the command running (`curate.run`, `curate.db`), or `curate` before one started."""
+    return f"curate.{state.command}" if state.command else "curate"
+
+
+def _record(text: str, level: int, logger: str) -> None:
+    """`text` on stderr as one JSON log record with the fields of every --log-format json line
+    (time, level, logger, message), redacted.
+
+    Formatted here rather than handed to logging: an error may come before `settings()` has
+    set logging up (a bad setting, a bad option), and it must be a record all the same.
+    """
+    from pipeline.redact import JsonFormatter
+
+    record = logging.LogRecord(logger, level, __name__, 0, _redact(text), None, None)
+    sys.stderr.write(JsonFormatter().format(record) + "\n")
+    sys.stderr.flush()
+
+
+class _JsonLines:
+    """What a command calls on `_err()` under --log-format json: each line printed becomes a
+    JSON record of `logger`, a warning when it starts with `!`, an error with `✗`."""
+
+    is_terminal = False
+
+    def __init__(self, logger: str) -> None:
+        self.logger = logger
+
+    def print(self, text: object = "", *, markup: bool | None = None, **_: Any) -> None:
+        line = str(text)
+        if markup is not False:
+            from rich.text import Text
+
+            line = Text.from_markup(line).plain
+        level = logging.WARNING if line.startswith("!") else logging.ERROR if line.startswith("✗") else logging.INFO
+        _record(line, level, self.logger)
 
 
 def _out() -> Console:
@@ -139,10 +201,18 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print a one-line error on stderr and exit."""
+    _error(message)
+    raise typer.Exit(code)
+
+
+def _error(message: str) -> None:
+    """`error: <message>` on stderr, or under --log-format json a record of level error."""
+    if _json_lines():
+        _record(message, logging.ERROR, _logger())
+        return
     from rich.markup import escape
 
     _err().print(f"[red]error:[/red] {escape(_redact(message))}")
-    raise typer.Exit(code)
 
 
 _SECRETS: list[str] = []
@@ -248,6 +318,7 @@ def newsletter(s: Settings) -> Any:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
@@ -262,6 +333,7 @@ def main_options(
     ] = None,
 ) -> None:
     state.debug, state.verbose, state.log_format, state.db = debug, verbose, log_format.value, db
+    state.command = ctx.invoked_subcommand
 
 
 LINKS_FILE_MAX_BYTES = 10_000_000
@@ -563,10 +635,8 @@ def _sayer(logger: str, console: Console | None = None) -> Callable[[str, int], 
     """
 
     def say(text: str, level: int = logging.INFO) -> None:
-        if state.log_format == LogFormat.json.value:
-            log = logging.getLogger(logger)
-            log.setLevel(logging.INFO)  # the command's own lines show even when other logs are quiet
-            log.log(level, text)
+        if _json_lines():
+            _record(text, level, logger)  # shown whatever the level of other logs
         else:
             (console or _err()).print(_redact(text), markup=False)
 
@@ -1416,15 +1486,12 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        _err().print("interrupted")
+        _sayer("curate")("interrupted", logging.WARNING)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # an unexpected bug: one line, and how to see more
         if state.debug:
             raise
-        from rich.markup import escape
-
-        detail = escape(_redact(f"{type(exc).__name__}: {exc}"))
-        _err().print(f"[red]error:[/red] {detail} (run with --debug for the traceback)")
+        _error(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)")
         sys.exit(EXIT_SOME_FAILED)
 
 

@@ -1,0 +1,124 @@
+"""What curate says on stderr when something is wrong: one line, naming what the user set,
+a JSON record under --log-format json, and the documented exit status."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+FIELDS = {"time", "level", "logger", "message"}
+
+
+def _records(stderr: str) -> list[dict[str, str]]:
+    """Every stderr line as a JSON record with the fields of --log-format json (fails on a plain line)."""
+    records = [json.loads(line) for line in stderr.splitlines()]
+    assert records and all(set(r) == FIELDS for r in records), stderr
+    return records
+
+
+# ---- --log-format json covers every line curate prints, errors included
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_misspelled_key_in_the_sources_file_is_a_json_record(run, env, tmp_path, where):
+    sources = tmp_path / "feeds.toml"
+    sources.write_text('[[feeds]]\nname = "x"\nurl = "https://example.org/feed"\nkeywrods = ["moe"]\n')
+    args = ["--log-format", "json", "run"] if where == "before" else ["run", "--log-format", "json"]
+    result = run(*args, CURATE_SOURCES=str(sources))
+    assert result.exit_code == 2
+    [record] = _records(result.stderr)
+    assert (record["level"], record["logger"]) == ("error", "curate.run")
+    assert "unknown key 'keywrods'" in record["message"] and not record["message"].startswith("error:")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_bad_setting_is_a_json_record_with_the_option_on_either_side(run, where):
+    args = ["--log-format", "json", "run"] if where == "before" else ["run", "--log-format", "json"]
+    result = run(*args, CURATE_MAX_AGE="zz")
+    assert result.exit_code == 2
+    [record] = _records(result.stderr)
+    assert record["level"] == "error"
+    assert record["message"] == "bad setting: CURATE_MAX_AGE: 'zz' is not a duration such as 24h, 90m, 1h30m or 2d"
+
+
+def test_without_the_option_an_error_stays_a_plain_line(run):
+    result = run("run", CURATE_MAX_AGE="zz")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: bad setting: CURATE_MAX_AGE: 'zz' is not a duration such as 24h, 90m, 1h30m or 2d\n",
+    )
+
+
+def test_usage_errors_are_json_records_too(run):
+    unknown = run("--log-format", "json", "frob")
+    assert unknown.exit_code == 2
+    assert [(r["level"], r["logger"], r["message"]) for r in _records(unknown.stderr)] == [
+        ("error", "curate", "No such command 'frob'.")
+    ]
+    option = run("--log-format", "json", "list", "--limit", "3")
+    assert option.exit_code == 2
+    assert [(r["logger"], r["message"]) for r in _records(option.stderr)] == [
+        ("curate.list", "No such option: --limit")
+    ]
+    # the next command, without the option, is text again: nothing carries over
+    assert run("frob").stderr.startswith("Usage: ")
+
+
+def test_a_database_error_mid_command_is_a_json_record(run, replay, tmp_path):
+    db = tmp_path / "curate.db"
+    assert run("ingest", "2512.07461", CURATE_DB=str(db)).exit_code == 0
+    result = run("--log-format", "json", "ingest", "2511.13945", CURATE_DB=f"sqlite:///file:{db}?mode=ro&uri=true")
+    assert result.exit_code == 1
+    records = _records(result.stderr)
+    assert records[-1]["level"] == "error" and "is read-only" in records[-1]["message"]
+
+
+def test_lines_that_are_not_errors_are_records_too(curate, replay):
+    assert curate("ingest", "2512.07461").returncode == 0
+    listed = curate("--log-format", "json", "list")
+    assert listed.returncode == 0
+    assert [(r["level"], r["logger"], r["message"]) for r in _records(listed.stderr)] == [
+        ("info", "curate.list", "2 items")  # the paper and the repo it links
+    ]
+    exported = curate("--log-format", "json", "export", "--since", "2000-01-01", "--output", "-", "--format", "json")
+    assert exported.returncode == 0
+    assert [r["level"] for r in _records(exported.stderr)] == ["info"]
+
+
+def test_an_unexpected_error_is_a_json_record_through_main(curate, replay, monkeypatch):
+    from pipeline.store import Store
+
+    assert curate("ingest", "2512.07461").returncode == 0
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Store, "items", broken)
+    result = curate("--log-format", "json", "list")
+    assert result.returncode == 1
+    assert [(r["level"], r["message"]) for r in _records(result.stderr)] == [
+        ("error", "RuntimeError: boom (run with --debug for the traceback)")
+    ]
+    assert curate("list").stderr == "error: RuntimeError: boom (run with --debug for the traceback)\n"
+
+
+def test_ctrl_c_is_a_json_record(curate, replay, monkeypatch):
+    from pipeline.store import Store
+
+    assert curate("ingest", "2512.07461").returncode == 0
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "items", interrupted)
+    result = curate("--log-format", "json", "list")
+    assert result.returncode == 130
+    assert [(r["level"], r["message"]) for r in _records(result.stderr)] == [("warning", "interrupted")]
+
+
+def test_a_key_in_an_error_record_is_masked(run):
+    result = run("--log-format", "json", "run", CURATE_MAX_AGE="https://x.test/?key=AIzaRecordKey0123456789")
+    assert result.exit_code == 2
+    [record] = _records(result.stderr)
+    assert "AIzaRecordKey" not in result.stderr and "key=***" in record["message"]
