@@ -213,14 +213,25 @@ def blurb_block(blurb: str, summary: str, take: bool = True, suggested: Suggeste
     return f"{drafted}\n\n{TAKE}" if drafted else TAKE
 
 
+HARD_BREAK = " \\"
+"""What ends every line under an item's title but the last: a CommonMark hard line break
+(spec §6.7), so each line renders as its own. A backslash, not two trailing spaces, which
+editors strip; after a space, so a linkifier (GFM's autolinks) does not take it into an
+address that ends the line."""
+
+
 def item_block(item: ExportItem, fmt: Newsletter | None = None) -> str:
-    """One item's Markdown as the draft shows it: its anchor, title, lines and blurb (no trailing blank)."""
+    """One item's Markdown as the draft shows it: its anchor, title, lines and blurb (no trailing blank).
+
+    The lines under the title each render as a line of their own (`HARD_BREAK`)."""
     fmt = fmt or DEFAULT_FORMAT
+    lines = item_lines(item, fmt)
     return "\n".join(
         [
             f"<!-- curate:item {anchor_id(item.id)} -->",
             f"### {md_text(item.title)}",
-            *item_lines(item, fmt),
+            *[line + HARD_BREAK for line in lines[:-1]],
+            *lines[-1:],
             "",
             blurb_block(item.annotation.blurb, item.summary, fmt.take, item.annotation.suggested_blurb),
         ]

@@ -142,6 +142,23 @@ def test_markdown_round_trip_carries_three_blurbs_and_the_pick(curate, ingested,
     assert curate("annotate", str(drafts / "issue-1.md")).stderr.startswith("issue 1: 11 items read · 0 blurbs changed")
 
 
+def test_a_draft_exported_before_the_hard_line_breaks_still_reads_back(curate, stocked, drafts):
+    assert curate("export").returncode == 0
+    path = drafts / "issue-1.md"
+    md = path.read_text()
+    assert md.count(" \\\n") == 11  # one hard break per item: the lead, then the byline line
+    old = md.replace(" \\\n", "\n")  # as curate wrote it before: the lines under a title run on
+    first = section(json.loads((drafts / "issue-1.json").read_text()), "papers")["items"][0]["id"]
+    item = block(old, first)
+    path.write_text(old.replace(item, item.split("\n\n", 1)[0] + "\n\nWritten in an older draft.\n\n"))
+    result = curate("annotate", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "issue 1: 11 items read · 1 blurb changed · 0 left out · 0 moved · pick: none"
+    blurbs = {i["id"]: i["annotation"]["blurb"] for s in export_json(curate)["sections"] for i in s["items"]}
+    assert blurbs[first] == "Written in an older draft."
+    assert [k for k, v in blurbs.items() if v] == [first]
+
+
 def test_deleting_an_item_block_leaves_the_item_out(curate, stocked, drafts):
     curate("export")
     path = drafts / "issue-1.md"

@@ -7,14 +7,16 @@ import re
 import threading
 from datetime import UTC, datetime, timedelta
 
+import cmarkgfm
 import jsonschema
 import pytest
 from markdown_it import MarkdownIt
 
 from pipeline import draft
+from pipeline.draft_markdown import item_lines as details_lines
 from pipeline.draft_markdown import link, md_text, parse, render
 from pipeline.newsletter import ItemFormat, Newsletter
-from pipeline.store import Store
+from pipeline.store import AnnotationRow, Store
 from schemas import ItemStatus, SectionKey
 from tests.conftest import BACKENDS
 from tests.draft_records import T0, article, newsletter, paper, playlist, repo, save, video
@@ -161,22 +163,76 @@ def test_markdown_reads_like_the_newsletter(store):
     block = md.split("<!-- curate:item arxiv:2511.00009 -->\n", 1)[1].split("<!-- curate:", 1)[0]
     assert block.splitlines()[:6] == [
         "### Attention Again",
-        "https://arxiv.org/abs/2511.00009 | [GitHub](https://github.com/acme/Fastlib) ★ 1,234 (+334)",
+        "https://arxiv.org/abs/2511.00009 | [GitHub](https://github.com/acme/Fastlib) ★ 1,234 (+334) \\",
         "A One, B Two, C Three et al. · 2026-11-16",
         "",
         "We study problem 9. It matters. A third sentence.",
         "",
     ]
     assert block.splitlines()[6] == "**Take:**"
-    assert "https://www.youtube.com/playlist?list=PLcourseAAAA\nLectures · 2 videos · 20:00 in all" in md
-    assert "https://github.com/acme/Fastlib ★ 1,234 (+334)\nacme · Python" in md
-    assert "https://blog.example.com/agents\nGrace Hopper · 2026-11-15" in md
+    assert "https://www.youtube.com/playlist?list=PLcourseAAAA \\\nLectures · 2 videos · 20:00 in all" in md
+    assert "https://github.com/acme/Fastlib ★ 1,234 (+334) \\\nacme · Python" in md
+    assert "https://blog.example.com/agents \\\nGrace Hopper · 2026-11-15" in md
+
+
+def _lines_under_titles(tokens) -> dict[str, list[str]]:
+    """By item title (h3), the rendered lines of the paragraph under it, split at hard line breaks."""
+    out: dict[str, list[str]] = {}
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.tag == "h3":
+            lines = [""]
+            for child in tokens[i + 4].children or []:  # heading_open, inline, heading_close, paragraph_open
+                if child.type == "hardbreak":
+                    lines.append("")
+                elif child.type in ("text", "text_special", "softbreak"):
+                    lines[-1] += " " if child.type == "softbreak" else child.content
+            out[_inline_text(tokens[i + 1])] = [line.strip() for line in lines]
+    return out
+
+
+def test_each_line_under_a_title_renders_as_a_line_of_its_own(store):
+    save(store, [paper(1, code=["https://github.com/acme/Fastlib"]), paper(2), video("aaaaaaaaaaa", 5)], T0)
+    newsletter(store, T0)
+    save(store, [article("pick", title="The Pick")], T0)
+    with store.issue_work(1) as work:
+        work.annotate(AnnotationRow(issue=1, item_id="web:https://blog.example.com/pick", section="pick", position=1))
+    d = draft.prepare(store, NOW)
+    placed = {s.key.value: sorted(i.kind.value for i in s.items) for s in d.doc.sections}
+    assert placed == {
+        "papers": ["paper", "paper"],
+        "videos": ["playlist", "playlist", "video"],
+        "reads": ["article", "article"],
+        "tools": ["repo", "repo"],
+        "pick": ["article"],
+    }
+    md = d.to_markdown()
+    shown = _lines_under_titles(MD.parse(md))
+    expected = {
+        i.title: [" ".join(line.replace("\\", "").split()) for line in details_lines(i)]
+        for s in d.doc.sections
+        for i in s.items
+    }
+    assert len(shown) == 10
+    for title, lines in shown.items():
+        assert len(lines) == 2, (title, lines)  # the lead, then byline · figures · date: never one run-on line
+        assert [_words(line) for line in lines] == [_words(line) for line in expected[title]], title
+    paper_lines = shown["Paper number 1"]
+    assert paper_lines[0].startswith("https://arxiv.org/abs/2511.00001 | GitHub ★ 900")
+    assert paper_lines[1].startswith("Ada Lovelace, Alan Turing · ")
+    # GitHub's own renderer (autolinks on): a <br /> after each lead, and no backslash taken into an address
+    gfm = cmarkgfm.github_flavored_markdown_to_html(md)
+    assert gfm.count(" <br />\n") == 10 and "%5C" not in gfm and "\\" not in gfm
+    assert '<a href="https://arxiv.org/abs/2511.00002">https://arxiv.org/abs/2511.00002</a> <br />' in gfm
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[\\*\[\]]|\(https?://[^)]*\)", "", text).split())
 
 
 def test_video_figures_are_views_and_running_time(store):
     save(store, [video("aaaaaaaaaaa", 1_234_567)])
     md = draft.prepare(store, NOW).to_markdown()
-    assert "https://www.youtube.com/watch?v=aaaaaaaaaaa\nSome Channel · 1,234,567 views · 1:02:03" in md
+    assert "https://www.youtube.com/watch?v=aaaaaaaaaaa \\\nSome Channel · 1,234,567 views · 1:02:03" in md
 
 
 MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
@@ -219,7 +275,9 @@ def test_source_text_stays_literal_in_the_markdown(store, title):
     )
     labelled = Newsletter(item=ItemFormat(link="label"))  # own links as [arXiv](…), so each is a link token
     md = draft.prepare(store, NOW, fmt=labelled).to_markdown()
-    assert "https://arxiv.org/abs/2511.00001\n" in draft.prepare(store, NOW).to_markdown()  # the default: the address
+    assert (
+        "https://arxiv.org/abs/2511.00001 \\\n" in draft.prepare(store, NOW).to_markdown()
+    )  # the default: the address
     tokens = MD.parse(md)
     flat = [t for tok in tokens for t in [tok, *(tok.children or [])]]
     links = [t.attrs["href"] for t in flat if t.type == "link_open"]
@@ -405,7 +463,7 @@ def test_a_withdrawn_paper_is_marked_withdrawn_in_the_markdown(curate, replay, t
     assert curate("export").returncode == 0
     md = (tmp_path / "drafts" / "issue-1.md").read_text()
     details = lambda item_id: md.split(f"<!-- curate:item {item_id} -->\n", 1)[1].splitlines()[1]  # noqa: E731
-    assert details("arxiv:2512.01234") == "**Withdrawn by the authors** · https://arxiv.org/abs/2512.01234"
+    assert details("arxiv:2512.01234") == "**Withdrawn by the authors** · https://arxiv.org/abs/2512.01234 \\"
     assert "Withdrawn" not in details("arxiv:1706.03762")
 
 
@@ -419,10 +477,10 @@ def test_a_code_link_curate_could_not_fetch_shows_no_github_figures(curate, repl
     md = (tmp_path / "drafts" / "issue-1.md").read_text()
     details = lambda item_id: md.split(f"<!-- curate:item {item_id} -->\n", 1)[1].splitlines()[1]  # noqa: E731
     assert details("arxiv:2512.10101") == (
-        "https://arxiv.org/abs/2512.10101 | [code](https://github.com/curate-fixtures/vanished-code) (not fetched)"
+        "https://arxiv.org/abs/2512.10101 | [code](https://github.com/curate-fixtures/vanished-code) (not fetched) \\"
     )
     assert details("arxiv:2512.07461") == (
-        "https://arxiv.org/abs/2512.07461 | [GitHub](https://github.com/curate-fixtures/moe-capacity) ★ 812"
+        "https://arxiv.org/abs/2512.07461 | [GitHub](https://github.com/curate-fixtures/moe-capacity) ★ 812 \\"
     )
 
 
@@ -442,8 +500,8 @@ def test_stars_go_with_the_code_link_whose_repo_is_stored(store):
         "repo": "https://github.com/acme/Fastlib",
     }
     md = d.to_markdown()
-    assert "https://arxiv.org/abs/2511.00001 | [GitHub](https://github.com/acme/Fastlib) ★ 900\n" in md
-    assert "https://arxiv.org/abs/2511.00002 | [code](https://huggingface.co/acme/model)\n" in md
+    assert "https://arxiv.org/abs/2511.00001 | [GitHub](https://github.com/acme/Fastlib) ★ 900 \\\n" in md
+    assert "https://arxiv.org/abs/2511.00002 | [code](https://huggingface.co/acme/model) \\\n" in md
 
 
 # ---- the contract

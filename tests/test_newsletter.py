@@ -192,7 +192,7 @@ def test_the_seed_items_give_the_published_issues_structure(cli, settings, tmp_p
     ]
     assert all(line.endswith(".") and line.count(". ") == 0 for line in tldr)  # one sentence each
     lines = md.split("<!-- curate:item arxiv:2511.00001 -->\n", 1)[1].splitlines()
-    assert lines[1] == "https://arxiv.org/abs/2511.00001 | [GitHub](https://github.com/acme/MoeKit) ★ 700"
+    assert lines[1] == "https://arxiv.org/abs/2511.00001 | [GitHub](https://github.com/acme/MoeKit) ★ 700 \\"
     assert lines[2].startswith("Ada Lovelace, Alan Turing · ")
     assert "github:acme/moekit" not in md and "github:acme/evalharness" not in md
 

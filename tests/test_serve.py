@@ -199,6 +199,13 @@ def test_blurb_and_take_reach_the_export_and_preview_escapes_like_it(client, sto
     assert "Read **this**.\n\n**Take:** Worth it." in client.get("/markdown").text.replace("&#42;", "*")
 
 
+def test_the_preview_and_the_rendered_draft_show_the_byline_on_its_own_line(client):
+    form = _edit_form(client, "arxiv:2511.00001")
+    shown = client.post("/preview", data={**form, "blurb": "Mine.", "take": ""}).text
+    assert "https://arxiv.org/abs/2511.00001 <br />\nAda Lovelace, Alan Turing · " in shown
+    assert "https://arxiv.org/abs/2511.00001 <br />\nAda Lovelace, Alan Turing · " in client.get("/markdown").text
+
+
 def test_a_stale_blurb_save_shows_both_texts_and_keeps_the_newer(client, store):
     tab1 = _edit_form(client, "arxiv:2511.00001")
     tab2 = _edit_form(client, "arxiv:2511.00001")
