@@ -270,14 +270,17 @@ def _sqlite_file(db: str) -> Path | None:
         db = db.removeprefix("sqlite:///")
     elif "://" in db:
         return None
-    return None if db in ("", ":memory:") else Path(db).expanduser()
+    return None if db.strip() in ("", ":memory:") else Path(db).expanduser()
 
 
 def _db_fail(message: str) -> NoReturn:
     """`fail` with a database message naming what the user set: `--db` when given, else CURATE_DB."""
-    if state.db is not None:
-        message = message.replace("(CURATE_DB)", "(--db)").replace("point CURATE_DB at", "point --db at")
-    fail(message)
+    fail(_db_named(message))
+
+
+def _db_named(message: str) -> str:
+    """A database message naming what the user set: `--db` when given, else CURATE_DB as it says."""
+    return message.replace("CURATE_DB", "--db") if state.db is not None else message
 
 
 def open_store(s: Settings, must_exist: bool = False, read_only: bool = False) -> Store:
@@ -1410,7 +1413,7 @@ def db_copy(
         target = Store(to)
         copied = source.copy_to(target)
     except StoreError as exc:
-        fail(str(exc).replace("(CURATE_DB)", "(--to)").replace("point CURATE_DB at", "point --to at"))
+        fail(str(exc).replace("CURATE_DB", "--to"))
     expected = source.counts()
     wrong = [
         f"{name}: {expected[name]} in CURATE_DB, {copied[name]} copied"

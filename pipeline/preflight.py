@@ -57,10 +57,11 @@ def check(
     the command may `create` the schema there (ingest, run, db upgrade) and is refused when
     it needs what is stored. The file is opened read-only (`mode=ro`), so the check creates
     nothing and leaves the journal mode alone. Another database (PostgreSQL through
-    SQLAlchemy) passes here; the store checks its tables itself. Raises PreflightError with
-    one line naming CURATE_DB.
+    SQLAlchemy) passes here; the store checks its tables itself. What the setting itself may
+    be: not empty (`CURATE_DB=` in a .env would name the working directory), and a SQLite path
+    not a folder. Raises PreflightError with one line naming CURATE_DB.
     """
-    path = sqlite_path(url)
+    path = _file_of(url, shown)
     if path is None:
         return
     if not path.exists():
@@ -118,6 +119,17 @@ def check(
         raise PreflightError(describe(exc, shown) or f"cannot read the database {shown} (CURATE_DB): {exc}") from None
     finally:
         conn.close()
+
+
+def _file_of(url: str, shown: str) -> Path | None:
+    """The SQLite file `url` names (None for another database), after refusing a setting that
+    cannot be a database: an empty one, or a folder."""
+    if not url.strip():
+        raise PreflightError("CURATE_DB is empty; set it to a file path or a database URL")
+    path = sqlite_path(url)
+    if path is not None and path.is_dir():  # SQLite opens a folder and fails reading it: "disk I/O error"
+        raise PreflightError(f"the database {shown} (CURATE_DB) is a folder, not a database file")
+    return path
 
 
 def _is_curate(

@@ -236,7 +236,7 @@ def _shown(db: str) -> str:
 
 
 def _engine_url(db: str, make_folder: bool = True) -> str:
-    if "://" in db:
+    if "://" in db or not db.strip():  # an empty setting is left for preflight.check to refuse
         return db
     path = Path(db).expanduser()
     if make_folder:

@@ -122,3 +122,73 @@ def test_a_key_in_an_error_record_is_masked(run):
     assert result.exit_code == 2
     [record] = _records(result.stderr)
     assert "AIzaRecordKey" not in result.stderr and "key=***" in record["message"]
+
+
+# ---- what a database setting may be: not empty, not a folder
+
+
+def _sources(tmp_path):
+    sources = tmp_path / "no-feeds.toml"
+    sources.write_text("feeds = []\n")
+    return str(sources)
+
+
+DB_COMMANDS = [["list"], ["ingest", "2512.07461"], ["run"], ["run", "--dry-run"], ["db", "upgrade"], ["publish", "1"]]
+
+
+@pytest.mark.parametrize("args", DB_COMMANDS, ids=" ".join)
+def test_an_empty_database_setting_is_named_and_nothing_is_created(run, replay, tmp_path, monkeypatch, args):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)  # an empty CURATE_DB once meant the working directory
+    for blank in ("", "  "):
+        result = run(*args, CURATE_DB=blank, CURATE_SOURCES=_sources(tmp_path))
+        assert (result.exit_code, result.stdout, result.stderr) == (
+            2,
+            "",
+            "error: CURATE_DB is empty; set it to a file path or a database URL\n",
+        )
+    given = run("--db", "", *args, CURATE_SOURCES=_sources(tmp_path))
+    assert (given.exit_code, given.stderr) == (2, "error: --db is empty; set it to a file path or a database URL\n")
+    assert list(work.iterdir()) == [] and replay.requests == []
+
+
+@pytest.mark.parametrize("args", DB_COMMANDS, ids=" ".join)
+def test_a_folder_as_the_database_is_named_and_left_as_it_was(run, replay, tmp_path, args):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    result = run("--db", str(folder), *args, CURATE_SOURCES=_sources(tmp_path))
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        f"error: the database {folder} (--db) is a folder, not a database file\n",
+    )
+    set_in_env = run(*args, CURATE_DB=f"sqlite:///{folder}", CURATE_SOURCES=_sources(tmp_path))
+    assert (set_in_env.exit_code, set_in_env.stderr) == (
+        2,
+        f"error: the database sqlite:///{folder} (CURATE_DB) is a folder, not a database file\n",
+    )
+    assert list(folder.iterdir()) == [] and replay.requests == []
+
+
+def test_db_copy_names_its_target_when_that_is_empty_or_a_folder(run, env, tmp_path):
+    from pipeline.store import Store
+
+    Store(env["CURATE_DB"])
+    assert run("db", "copy", "--to", "").stderr == "error: --to is empty; set it to a file path or a database URL\n"
+    result = run("db", "copy", "--to", str(tmp_path))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: the database {tmp_path} (--to) is a folder, not a database file\n",
+    )
+
+
+def test_the_rule_lives_in_preflight(tmp_path):
+    from pipeline import preflight
+
+    with pytest.raises(preflight.PreflightError, match="^CURATE_DB is empty; set it to a file path or a database URL$"):
+        preflight.check("", 1, "")
+    with pytest.raises(preflight.PreflightError, match="is a folder, not a database file$"):
+        preflight.check(f"sqlite:///{tmp_path}", 1, str(tmp_path))
+    preflight.check(f"sqlite:///{tmp_path / 'new.db'}", 1, "new.db")  # a file to come is fine
+    assert list(tmp_path.iterdir()) == []
