@@ -178,6 +178,33 @@ def test_moving_items_orders_the_export(client, store):
     assert stale.status_code == 400 and "reload" in stale.text
 
 
+def _flash(page: str) -> str:
+    """The status line's text (as HTML source: escaped), without its Undo form."""
+    line = page.split('<div id="flash" role="status" aria-live="polite">')[1].split("</div>")[0]
+    return " ".join(re.sub(r"<form.*?</form>|<[^>]+>", " ", line, flags=re.S).split())
+
+
+def test_moving_the_last_item_down_or_the_first_up_changes_nothing_and_says_so(client, store):
+    for n in (1, 2):
+        post(client, "/triage", id=f"arxiv:2511.0000{n}", action="shortlist")
+    first, last = section_ids(exported(None, store), "papers")[:2]
+    titles = {"arxiv:2511.00001": "Attention, again", "arxiv:2511.00002": "Sparse &lt;b&gt;experts&lt;/b&gt;"}
+    # the draft row's form sends its own section with `by`, as the ↑/↓ buttons and Shift+J/K do
+    at_end = post(client, "/move", id=last, by="1", section="papers")
+    assert at_end.status_code == 200
+    assert _flash(at_end.text) == f"Already last in Papers: {titles[last]}"
+    at_top = post(client, "/move", id=first, by="-1", section="papers")
+    assert _flash(at_top.text) == f"Already first in Papers: {titles[first]}"
+    assert store.annotations(1) == {}  # nothing was written
+    assert section_ids(exported(None, store), "papers")[:2] == [first, last]
+    down = post(client, "/move", id=first, by="1", section="papers")
+    assert _flash(down.text) == f"Moved down in Papers (2 of 2): {titles[first]}"
+    assert section_ids(exported(None, store), "papers")[:2] == [last, first]
+    away = post(client, "/move", id=first, section="reads")
+    assert _flash(away.text) == f"Moved to Curated Reads: {titles[first]}"
+    assert "arxiv:" not in _flash(down.text) + _flash(away.text)
+
+
 def _edit_form(client: TestClient, item_id: str) -> dict[str, str]:
     page = client.get("/edit", params={"id": item_id}).text
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))

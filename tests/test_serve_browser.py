@@ -159,6 +159,14 @@ def test_editor_triages_orders_writes_and_exports_in_the_browser(served, page, s
     papers.nth(0).click(position={"x": 5, "y": 5})
     page.keyboard.press("Shift+J")
     expect(papers.nth(0)).to_have_attribute("data-id", other)
+    expect(page.get_by_role("status")).to_contain_text("Moved down in Papers (2 of 2): ")
+    # now last: Shift+J again moves nothing, says so, and sends nothing
+    moves: list[str] = []
+    page.on("request", lambda r: moves.append(r.url) if r.method == "POST" else None)
+    page.keyboard.press("Shift+J")
+    expect(page.get_by_role("status")).to_contain_text("Already last in Papers: ")
+    expect(papers.nth(1)).to_have_attribute("data-id", top)
+    assert moves == []
     # and a drag puts it back on top
     papers.nth(1).drag_to(papers.nth(0), target_position={"x": 10, "y": 2})
     expect(page.get_by_role("status")).to_contain_text("New order")  # the server has it

@@ -428,9 +428,14 @@ def _place(work: Any, number: int, order: dict[str, list[str]], notes: dict[str,
             )
 
 
-def _pinned_order(store: Store, fmt: Newsletter, now: datetime) -> tuple[int, dict[str, list[str]]]:
+def _pinned_view(store: Store, fmt: Newsletter, now: datetime) -> tuple[int, dict[str, list[ExportItem]]]:
     view = draft_view(store, fmt, now)
-    return view.number, {key: [i.id for i in items] for key, items in view.pinned.items()}
+    return view.number, view.pinned
+
+
+def _pinned_order(store: Store, fmt: Newsletter, now: datetime) -> tuple[int, dict[str, list[str]]]:
+    number, pinned = _pinned_view(store, fmt, now)
+    return number, {key: [i.id for i in items] for key, items in pinned.items()}
 
 
 def _check_section(key: str) -> SectionKey:
@@ -438,6 +443,19 @@ def _check_section(key: str) -> SectionKey:
         return SectionKey(key)
     except ValueError:
         raise DeskError(f"unknown section {key!r} (one of {', '.join(k.value for k in SectionKey)})") from None
+
+
+class Moved(NamedTuple):
+    """Where a `move` left an item: its title, section key, 1-based position among the section's
+    placed items and how many are placed there; `changed` is False when it was already there (nothing written)."""
+
+    title: str
+    section: str
+    position: int
+    placed: int
+    changed: bool
+    other_section: bool
+    """True when it went to another section."""
 
 
 def move(
@@ -449,14 +467,20 @@ def move(
     section: str | None = None,
     by: int = 0,
     to: int | None = None,
-) -> None:
+) -> Moved:
     """Move an item of the draft: to another section (at its end), `by` places up (-) or down (+),
     or `to` a 1-based position. The item is shortlisted; its section's placed items keep their order.
+    `section` naming the item's own section is a move inside it. Moving the first item up or the
+    last one down changes nothing and writes nothing (`Moved.changed` is False).
     """
-    number, order = _pinned_order(store, fmt, now)
+    number, view = _pinned_view(store, fmt, now)
+    order = {key: [i.id for i in items] for key, items in view.items()}
+    titles = {i.id: i.title for items in view.values() for i in items}
     current = next((key for key, ids in order.items() if item_id in ids), None)
+    changed = current is None
     if current is None:
         entry, key = item(store, fmt, item_id)  # raises for an id not in the draft
+        titles[item_id] = entry.title
         current = key.value
         order[current].append(item_id)
         set_status(store, item_id, ItemStatus.shortlisted)
@@ -466,10 +490,15 @@ def move(
     ids.pop(index)
     if target != current:
         order[target].append(item_id)
+        changed = True
     else:
-        new = (to - 1) if to is not None else index + by
-        ids.insert(max(0, min(len(ids), new)), item_id)
-    _write_order(store, number, {k: order[k] for k in {current, target}})
+        new = max(0, min(len(ids), (to - 1) if to is not None else index + by))
+        ids.insert(new, item_id)
+        changed = changed or new != index
+    if changed:
+        _write_order(store, number, {k: order[k] for k in {current, target}})
+    placed = order[target]
+    return Moved(titles[item_id], target, placed.index(item_id) + 1, len(placed), changed, target != current)
 
 
 def reorder(store: Store, fmt: Newsletter, now: datetime, section: str, ids: Sequence[str]) -> None:

@@ -442,9 +442,15 @@ async def move(request: Request) -> Response:
     except ValueError:
         raise DeskError("`by` must be a whole number of places") from None
     fmt = desk.fmt()
-    actions.move(desk.store, fmt, desk.now(), item_id, section=section, by=by)
-    where = f" to {fmt.section(section).name}" if section else (" up" if by < 0 else " down")
-    key = desk.flash.put(message=f"Moved {item_id}{where}", current=item_id)
+    done = actions.move(desk.store, fmt, desk.now(), item_id, section=section, by=by)
+    name = fmt.section(done.section).name
+    if done.other_section or (done.changed and not by):
+        message = f"Moved to {name}: {done.title}"
+    elif done.changed:
+        message = f"Moved {'up' if by < 0 else 'down'} in {name} ({done.position} of {done.placed}): {done.title}"
+    else:  # the first item up, the last one down: nothing moved, nothing was written
+        message = f"Already {'first in' if by < 0 else 'last in' if by > 0 else 'in'} {name}: {done.title}"
+    key = desk.flash.put(message=message, current=item_id)
     return _back(request, form, key, "d-" + row_anchor(item_id))
 
 

@@ -87,6 +87,33 @@
     el.form.requestSubmit(el);
   }
 
+  // Shift+J on the last item of a draft section (Shift+K on the first) would move nothing:
+  // say so on the status line instead of asking the server
+  function say(text) {
+    var line = document.getElementById("flash");
+    if (!line) { return; }
+    var p = document.createElement("p");
+    p.className = "flash";
+    p.textContent = text;
+    line.replaceChildren(p);
+  }
+
+  function moveInDraft(row, key) {
+    if (row && row.classList.contains("drow")) {
+      var list = row.parentNode;
+      var placed = list.querySelectorAll("li.drow");
+      var end = key === "J" ? placed[placed.length - 1] : placed[0];
+      if (end === row) {
+        var title = row.querySelector(".title");
+        var heading = document.getElementById(list.getAttribute("aria-labelledby"));
+        say("Already " + (key === "J" ? "last" : "first") + " in " + (heading ? heading.textContent : "its section") +
+            ": " + (title ? title.textContent : row.getAttribute("data-id")));
+        return;
+      }
+    }
+    press(row, key);
+  }
+
   function openKeys() {
     var dialog = document.getElementById("keys");
     if (dialog && !dialog.open) { dialog.showModal(); }
@@ -106,8 +133,8 @@
       case "x": press(row, "x"); break;
       case "p": press(row, "p"); break;
       case "e": press(row, "e"); break;
-      case "J": press(row && row.classList.contains("row") ? rowById(row.getAttribute("data-id"), true) : row, "J"); break;
-      case "K": press(row && row.classList.contains("row") ? rowById(row.getAttribute("data-id"), true) : row, "K"); break;
+      case "J": moveInDraft(row && row.classList.contains("row") ? rowById(row.getAttribute("data-id"), true) : row, "J"); break;
+      case "K": moveInDraft(row && row.classList.contains("row") ? rowById(row.getAttribute("data-id"), true) : row, "K"); break;
       case "o":
         if (row) { window.open(row.getAttribute("data-url"), "_blank", "noopener,noreferrer"); }
         break;
