@@ -1246,9 +1246,11 @@ def mark(
     _err().print(f"{len(marked)} marked {status_v.value}", markup=False)
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})  # so `-1` is a number to refuse, not an option
 def publish(
-    number: Annotated[int, typer.Argument(metavar="N", help="The issue number (the one the draft carries).")],
+    number: Annotated[
+        int, typer.Argument(metavar="N", min=1, help="The issue number (the one the draft carries; the first is 1).")
+    ],
 ) -> None:
     """Mark the included items of issue N published; the next draft starts after them.
 
@@ -1334,6 +1336,8 @@ def search(
             fail(f"--since: {exc}")
     if query is None and not featured:
         fail("curate search needs a QUERY (or --featured to list what went out)")
+    if query is not None and not query.strip():
+        fail("the query is empty: give words to find, e.g. curate search 'mixture of experts'")
     store = open_store(settings(), must_exist=True, read_only=True)
     from pipeline.store import StoreError
 
@@ -1344,7 +1348,7 @@ def search(
             else None
         )
     except StoreError as exc:
-        fail(str(exc))
+        _db_fail(str(exc))
     if not featured:
         _print_items(items or [], fmt)
         return
@@ -1386,7 +1390,7 @@ def db_upgrade() -> None:
     try:
         applied = store.upgrade()
     except StoreError as exc:
-        fail(str(exc))
+        _db_fail(str(exc))
     if applied:
         _err().print(f"upgraded the database to revision {applied[-1]}: {', '.join(applied)}", markup=False)
     else:
@@ -1467,7 +1471,11 @@ def _file_error(exc: BaseException) -> str | None:
     if state.drafts_dir is not None and Path(name).resolve().is_relative_to(Path(state.drafts_dir).resolve()):
         setting = " (CURATE_DRAFTS_DIR)"
     elif name.endswith(".run.lock") or Path(name).name.startswith("curate-run-"):
-        setting = " (the run lock, beside CURATE_DB)"
+        setting = _db_named(" (the run lock, beside CURATE_DB)")
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):  # a file where a folder must be (or be made)
+        blocking = next((p for p in (Path(name), *Path(name).parents) if p.exists()), None)
+        if blocking is not None and not blocking.is_dir():
+            return f"{blocking} is a file, not a folder{setting}"
     return f"cannot write {name}{setting}: {exc.strerror or exc}"
 
 
@@ -1481,7 +1489,7 @@ def _storage_error(exc: BaseException) -> str | None:
     from pipeline import preflight
 
     line = preflight.describe(exc, _redact(state.shown_db))
-    return f"{line}; what was stored before is kept" if line else None
+    return f"{_db_named(line)}; what was stored before is kept" if line else None
 
 
 def main() -> None:

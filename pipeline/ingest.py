@@ -131,6 +131,12 @@ Progress = Callable[[Outcome], None]
 
 
 class Ingest:
+    def _refusal(self, exc: LinkRefused) -> str:
+        """Why a link was refused; a feed to add names the sources file CURATE_SOURCES names
+        (the connectors, which never see the settings, name the default one)."""
+        default = str(Settings.model_fields["sources"].default)
+        return exc.reason.replace(default, str(self.settings.sources))
+
     def __init__(self, settings: Settings, store: Store, registry: Registry | None = None) -> None:
         self.settings = settings
         self.store = store
@@ -241,7 +247,7 @@ class Ingest:
                 ref = links.parse(text, self.registry)
                 refs += [(text, r) for r in links.expand(ref, with_companions, self.registry)]
             except LinkRefused as exc:
-                outcome = Outcome(input=text, status=Status.refused, message=exc.reason)
+                outcome = Outcome(input=text, status=Status.refused, message=self._refusal(exc))
                 report.outcomes.append(outcome)
                 if progress:
                     progress(outcome)

@@ -67,3 +67,6 @@ def configure_logging(level: int, fmt: str, secrets: Sequence[str]) -> None:
     quiet = {logging.DEBUG: logging.INFO, logging.INFO: logging.WARNING}.get(level, max(level, logging.ERROR))
     for noisy in ("github", "googleapiclient", "urllib3", "httpx", "httpcore", "arxiv"):
         logging.getLogger(noisy).setLevel(quiet)
+    # Alembic's INFO (a line per plugin it loads, per migration it runs) is for --debug; the
+    # store's own line says what an upgrade did
+    logging.getLogger("alembic").setLevel(logging.DEBUG if level <= logging.DEBUG else logging.WARNING)

@@ -192,3 +192,100 @@ def test_the_rule_lives_in_preflight(tmp_path):
         preflight.check(f"sqlite:///{tmp_path}", 1, str(tmp_path))
     preflight.check(f"sqlite:///{tmp_path / 'new.db'}", 1, "new.db")  # a file to come is fine
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- wording: each line names what the user gave
+
+
+@pytest.mark.parametrize("number", ["0", "-1", "-12"])
+def test_publish_refuses_an_issue_number_below_1_as_a_usage_error(curate, env, number):
+    from pipeline.store import Store
+
+    Store(env["CURATE_DB"])
+    result = curate("publish", number)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert "Invalid value for 'N': Input should be greater than or equal to 1" in result.stderr
+    assert "already published" not in result.stderr
+
+
+def test_a_read_only_database_given_with_db_is_named_so(run, replay, tmp_path):
+    db = tmp_path / "curate.db"
+    assert run("ingest", "2512.07461", CURATE_DB=str(db)).exit_code == 0
+    result = run("--db", f"sqlite:///file:{db}?mode=ro&uri=true", "ingest", "2511.13945")
+    assert result.exit_code == 1
+    last = result.stderr.splitlines()[-1]
+    assert last.endswith(
+        "curate.db?mode=ro&uri=true (--db) is read-only: give curate write access to the file and its folder, "
+        "or point --db elsewhere; what was stored before is kept"
+    )
+    assert "CURATE_DB" not in result.stderr
+
+
+def test_a_newer_database_given_with_db_is_named_so_by_every_command(run, tmp_path):
+    import sqlite3
+
+    db = tmp_path / "newer.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '999')")
+    conn.commit()
+    conn.close()
+    for args in (["db", "upgrade"], ["search", "x"], ["run", "--dry-run"], ["list"]):
+        result = run("--db", str(db), *args, CURATE_SOURCES=_sources(tmp_path))
+        assert result.exit_code == 2 and "point --db at another database" in result.stderr, (args, result.stderr)
+        assert "CURATE_DB" not in result.stderr
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\t"])
+def test_an_empty_search_query_is_a_usage_error(run, env, query):
+    from pipeline.store import Store
+
+    Store(env["CURATE_DB"])
+    for args in (["search", query], ["search", "--featured", query]):
+        result = run(*args)
+        assert (result.exit_code, result.stdout, result.stderr) == (
+            2,
+            "",
+            "error: the query is empty: give words to find, e.g. curate search 'mixture of experts'\n",
+        )
+
+
+def test_verbose_on_a_new_database_leaves_alembic_out(curate, env):
+    verbose = curate("--verbose", "db", "upgrade")
+    assert verbose.returncode == 0
+    assert "alembic" not in verbose.stderr
+    assert "INFO pipeline.store: store: schema upgraded empty → 0006" in verbose.stderr
+    debug = curate("--debug", "db", "upgrade", extra_env={"CURATE_DB": env["CURATE_DB"] + ".2"})
+    assert "alembic.runtime.migration" in debug.stderr  # --debug shows everything
+
+
+@pytest.mark.parametrize("drafts", ["file", "file/below"])
+@pytest.mark.parametrize("command", [["export"], ["run"]])
+def test_a_file_as_the_drafts_folder_is_named_so(curate, env, tmp_path, drafts, command):
+    from pipeline.store import Store
+
+    Store(env["CURATE_DB"])
+    (tmp_path / "file").write_text("not a folder\n")
+    result = curate(
+        *command, extra_env={"CURATE_DRAFTS_DIR": str(tmp_path / drafts), "CURATE_SOURCES": _sources(tmp_path)}
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == f"error: {tmp_path / 'file'} is a file, not a folder (CURATE_DRAFTS_DIR)"
+    assert (tmp_path / "file").read_text() == "not a folder\n"
+
+
+def test_a_refused_feed_link_names_the_sources_file_configured(curate, env, tmp_path, replay):
+    sources = tmp_path / "my-feeds.toml"
+    result = curate(
+        "ingest",
+        "https://arxiv.org/list/cs.LG/new",
+        "https://www.youtube.com/@chan",
+        extra_env={"CURATE_SOURCES": str(sources)},
+    )
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].endswith(
+        f"(https://rss.arxiv.org/rss/cs.LG) to {sources} so the scheduled run finds its new papers"
+    )
+    assert f"add the channel's feed to {sources} (https://www.youtube.com/feeds/" in lines[1]
+    assert "data/sources.toml" not in result.stderr

@@ -64,7 +64,7 @@ def test_a_drafts_folder_that_cannot_be_written_is_one_line_naming_the_setting(r
     assert run("ingest", "2512.07461").exit_code == 0
     result = run("export", CURATE_DRAFTS_DIR=str(blocker / "drafts"))
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"error: cannot write {blocker}/drafts (CURATE_DRAFTS_DIR): Not a directory")
+    assert result.stderr.startswith(f"error: {blocker} is a file, not a folder (CURATE_DRAFTS_DIR)")
     assert len(result.stderr.splitlines()) == 1
 
 
@@ -78,6 +78,6 @@ def test_a_lock_folder_that_cannot_be_written_is_one_line(run, replay, tmp_path,
     result = run("run")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
-        f"error: cannot write {blocker}/locks/curate.db.run.lock (the run lock, beside CURATE_DB): Not a directory"
+        f"error: {blocker} is a file, not a folder (the run lock, beside CURATE_DB)"
     )
     assert "Traceback" not in result.stderr and "PermissionError" not in result.stderr

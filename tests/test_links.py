@@ -713,11 +713,12 @@ def test_a_clone_link_is_ingested_as_its_repository(env, replay):
 def test_arxiv_author_pages_and_listings_are_refused_with_the_feed_to_add(env, replay):
     result = ingest(env, "https://arxiv.org/a/warner_s_1", "arxiv.org/list/cs.LG/new")
     assert result.exit_code == 2
+    sources = env["CURATE_SOURCES"]  # the file the refusal names is the one configured
     assert result.stderr.splitlines()[:2] == [
         "✗ https://arxiv.org/a/warner_s_1  an arXiv author page, not a paper: add the author's feed "
-        "(https://arxiv.org/a/warner_s_1.atom2) to data/sources.toml so the scheduled run finds their papers",
+        f"(https://arxiv.org/a/warner_s_1.atom2) to {sources} so the scheduled run finds their papers",
         "✗ arxiv.org/list/cs.LG/new  an arXiv listing, not a paper: add the listing's feed "
-        "(https://rss.arxiv.org/rss/cs.LG) to data/sources.toml so the scheduled run finds its new papers",
+        f"(https://rss.arxiv.org/rss/cs.LG) to {sources} so the scheduled run finds its new papers",
     ]
     assert replay.count("") == 0
 
