@@ -163,6 +163,84 @@ def test_pick_moves_the_item_to_pick_and_the_previous_pick_home(client, store):
     assert section_ids(doc, "papers")[0] == "arxiv:2511.00001"
 
 
+def _row(page: str, item_id: str) -> str:
+    """The candidates list's row of an item (the Draft column's row comes later in the page)."""
+    row = page[page.index('<li class="row status-') :]
+    row = row[row.index(f'data-id="{item_id}"') :]
+    return row[: row.index("</li>")]
+
+
+def _draft_row(page: str, item_id: str) -> str:
+    row = page[page.index('id="draft-title"') :]
+    row = row[row.index(f'data-id="{item_id}"') :]
+    return row[: row.index("</li>")]
+
+
+def _annotate_the_export(client: TestClient, conf: Settings, store: Store, ext: str) -> object:
+    """Export from the page, then read the file back as `curate annotate` does: its summary."""
+    from pipeline import annotate
+    from pipeline.newsletter import load
+
+    assert post(client, "/export").status_code == 200
+    path = conf.drafts_dir / f"issue-1.{ext}"
+    edits, data = annotate.read(path)
+    return annotate.apply(store, conf, edits, path, data, fmt=load(conf.newsletter))
+
+
+def test_the_pick_can_be_unpicked_and_the_draft_file_agrees(client, conf, store):
+    pick = post(client, "/triage", id="arxiv:2511.00001", action="pick").text
+    assert 'value="unpick" data-key="p" title="Back to its own section">Unpick</button>' in _row(
+        pick, "arxiv:2511.00001"
+    )
+    assert ">Pick</button>" not in _row(pick, "arxiv:2511.00001")
+    assert 'formaction="/triage" name="action" value="unpick" data-key="p"' in _draft_row(pick, "arxiv:2511.00001")
+    assert ">Pick</button>" in _row(pick, "arxiv:2511.00002")  # any other row can still be picked
+    assert _annotate_the_export(client, conf, store, "md").picks == ["arxiv:2511.00001"]
+
+    done = post(client, "/triage", id="arxiv:2511.00001", action="unpick")
+    assert done.status_code == 200 and _flash(done.text) == "Unpicked, back in Papers: Attention, again"
+    assert ">Pick</button>" in _row(done.text, "arxiv:2511.00001") and ">Unpick</button>" not in done.text
+    doc = exported(None, store)
+    assert section_ids(doc, "pick") == []
+    assert section_ids(doc, "papers")[-1] == "arxiv:2511.00001"  # after the paper the annotated file placed
+    assert store.get("arxiv:2511.00001").status == ItemStatus.shortlisted
+    summary = _annotate_the_export(client, conf, store, "md")  # the Markdown says so too, read back
+    assert summary.picks == [] and summary.moved == 0
+    assert section_ids(exported(None, store), "papers")[-1] == "arxiv:2511.00001"
+
+    # undo picks it again; unpicking what is not the pick is a message and changes nothing
+    undo = dict(
+        re.findall(
+            r'<input type="hidden" name="(\w+)" value="([^"]*)"',
+            done.text.split('action="/undo"')[1].split("</form>")[0],
+        )
+    )
+    client.post("/undo", data=undo)
+    assert section_ids(exported(None, store), "pick") == ["arxiv:2511.00001"]
+    refused = post(client, "/triage", id="arxiv:2511.00002", action="unpick")
+    assert refused.status_code == 400 and "not the pick" in refused.text
+    assert section_ids(exported(None, store), "pick") == ["arxiv:2511.00001"]
+
+
+def test_a_pick_made_in_the_file_shows_on_the_page_and_unpicks_there(client, conf, store, tmp_path):
+    from pipeline import annotate
+
+    d = draft.prepare(store, now=NOW)
+    draft.write(store, conf, d, ["json"])
+    doc = json.loads((conf.drafts_dir / "issue-1.json").read_text())
+    videos = next(s for s in doc["sections"] if s["key"] == "videos")
+    next(s for s in doc["sections"] if s["key"] == "pick")["items"] = [videos["items"].pop(0)]
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(doc))
+    assert annotate.apply(store, conf, annotate.read(path)[0]).picks == ["youtube:video:aaaaaaaaaaa"]
+    page = client.get("/").text
+    assert ">Unpick</button>" in _row(page, "youtube:video:aaaaaaaaaaa")
+    done = post(client, "/triage", id="youtube:video:aaaaaaaaaaa", action="unpick")
+    assert _flash(done.text) == "Unpicked, back in Videos: Talk aaaaaaaaaaa"
+    doc = exported(None, store)
+    assert section_ids(doc, "pick") == [] and section_ids(doc, "videos") == ["youtube:video:aaaaaaaaaaa"]
+
+
 def test_moving_items_orders_the_export(client, store):
     for n in (1, 2):
         post(client, "/triage", id=f"arxiv:2511.0000{n}", action="shortlist")

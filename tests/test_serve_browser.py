@@ -173,6 +173,22 @@ def test_editor_triages_orders_writes_and_exports_in_the_browser(served, page, s
     expect(papers.nth(0)).to_have_attribute("data-id", top)
     shot(page, tmp_path, "3-draft")
 
+    # Pick, then p on the pick unpicks it, p picks it again, and the Draft column's Unpick button unpicks
+    video = page.locator('li.row[data-id^="youtube:video:"]')
+    picked = page.locator('ol[data-section="pick"] li.drow')
+    video.get_by_role("button", name="Pick", exact=True).click()
+    expect(picked).to_have_count(1)
+    expect(video.get_by_role("button", name="Unpick", exact=True)).to_be_visible()
+    page.keyboard.press("p")
+    expect(page.get_by_role("status")).to_contain_text("Unpicked, back in Videos: ")
+    expect(picked).to_have_count(0)
+    page.keyboard.press("p")
+    expect(picked).to_have_count(1)
+    picked.get_by_role("button", name=re.compile("^Unpick")).click()
+    expect(page.get_by_role("status")).to_contain_text("Unpicked, back in Videos: ")
+    expect(picked).to_have_count(0)
+    expect(page.locator('ol[data-section="videos"] li.drow')).to_have_count(1)
+
     # a blurb, with the live preview rendered as the export renders it
     papers.nth(0).get_by_role("link", name="Edit blurb").click()
     page.wait_for_url(re.compile(r"/edit\?"))  # loaded, its script too: a person does not type that fast

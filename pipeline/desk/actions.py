@@ -527,6 +527,24 @@ def pick(store: Store, fmt: Newsletter, now: datetime, item_id: str) -> str | No
     return previous[0] if previous else None
 
 
+def unpick(store: Store, fmt: Newsletter, now: datetime, item_id: str) -> SectionKey:
+    """Put the pick of the week back in its own section, after the items placed there, and
+    return that section: what moving its block out of the pick section of the Markdown does
+    once `curate annotate` reads it back (the pick section is then empty, and the item stays
+    shortlisted). Raises DeskError, changing nothing, when the item is not the pick.
+    """
+    number, order = _pinned_order(store, fmt, now)
+    pick_key = SectionKey.pick.value
+    if item_id not in order[pick_key]:
+        raise DeskError(f"{item_id} is not the pick of issue {number}'s draft (nothing was changed)")
+    entry, _ = item(store, fmt, item_id)
+    home = fmt.section_of(entry.kind)
+    order[pick_key].remove(item_id)
+    order[home.value].append(item_id)
+    _write_order(store, number, {pick_key: order[pick_key], home.value: order[home.value]})
+    return home
+
+
 def _write_order(store: Store, number: int, order: dict[str, list[str]]) -> None:
     with store.issue_work(number) as work:
         _place(work, number, order, work.annotations())

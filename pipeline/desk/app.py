@@ -400,6 +400,11 @@ async def triage(request: Request) -> Response:
         undo["section"] = "home"
         if previous:
             undo["previous"] = previous
+    elif action == "unpick":
+        fmt = desk.fmt()
+        home = actions.unpick(desk.store, fmt, now, before.id)
+        message = f"Unpicked, back in {fmt.section(home).name}: {before.title}"
+        undo["section"] = SectionKey.pick.value
     elif action in STATUS_OF:
         actions.set_status(desk.store, before.id, STATUS_OF[action])
         message = {"shortlist": "Shortlisted", "reject": "Rejected", "candidate": "Back to candidates"}[action]
@@ -420,7 +425,9 @@ async def undo(request: Request) -> Response:
     except ValueError:
         raise DeskError("unknown status to go back to") from None
     now = desk.now()
-    if _text(form, "section") == "home":
+    if _text(form, "section") == SectionKey.pick.value:  # an unpick undone: the pick again
+        actions.pick(desk.store, desk.fmt(), now, item_id)
+    elif _text(form, "section") == "home":
         fmt = desk.fmt()
         entry, _ = actions.item(desk.store, fmt, item_id)
         actions.move(desk.store, fmt, now, item_id, section=fmt.section_of(entry.kind).value)

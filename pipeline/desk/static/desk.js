@@ -55,7 +55,8 @@
     var row = form.closest("li.row, li.drow");
     var keepId = row ? row.getAttribute("data-id") : (current() ? current().getAttribute("data-id") : null);
     var draftFirst = !!(row && row.classList.contains("drow"));
-    return fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin",
+    var action = (submitter && submitter.getAttribute("formaction")) || form.getAttribute("action");
+    return fetch(action, { method: "POST", body: data, credentials: "same-origin",
                                 headers: { "X-CSRF-Token": csrf() } })
       .then(function (r) { return r.text().then(function (t) { swap(t, r.url, keepId, draftFirst); }); });
   }
