@@ -241,6 +241,19 @@ def test_a_pick_made_in_the_file_shows_on_the_page_and_unpicks_there(client, con
     assert section_ids(doc, "pick") == [] and section_ids(doc, "videos") == ["youtube:video:aaaaaaaaaaa"]
 
 
+def test_the_draft_column_says_an_item_without_a_blurb_ships_its_drafted_summary(client, store):
+    post(client, "/triage", id="github:acme/fastlib", action="shortlist")
+    row = _draft_row(client.get("/").text, "github:acme/fastlib")
+    summary = next(i for s in exported(None, store)["sections"] for i in s["items"] if i["id"] == "github:acme/fastlib")
+    assert summary["annotation"]["blurb"] == "" and summary["summary"] == "A useful tool."
+    assert '<span class="drafted">drafted summary (yours replaces it):</span> A useful tool.' in row
+    assert "no blurb yet" not in row
+    form = _edit_form(client, "github:acme/fastlib")
+    client.post("/edit", data={**form, "blurb": "Mine, *now*.", "take": "", "action": "save"})
+    row = _draft_row(client.get("/").text, "github:acme/fastlib")
+    assert "Mine, <em>now</em>." in row and "drafted summary" not in row
+
+
 def test_moving_items_orders_the_export(client, store):
     for n in (1, 2):
         post(client, "/triage", id=f"arxiv:2511.0000{n}", action="shortlist")
