@@ -784,3 +784,30 @@ def test_an_untouched_tldr_box_leaves_a_models_sentence_a_suggestion(client, sto
     assert r.status_code == 200
     doc = exported(None, store)
     assert doc["issue"]["title"] == "Week one" and doc["issue"]["tldr"] == {}
+
+
+def test_add_links_lists_every_input_in_order_with_curate_ingests_reason(settings):
+    from connectors.errors import LinkRefused
+    from pipeline.links import parse
+
+    store = Store(settings.db)
+    save(store, [paper(1, title="Attention, again")])  # fetched just now: fresh
+    c = TestClient(create_app(settings), base_url=BASE)
+    text = "https://arxiv.org/abs/2511.00001\nnot-a-link\nSee this one:\n1706.03762\narxiv.org/abs/1706.03762v2\n"
+    page = c.post("/add", data={"csrf": csrf(c), "links": text}).text
+    rows = [
+        [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td>(.*?)</td>", tr, re.S)]
+        for tr in re.findall(r"<tr class=\"outcome-[^\"]*\">(.*?)</tr>", page, re.S)
+    ]
+    with pytest.raises(LinkRefused) as refused:
+        parse("not-a-link")
+    assert [r[0] for r in rows] == [
+        "https://arxiv.org/abs/2511.00001",
+        "not-a-link",
+        "1706.03762",
+        "arxiv.org/abs/1706.03762v2",
+    ]  # one row per input, in the order given; the line of prose is not an input
+    assert rows[0][1:] == ["fresh — fetched less than 24h ago (CURATE_MAX_AGE), not fetched again", "Attention, again"]
+    assert rows[1][1] == f"refused — {refused.value.reason}"  # what `curate ingest` prints after ✗
+    assert rows[2][1] == "stored" and store.get("arxiv:1706.03762") is not None
+    assert rows[3][1] == "stored — the same item as 1706.03762"

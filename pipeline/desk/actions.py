@@ -701,14 +701,83 @@ def publish(store: Store, number: int, now: datetime) -> Any:
         raise DeskError(str(exc)) from None
 
 
-def add_links(store: Store, settings: Settings, text: str) -> Any:
-    """`curate ingest` on every link in `text` (URLs, arXiv ids, one per line or in prose): its Report."""
-    from pipeline.ingest import Ingest
+@dataclass
+class Added:
+    """One input of the Add links box and what became of it, as `curate ingest` reports it."""
+
+    input: str
+    status: str
+    """stored, fresh, failed, postponed or refused; `retried` rows were postponed by an earlier run."""
+    reason: str = ""
+    """One line: the reason `curate ingest` prints for a refused or failed link; for a fresh one, why it was kept."""
+    item_id: str | None = None
+    title: str | None = None
+
+
+@dataclass
+class AddReport:
+    rows: list[Added]
+    """One per input, in the order given, then the links an earlier run postponed (`retried`)."""
+    retried: list[Added]
+    notes: list[str]
+
+
+def _inputs(text: str) -> list[str]:
+    """The box's inputs in order: every link or arXiv id a line holds, else the line itself when
+    it is one word (a mistyped link, refused with its reason); lines of prose without a link
+    and `#` lines are text around the links."""
     from pipeline.links import extract
 
-    found = extract(text)
-    if not found and text.strip():
-        found = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    if not found:
+    out: list[str] = []
+    for line in text.splitlines():
+        found = extract(line)
+        word = line.strip()
+        if not found and word and not word.startswith("#") and len(word.split()) == 1:
+            found = [word]
+        out += [f for f in found if f not in out]
+    return out
+
+
+def _age(delta: Any) -> str:
+    """CURATE_MAX_AGE as it is usually written: `24h`, `90m`, `2d`."""
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= 2 * size and seconds % size == 0:  # 24h reads as 24h, not 1d
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def add_links(store: Store, settings: Settings, text: str) -> AddReport:
+    """`curate ingest` on every input of `text` (links and arXiv ids, one per line or in prose):
+    one row per input in the order given; a second form of the same item says so."""
+    from connectors.errors import LinkRefused
+    from pipeline.ingest import Ingest, Status
+    from pipeline.links import parse
+
+    inputs = _inputs(text)
+    if not inputs:
         raise DeskError("no link found: paste one or more links or arXiv ids")
-    return Ingest(settings, store).run(found)
+    report = Ingest(settings, store).run(inputs)
+    words = {Status.deferred: "postponed"}
+
+    def row(o: Any) -> Added:
+        reason = o.message
+        if o.status == Status.fresh and o.message == "fresh, not fetched again":
+            reason = f"fetched less than {_age(settings.max_age)} ago (CURATE_MAX_AGE), not fetched again"
+        return Added(o.input, words.get(o.status, o.status.value), reason, o.item_id, o.title)
+
+    mine = {o.input: o for o in report.outcomes if not o.retried}
+    by_key = {o.ref.key: o for o in mine.values() if o.ref is not None}
+    rows = []
+    for given in inputs:
+        if given in mine:
+            rows.append(row(mine[given]))
+            continue
+        try:
+            first = by_key.get(parse(given).key)
+        except LinkRefused:
+            first = None
+        if first is not None:
+            rows.append(Added(given, row(first).status, f"the same item as {first.input}", first.item_id, first.title))
+    retried = [row(o) for o in report.outcomes if o.retried]
+    return AddReport(rows, retried, report.notes)
