@@ -694,6 +694,27 @@ class Store:
                 for i, k, st, seen, raw in session.connection().execute(query).all()
             ]
 
+    def record_values(self, ids: Iterable[str], fields: Sequence[str]) -> dict[str, str]:
+        """For each of `ids` whose record has one of the top-level `fields`, the first such value
+        as text (a date reads as its ISO text), read in the database without loading the records."""
+        from sqlalchemy import select as select_core
+
+        record = col(ItemRow.record)
+        value = (
+            func.coalesce(*[record[f].as_string() for f in fields])
+            if len(fields) > 1
+            else record[fields[0]].as_string()
+        )
+        out: dict[str, str] = {}
+        with self.session() as session:
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                for item_id, text_value in session.connection().execute(
+                    select_core(col(ItemRow.id), value).where(col(ItemRow.id).in_(chunk))
+                ):
+                    if text_value:
+                        out[item_id] = text_value
+        return out
+
     def envelopes(self, ids: Iterable[str]) -> dict[str, tuple[str, str, datetime, int, list[str]]]:
         """(url, title, fetched_at, fetch_count, sources) of those stored `ids`, records left unread."""
         from sqlalchemy import select as select_core  # sqlmodel's select is typed for up to four columns

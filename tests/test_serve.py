@@ -811,3 +811,16 @@ def test_add_links_lists_every_input_in_order_with_curate_ingests_reason(setting
     assert rows[1][1] == f"refused — {refused.value.reason}"  # what `curate ingest` prints after ✗
     assert rows[2][1] == "stored" and store.get("arxiv:1706.03762") is not None
     assert rows[3][1] == "stored — the same item as 1706.03762"
+
+
+def test_newest_first_is_by_the_items_own_date_then_when_it_was_stored(client, store):
+    from tests.draft_records import T0
+
+    save(store, [paper(4, title="Fresh paper", days_old=0)], NOW - timedelta(hours=1, minutes=30))
+    save(store, [paper(3, title="Old paper", days_old=2000)], NOW - timedelta(hours=1))  # stored later
+    pushed = repo("Pushed", 5).model_copy(update={"pushed": T0 + timedelta(days=1)})
+    save(store, [pushed], NOW - timedelta(hours=3))
+    page = client.get("/", params={"order": "newest"}).text.split('id="draft-title"')[0]
+    assert ">newest first (published; repos: last push)</option>" in page
+    assert page.index("Fresh paper") < page.index("Old paper")
+    assert page.index("acme/Pushed") < page.index("acme/Fastlib")  # pushed after Fastlib's creation
