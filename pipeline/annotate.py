@@ -23,6 +23,8 @@ from pipeline.draft_markdown import (
     TLDR_EMPTY,
     MarkdownDraftError,
     blurb_block,
+    md_editor,
+    md_editor_read,
     md_text,
     normalize_blurb,
     one_line,
@@ -239,11 +241,11 @@ def tldr_read_back(shown: dict[str, str], stored: dict[str, str], drafted: dict[
     """
     out = dict(stored)
     for key, text in shown.items():
-        text = one_line(text)
-        if text == one_line(stored.get(key, "")) or text in drafted.get(key, set()):
+        text, mine = one_line(text), one_line(stored.get(key, ""))
+        if text in (mine, md_editor(mine)) or text in drafted.get(key, set()):
             continue
         if text:
-            out[key] = text
+            out[key] = md_editor_read(text, mine)
         else:
             out.pop(key, None)
     return out
@@ -313,7 +315,7 @@ def apply(  # noqa: C901 - each kind of edit, in one transaction
             prev_include = prev.include if prev else True
             blurb = edit.blurb
             if edit.drafted is not None and edit.drafted not in _drafted_texts(row, prev, fmt, drafts.get(item_id, ())):
-                blurb = edit.drafted
+                blurb = md_editor_read(edit.drafted, prev.blurb if prev else "")
             if blurb is None:
                 blurb = prev.blurb if prev else ""
             if len(blurb) > settings.blurb_max_chars:
@@ -367,9 +369,12 @@ def apply(  # noqa: C901 - each kind of edit, in one transaction
             summary.left_out += 1
         if edits.title is not None:
             default_titles = (f"Issue #{edits.number}", fmt.default_title(edits.number))  # the first: drafts of 0.1.0
-            issue.title = None if edits.title in default_titles else edits.title
-        if edits.intro is not None:
-            issue.intro = edits.intro
+            title = edits.title
+            if edits.fmt == "md":  # the Markdown shows the title with its raw HTML escaped
+                title = md_editor_read(title, issue.title or "")
+            issue.title = None if title in default_titles else title
+        if edits.intro is not None and edits.intro != normalize_blurb(md_editor((issue.intro or "").strip())):
+            issue.intro = md_editor_read(edits.intro, issue.intro or "")
         before = dict(issue.tldr or {})
         if edits.tldr is not None:  # JSON: `issue.tldr` is the editor's, as the file holds it
             issue.tldr = {k: one_line(v) for k, v in edits.tldr.items() if one_line(v)}

@@ -3,7 +3,8 @@
 Every item sits under an invisible anchor (`<!-- curate:item <id> -->`) and every section
 under `<!-- curate:section <key> -->`, so `curate annotate` can tell what the editor moved,
 dropped or rewrote. Text from sources is escaped (`md_text`) so no source can add a link,
-HTML or a heading; the editor's own blurbs are Markdown and go out as written.
+HTML or a heading; the editor's own text (blurbs, takes, TL;DR, intro, title) is Markdown and
+goes out as written, but for raw HTML, which shows as text (`md_editor`).
 """
 
 from __future__ import annotations
@@ -70,6 +71,124 @@ def md_text(text: str) -> str:
     text = _UNDERSCORE.sub(r"\\_", text)
     text = _LINKISH.sub(lambda m: _LINK_PUNCT.sub(r"\\\1", m[0]).replace("@", "@\u2060"), text)
     return _LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
+
+
+# where CommonMark raw HTML can open, inline (§6.6) or as a block (§4.6): `<` and then a tag
+# name, `/` (a closing tag), `!` (a comment, declaration or CDATA) or `?` (a processing instruction)
+_HTML_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+# one placeholder per `<` while finding which sit in code: Supplementary Private Use Area-A,
+# which no text of ours holds (a text that does has every such `<` escaped, in code too: the safe side)
+_SPOT = 0xF0000
+_SPOTS = 0xFFFE
+
+
+def _html_spots(text: str) -> list[int]:
+    """Where `md_editor` writes `&lt;`: each `<` that could open raw HTML, not already escaped,
+    not an autolink (`<https://…>`, `<a@b.org>`, which are Markdown) and not inside code."""
+    spots = []
+    for m in _HTML_OPEN.finditer(text):
+        i = before = m.start()
+        while before and text[before - 1] == "\\":
+            before -= 1
+        if (i - before) % 2 or _autolink(text, i):  # an odd run of backslashes escapes it already
+            continue
+        spots.append(i)
+    if not spots:
+        return spots
+    return [i for i in spots if i not in _in_code(text, spots)]
+
+
+def _autolink(text: str, i: int) -> bool:
+    from markdown_it.rules_inline.autolink import AUTOLINK_RE, EMAIL_RE
+
+    end = text.find(">", i)
+    inner = text[i + 1 : end] if end > i else "<"
+    return "<" not in inner and bool(AUTOLINK_RE.match(inner) or EMAIL_RE.match(inner))
+
+
+# where renderers disagree on which backticks open a code span: a run of two or more (cmark-gfm
+# skips a later span after an unmatched run) and an address running into a backtick (GFM's
+# autolinks take it); such a text gets the `<` in its code spans escaped too (`&lt;` shows)
+_ODD_SPANS = re.compile(r"``|(?i:www\d{0,3}\.|://)\S*`")
+
+
+def _in_code(text: str, spots: Sequence[int]) -> set[int]:
+    """The spots that sit in a code span, an indented code block or a fenced one, where an
+    entity would show as typed: markdown-it parses the text with each `<` a placeholder of its own
+    (so the parse is the escaped text's), and the code tokens say which placeholders they hold."""
+    from markdown_it import MarkdownIt
+
+    if len(spots) > _SPOTS or any(_SPOT <= ord(c) < _SPOT + _SPOTS for c in text if ord(c) >= _SPOT):
+        return set()
+    marked = list(text)
+    for k, i in enumerate(spots):
+        marked[i] = chr(_SPOT + k)
+    blocks: set[int] = set()
+    spans: set[int] = set()
+    pending = list(MarkdownIt("commonmark").parse("".join(marked)))
+    while pending:
+        tok = pending.pop()
+        pending += tok.children or []
+        if tok.type in ("code_inline", "code_block", "fence"):
+            held = {spots[ord(c) - _SPOT] for c in tok.content if _SPOT <= ord(c) < _SPOT + len(spots)}
+            (spans if tok.type == "code_inline" else blocks).update(held)
+    if _ODD_SPANS.search(text):
+        spans = set()
+    # a code span's later line that opens with `<` would open an HTML block before the span is
+    # seen (blocks come first, CommonMark §4.6): that `<` is escaped too, and `&lt;` shows
+    return blocks | {i for i in spans if text[text.rfind("\n", 0, i) + 1 : i].strip(" ")}
+
+
+LT = "&lt;"
+"""What `md_editor` writes for a `<` that would open HTML: the entity, not a backslash, since
+GFM's autolinks take a backslash into an address running into it (`www.x.org\\<b>` links
+`www.x.org\\` and leaves `<b>` raw on GitHub); an entity leaves no `<` to open anything."""
+
+
+def md_editor(text: str) -> str:
+    """The editor's Markdown as the export writes it: links, emphasis, lists and code as
+    written, but every `<` that would open raw HTML (`<script>`, `<b>`, `<!--`) written as
+    the entity `&lt;` (CommonMark §2.5), so a renderer that allows HTML shows it as text, as
+    the page's preview does. Autolinks and `<` inside code stay as written."""
+    spots = _html_spots(text)
+    if not spots:
+        return text
+    out, last = [], 0
+    for i in spots:
+        out += [text[last:i], LT]
+        last = i + 1
+    return "".join(out) + text[last:]
+
+
+def md_editor_read(read: str, written: str) -> str:
+    """The editor's text read back from a Markdown draft that showed `written` (as typed) as
+    `md_editor(written)`: `written` itself when the editor left it as it was, else `read` with
+    the `&lt;` that `md_editor` wrote turned back into `<` where the editor kept them in place,
+    so the JSON keeps the editor's text as typed. An `&lt;` the editor typed stays."""
+    shown = md_editor(written)
+    if read == shown:
+        return written
+    spots = _html_spots(written)
+    if not spots:
+        return read
+    import difflib
+
+    # difflib (not a hand-written diff): the runs the editor left unchanged carry our entities
+    added = [i + k * (len(LT) - 1) for k, i in enumerate(spots)]  # where each sits in `shown`
+    back: set[int] = set()
+    matcher = difflib.SequenceMatcher(None, shown, read, autojunk=False)
+    for tag, i1, i2, j1, _ in matcher.get_opcodes():
+        if tag == "equal":
+            back |= {j1 + a - i1 for a in added if i1 <= a and a + len(LT) <= i2}
+    out, j = [], 0
+    while j < len(read):
+        if j in back:
+            out.append("<")
+            j += len(LT)
+        else:
+            out.append(read[j])
+            j += 1
+    return "".join(out)
 
 
 def md_url(url: str | None) -> str | None:
@@ -200,11 +319,14 @@ def _suggestion_note(model: str) -> str:
 
 
 def blurb_block(blurb: str, summary: str, take: bool = True, suggested: SuggestedBlurb | None = None) -> str:
-    """What sits under an item's lines: the editor's blurb as written, else the model's suggestion
+    """What sits under an item's lines: the editor's blurb (`md_editor`), else the model's suggestion
     (with a comment naming the model) or the draft blurb, and the empty take line."""
     if blurb.strip():
-        # the editor's Markdown goes out as written, except a line that would read as our anchor
-        return "\n".join(re.sub(r"^(\s*)<!--(\s*curate:)", r"\1\\<!--\2", line) for line in blurb.strip().splitlines())
+        # the editor's Markdown goes out as written but for raw HTML (md_editor), and a line in
+        # code that would read as our anchor
+        return "\n".join(
+            re.sub(r"^(\s*)<!--(\s*curate:)", r"\1\\<!--\2", line) for line in md_editor(blurb.strip()).splitlines()
+        )
     drafted = md_text(suggested.text if suggested else summary)
     if suggested and drafted:
         drafted = f"{_suggestion_note(suggested.model)}\n{drafted}"
@@ -280,9 +402,9 @@ def _tldr_line(
     section: SectionFormat, items: list[ExportItem], style: str, sentence: str | None, editor: str | None = None
 ) -> str:
     label = section.title(len(items))
-    # the editor's sentence is Markdown already: shown as written, on one line so it reads back
+    # the editor's sentence is Markdown already: shown as written but for raw HTML, on one line so it reads back
     return f"- **{label}:** " + (
-        one_line(editor) if editor and editor.strip() else tldr_drafted(section, items, style, sentence)
+        md_editor(one_line(editor)) if editor and editor.strip() else tldr_drafted(section, items, style, sentence)
     )
 
 
@@ -358,9 +480,11 @@ def context(
     return {
         "newsletter": fmt.name,
         "number": info.number,
-        "title": info.title,
+        "title": md_editor(info.title),
         "issue_anchor": f"<!-- curate:issue {info.number} · {window} · {as_of} -->",
-        "intro": "\n".join(["<!-- curate:intro -->", intro.strip() or _intro_hint(titles), "<!-- curate:/intro -->"]),
+        "intro": "\n".join(
+            ["<!-- curate:intro -->", md_editor(intro.strip()) or _intro_hint(titles), "<!-- curate:/intro -->"]
+        ),
         "tldr_heading": fmt.tldr.heading,
         "tldr_open": TLDR_OPEN,
         "tldr_close": TLDR_CLOSE,

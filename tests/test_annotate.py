@@ -7,8 +7,11 @@ import json
 from datetime import UTC
 from pathlib import Path
 
+import cmarkgfm
 import jsonschema
 import pytest
+from cmarkgfm.cmark import Options
+from markdown_it import MarkdownIt
 
 from pipeline.store import Store
 from tests.conftest import BACKENDS
@@ -461,3 +464,83 @@ def test_an_edited_item_title_is_named_as_not_read_back_and_the_export_keeps_the
     again = path.read_text()
     assert title_line in block(again, item_id) and "A title of my own" not in again
     assert curate("annotate", str(path)).stderr.startswith("issue 1: ")  # untouched titles: no warning
+
+
+# ---- the editor's raw HTML
+
+TYPED = {
+    "blurb": "Read **this**: <script>alert(1)</script> and <b>bold</b>, [the code](https://example.org/), `<b>` in code."
+    "\n\n**Take:** <img src=x onerror=alert(1)> worth it.",
+    "title": "Issue <i>one</i>",
+    "intro": "Hello <em>readers</em>.\n\n<div>A block.</div>",
+    "tldr": "Papers on <b>experts</b>.",
+}
+
+
+def test_the_editors_raw_html_shows_as_text_in_the_markdown_and_reads_back_as_typed(curate, stocked, drafts):
+    assert curate("export").returncode == 0
+    path = drafts / "issue-1.json"
+    doc = json.loads(path.read_text())
+    first = section(doc, "papers")["items"][0]
+    first["annotation"]["blurb"] = TYPED["blurb"]
+    doc["issue"]["title"] = TYPED["title"]
+    doc["issue"]["tldr"] = {"papers": TYPED["tldr"]}
+    path.write_text(json.dumps(doc))
+    assert curate("annotate", str(path)).returncode == 0
+    with stocked.issue_work(1) as work:
+        work.issue.intro = TYPED["intro"]
+    assert curate("export", "--force").returncode == 0
+
+    typed = json.loads(path.read_text())  # the JSON carries the editor's text as typed
+    assert (
+        next(i for i in section(typed, "papers")["items"] if i["id"] == first["id"])["annotation"]["blurb"]
+        == (TYPED["blurb"])
+    )
+    assert typed["issue"]["title"] == TYPED["title"] and typed["issue"]["tldr"] == {"papers": TYPED["tldr"]}
+
+    md_path = drafts / "issue-1.md"
+    md = md_path.read_text()
+    # rendered where HTML is allowed, it shows as text; the Markdown around it still works
+    html = MarkdownIt("commonmark", {"html": True}).render(md)
+    gfm = cmarkgfm.github_flavored_markdown_to_html(md, options=Options.CMARK_OPT_UNSAFE)
+    for rendered in (html, gfm):
+        for element in ("<script", "<b>", "<img", "<i>", "<em>readers", "<div>"):
+            assert element not in rendered, element
+        for text in (
+            "&lt;script&gt;alert(1)&lt;/script&gt; and &lt;b&gt;bold&lt;/b&gt;",
+            "&lt;img src=x onerror=alert(1)&gt; worth it.",
+            "Issue &lt;i&gt;one&lt;/i&gt;",
+            "Hello &lt;em&gt;readers&lt;/em&gt;.",
+            "&lt;div&gt;A block.&lt;/div&gt;",
+            "Papers on &lt;b&gt;experts&lt;/b&gt;.",
+        ):
+            assert text in rendered, text
+        assert "<strong>this</strong>" in rendered and '<a href="https://example.org/">the code</a>' in rendered
+        assert "<code>&lt;b&gt;</code> in code" in rendered  # in code, as written: no backslash shows
+
+    # read back with no edit: nothing changes, the stored text stays as typed
+    result = curate("annotate", str(md_path))
+    assert result.returncode == 0, result.stderr
+    assert "0 blurbs changed" in result.stderr and "TL;DR" not in result.stderr
+    assert without_clock(export_json(curate)) == without_clock(typed)
+    assert stocked.issue(1).intro == TYPED["intro"]
+    assert export_md(curate) == md
+
+    # an edit elsewhere in the same texts keeps the rest as typed (the export's escapes taken out)
+    edited = (
+        md.replace("worth it.", "worth it, twice.")
+        .replace("Hello &lt;em>readers&lt;/em>.", "Hello &lt;em>readers&lt;/em>, again.")
+        .replace("Papers on &lt;b>experts&lt;/b>.", "Papers on &lt;b>experts&lt;/b>, again.")
+        .replace("# Issue &lt;i>one&lt;/i>", "# Issue &lt;i>one&lt;/i>, again")
+    )
+    assert edited.count("again") == 3 and "twice" in edited
+    md_path.write_text(edited)
+    result = curate("annotate", str(md_path))
+    assert result.returncode == 0, result.stderr
+    assert "1 blurb changed" in result.stderr and "1 TL;DR line changed" in result.stderr
+    doc = export_json(curate)
+    blurb = next(i for i in section(doc, "papers")["items"] if i["id"] == first["id"])["annotation"]["blurb"]
+    assert blurb == TYPED["blurb"].replace("worth it.", "worth it, twice.")
+    assert doc["issue"]["title"] == "Issue <i>one</i>, again"
+    assert doc["issue"]["tldr"] == {"papers": "Papers on <b>experts</b>, again."}
+    assert stocked.issue(1).intro == TYPED["intro"].replace("readers</em>.", "readers</em>, again.")

@@ -324,6 +324,27 @@ def test_the_preview_and_the_rendered_draft_show_the_byline_on_its_own_line(clie
     assert "https://arxiv.org/abs/2511.00001 <br />\nAda Lovelace, Alan Turing · " in client.get("/markdown").text
 
 
+def test_the_preview_of_an_editors_raw_html_is_what_the_export_renders(client, conf, store):
+    from markdown_it import MarkdownIt
+
+    typed = "Sparse <b>routing</b> <script>alert(1)</script>, **really**."
+    form = _edit_form(client, "arxiv:2511.00001")
+    preview = client.post("/preview", data={**form, "blurb": typed, "take": "<i>Yes</i>."}).text
+    assert "&lt;b&gt;routing&lt;/b&gt; &lt;script&gt;alert(1)&lt;/script&gt;, <strong>really</strong>." in preview
+    assert "<strong>Take:</strong> &lt;i&gt;Yes&lt;/i&gt;." in preview
+    assert (
+        client.post("/edit", data={**form, "blurb": typed, "take": "<i>Yes</i>.", "action": "save"}).status_code == 200
+    )
+    assert post(client, "/export").status_code == 200
+    written = (conf.drafts_dir / "issue-1.md").read_text(encoding="utf-8")
+    block = written.split("<!-- curate:item arxiv:2511.00001 -->\n", 1)[1].split("\n<!-- curate:", 1)[0]
+    assert "Sparse &lt;b>routing&lt;/b> &lt;script>alert(1)&lt;/script>, **really**." in block
+    # a renderer that allows HTML reads the export as the preview shows it
+    assert MarkdownIt("commonmark", {"html": True}).render(block) == preview
+    item = next(i for s in exported(None, store)["sections"] for i in s["items"] if i["id"] == "arxiv:2511.00001")
+    assert item["annotation"]["blurb"] == typed + "\n\n**Take:** <i>Yes</i>."  # the JSON: as typed
+
+
 def test_a_stale_blurb_save_shows_both_texts_and_keeps_the_newer(client, store):
     tab1 = _edit_form(client, "arxiv:2511.00001")
     tab2 = _edit_form(client, "arxiv:2511.00001")
@@ -746,8 +767,12 @@ def test_the_tldr_box_saves_the_editors_sentence_and_the_export_shows_it(client,
     doc = exported(None, store)
     assert doc["issue"]["tldr"] == {"papers": "Two papers on <b>experts</b>."}  # the rest stays drafted
     md = client.get("/markdown").text
-    assert "- **📄 2 Papers:** Two papers on &lt;b&gt;experts&lt;/b&gt;." in md
-    assert "Two papers on &lt;b&gt;experts&lt;/b&gt;." in client.get("/issue").text
+    # the Markdown escapes the editor's raw HTML (it shows as text), the box shows that Markdown
+    assert "- **📄 2 Papers:** Two papers on &amp;lt;b&gt;experts&amp;lt;/b&gt;." in md
+    assert "Two papers on &amp;lt;b&gt;experts&amp;lt;/b&gt;." in client.get("/issue").text
+    again = _issue_form(client)  # saved back as the box shows it: the sentence stays as typed
+    assert client.post("/issue", data=again).status_code == 200
+    assert exported(None, store)["issue"]["tldr"] == {"papers": "Two papers on <b>experts</b>."}
 
     # a second tab, opened before that save, is told and saves nothing
     stale = client.post(
@@ -755,7 +780,7 @@ def test_the_tldr_box_saves_the_editors_sentence_and_the_export_shows_it(client,
         data={**form, "title": "Other tab", "tldr": "\n".join(line.split(":** ")[0] + ":** Other." for line in lines)},
     )
     assert stale.status_code == 409 and "The TL;DR changed since you opened this page" in stale.text
-    assert "Two papers on &lt;b&gt;experts&lt;/b&gt;." in stale.text  # both texts are shown
+    assert "Two papers on &amp;lt;b&gt;experts&amp;lt;/b&gt;." in stale.text  # both texts are shown
     assert exported(None, store)["issue"]["tldr"] == {"papers": "Two papers on <b>experts</b>."}
     assert exported(None, store)["issue"]["title"] != "Other tab"
 
