@@ -528,10 +528,12 @@ def ingest(
         with _progress_bar(err) as bar:
             task = bar.add_task("ingest", total=len(inputs))
 
+            above = bar.above if sys.stdout.isatty() else None  # rows above the bar on a shared terminal
+
             def progress(outcome: Outcome) -> None:
                 seen.append(outcome)
                 bar.advance(task)
-                _row(outcome, say, fmt, bar.above if sys.stdout.isatty() else None)
+                _row(outcome, say, fmt, above)
 
             report = run.run(
                 inputs, refresh=refresh, with_companions=with_playlist, progress=progress, source=DIRECT_SOURCE

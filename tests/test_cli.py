@@ -249,8 +249,9 @@ def test_bad_endpoints_and_padded_credentials_are_settled_before_any_request(cur
     assert padded.returncode == 0
 
 
-def test_rows_reach_a_pipe_while_stderr_is_a_terminal(curate_process, replay):
-    """`curate ingest … | tee rows.txt` in a terminal: the bar draws on stderr, the rows go down the pipe."""
+def _ingest_in_a_terminal(curate_process, columns: int, stdout_too: bool) -> tuple[int, bytes, bytes]:
+    """`curate ingest PAPERS` with stderr on a pseudo-terminal (and stdout too when `stdout_too`,
+    else a pipe): its exit status, what reached the pipe, and every byte the terminal got."""
     import os
     import pty
     import subprocess
@@ -260,9 +261,14 @@ def test_rows_reach_a_pipe_while_stderr_is_a_terminal(curate_process, replay):
 
     master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_")}
-    env.update(curate_process.env, TERM="xterm-256color", COLUMNS="100")
+    env.update(curate_process.env, TERM="xterm-256color", COLUMNS=str(columns), LINES="40")
     proc = subprocess.Popen(
-        [CURATE, "ingest", *PAPERS], env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave
+        [CURATE, "ingest", *PAPERS],
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=slave if stdout_too else subprocess.PIPE,
+        stderr=slave,
     )
     os.close(slave)
     screen = bytearray()
@@ -282,7 +288,13 @@ def test_rows_reach_a_pipe_while_stderr_is_a_terminal(curate_process, replay):
     stdout, _ = proc.communicate(timeout=60)
     reader.join(timeout=10)
     os.close(master)
-    assert proc.returncode == 0
+    return proc.returncode, stdout or b"", bytes(screen)
+
+
+def test_rows_reach_a_pipe_while_stderr_is_a_terminal(curate_process, replay):
+    """`curate ingest … | tee rows.txt` in a terminal: the bar draws on stderr, the rows go down the pipe."""
+    returncode, stdout, screen = _ingest_in_a_terminal(curate_process, 100, stdout_too=False)
+    assert returncode == 0
     rows = stdout.decode().splitlines()
     assert [row.split("\t")[:2] for row in rows] == [
         ["stored", "arxiv:2512.07461"],
@@ -296,41 +308,12 @@ def test_rows_reach_a_pipe_while_stderr_is_a_terminal(curate_process, replay):
 def test_rows_and_the_progress_bar_share_a_terminal_without_running_together(curate_process, replay):
     """`curate ingest …` typed in a terminal: stdout and stderr are the same screen; every row
     is a line of its own and the bar is gone at the end (read through a terminal emulator)."""
-    import os
-    import pty
-    import subprocess
-    import threading
-
     import pyte
 
-    from tests.conftest import CURATE, ROOT
-
-    master, slave = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_")}
-    env.update(curate_process.env, TERM="xterm-256color", COLUMNS="120", LINES="40")
-    proc = subprocess.Popen(
-        [CURATE, "ingest", *PAPERS], env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave
-    )
-    os.close(slave)
-    screen_bytes = bytearray()
-
-    def read_terminal() -> None:
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:  # EIO: the command closed its end
-                return
-            if not chunk:
-                return
-            screen_bytes.extend(chunk)
-
-    reader = threading.Thread(target=read_terminal)
-    reader.start()
-    assert proc.wait(timeout=60) == 0
-    reader.join(timeout=10)
-    os.close(master)
+    returncode, _, screen_bytes = _ingest_in_a_terminal(curate_process, 120, stdout_too=True)
+    assert returncode == 0
     screen = pyte.Screen(120, 40)
-    pyte.ByteStream(screen).feed(bytes(screen_bytes))
+    pyte.ByteStream(screen).feed(screen_bytes)
     lines = [line.rstrip() for line in screen.display if line.strip()]
     rows = [line for line in lines if "arxiv:" in line]
     assert [row.split()[:2] for row in rows] == [
